@@ -1,0 +1,49 @@
+// The supervisor: starts the actors from config, restarts a failed one with
+// exponential backoff, reports every actor's health, and shuts down in order.
+//
+// Contract: a child that quits with an error is restarted after
+// restart_backoff · 2^(failures-1), capped at max_restart_backoff; a child that
+// stays healthy resets its count at its next health report. `shutdown_atom`
+// drains the storage actor's queue (writes are FIFO, so a checkpoint reply
+// means every earlier write is committed), checkpoints the WAL, stops the
+// children and then the supervisor itself.
+#pragma once
+
+#include "actors/actors.hpp"
+#include "storage/storage_actor.hpp"
+
+#include <chrono>
+#include <map>
+#include <string>
+
+namespace lstaked {
+
+struct supervisor_config {
+  storage_config storage;
+  std::chrono::milliseconds restart_backoff{500};
+  std::chrono::milliseconds max_restart_backoff{30000};
+  /// Timeout for a child's health answer.
+  std::chrono::milliseconds health_timeout{2000};
+};
+
+caf::error validate(const supervisor_config& cfg);
+
+struct supervised_child {
+  caf::actor_addr address; // current incarnation, empty while restarting
+  uint64_t failures = 0;   // consecutive failures (reset when healthy)
+  uint64_t restarts = 0;   // total restarts since start
+  std::string last_error;  // why it last stopped
+};
+
+struct supervisor_state {
+  supervisor_config cfg;
+  storage_actor storage;                          // current storage incarnation
+  std::map<std::string, supervised_child> children; // by role name
+  bool shutting_down = false;
+  static constexpr const char* name = "supervisor";
+};
+
+supervisor_actor::behavior_type
+supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor_config cfg);
+
+} // namespace lstaked

@@ -1,0 +1,302 @@
+#include "config/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <sstream>
+
+namespace lstaked {
+
+std::string config::database_path() const {
+  return data_dir + "/lstaked.sqlite";
+}
+
+std::string config::admin_token_path() const {
+  return admin.token_file.empty() ? data_dir + "/admin.token" : admin.token_file;
+}
+
+namespace {
+
+enum class kind { text, unsigned_integer };
+
+struct key_spec {
+  config_key pub;
+  kind type;
+};
+
+caf::error bad(std::string msg) {
+  return make_error(ec::invalid_config, std::move(msg));
+}
+
+// Parses a decimal unsigned integer within [min, max].
+caf::expected<uint64_t> parse_unsigned(const std::string& text, uint64_t min, uint64_t max) {
+  uint64_t v = 0;
+  auto [ptr, err] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (err != std::errc{} || ptr != text.data() + text.size() || text.empty())
+    return bad("expected an unsigned integer, got \"" + text + "\"");
+  if (v < min || v > max)
+    return bad("must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got "
+               + text);
+  return v;
+}
+
+template <class Field>
+key_spec unsigned_key(std::string key, std::string def, uint64_t min, uint64_t max,
+                      std::string doc, Field field) {
+  key_spec s;
+  s.type = kind::unsigned_integer;
+  s.pub.key = std::move(key);
+  s.pub.default_value = std::move(def);
+  s.pub.doc = std::move(doc) + " (" + std::to_string(min) + "–" + std::to_string(max) + ")";
+  s.pub.set = [min, max, field](config& cfg, const std::string& text) -> caf::error {
+    auto v = parse_unsigned(text, min, max);
+    if (!v)
+      return v.error();
+    field(cfg) = static_cast<std::decay_t<decltype(field(cfg))>>(*v);
+    return caf::none;
+  };
+  return s;
+}
+
+template <class Field>
+key_spec text_key(std::string key, std::string def, std::string doc, Field field,
+                  std::vector<std::string> allowed = {}) {
+  key_spec s;
+  s.type = kind::text;
+  s.pub.key = std::move(key);
+  s.pub.default_value = "\"" + def + "\"";
+  if (!allowed.empty()) {
+    doc += " One of:";
+    for (auto& a : allowed)
+      doc += " `" + a + "`";
+    doc += ".";
+  }
+  s.pub.doc = std::move(doc);
+  s.pub.set = [field, allowed](config& cfg, const std::string& text) -> caf::error {
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), text) == allowed.end()) {
+      std::string msg = "\"" + text + "\" is not one of";
+      for (auto& a : allowed)
+        msg += " " + a;
+      return bad(msg);
+    }
+    field(cfg) = text;
+    return caf::none;
+  };
+  return s;
+}
+
+// host:port with an IPv4 literal or "localhost" host; the port may be 0 (ephemeral).
+caf::error set_listen(config& cfg, const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return bad("expected HOST:PORT, got \"" + text + "\"");
+  auto port = parse_unsigned(text.substr(colon + 1), 0, 65535);
+  if (!port)
+    return bad("port: " + describe(port.error()));
+  cfg.http.host = text.substr(0, colon);
+  cfg.http.port = static_cast<uint16_t>(*port);
+  return caf::none;
+}
+
+caf::error set_url(std::string& out, const std::string& text) {
+  if (text.rfind("http://", 0) != 0 && text.rfind("https://", 0) != 0)
+    return bad("expected an http:// or https:// URL, got \"" + text + "\"");
+  out = text;
+  return caf::none;
+}
+
+std::vector<key_spec> make_specs() {
+  std::vector<key_spec> v;
+  v.push_back(text_key("data_dir", "./lstaked-data",
+                       "Directory for the SQLite database and generated secrets; created if missing "
+                       "(mode 0700).",
+                       [](config& c) -> std::string& { return c.data_dir; }));
+  v.push_back(text_key("log.level", "info", "Minimum log level.",
+                       [](config& c) -> std::string& { return c.log.level; },
+                       {"trace", "debug", "info", "warn", "error"}));
+  v.push_back(text_key("log.format", "text", "Log line format on stderr.",
+                       [](config& c) -> std::string& { return c.log.format; }, {"text", "json"}));
+  {
+    key_spec s;
+    s.type = kind::text;
+    s.pub.key = "http.listen";
+    s.pub.default_value = "\"127.0.0.1:8645\"";
+    s.pub.doc = "Address of the user API, /metrics and the admin console, as HOST:PORT (port 0 "
+                "picks a free port; the actual address is logged). Keep it on loopback unless a "
+                "reverse proxy with TLS fronts it.";
+    s.pub.set = set_listen;
+    v.push_back(std::move(s));
+  }
+  v.push_back(unsigned_key("http.threads", "8", 1, 1024,
+                           "HTTP worker threads: the number of keep-alive connections served at once.",
+                           [](config& c) -> uint32_t& { return c.http.threads; }));
+  v.push_back(unsigned_key("http.max_body_bytes", "65536", 256, 16 * 1024 * 1024,
+                           "Largest request body accepted; larger ones get 413.",
+                           [](config& c) -> uint64_t& { return c.http.max_body_bytes; }));
+  v.push_back(unsigned_key("http.read_timeout_ms", "5000", 100, 600000,
+                           "Time allowed to read a request.",
+                           [](config& c) -> uint32_t& { return c.http.read_timeout_ms; }));
+  v.push_back(unsigned_key("http.write_timeout_ms", "5000", 100, 600000,
+                           "Time allowed to write a response.",
+                           [](config& c) -> uint32_t& { return c.http.write_timeout_ms; }));
+  v.push_back(text_key("admin.token_file", "",
+                       "File holding the admin console's bearer token; must be mode 0600 (startup "
+                       "fails otherwise). Empty: `<data_dir>/admin.token`, generated on first start.",
+                       [](config& c) -> std::string& { return c.admin.token_file; }));
+  {
+    key_spec s;
+    s.type = kind::text;
+    s.pub.key = "kusama.rpc_url";
+    s.pub.default_value = "\"http://127.0.0.1:9944\"";
+    s.pub.doc = "Substrate JSON-RPC endpoint (HTTP) of the Kusama relay chain or Kusama Asset Hub.";
+    s.pub.set = [](config& c, const std::string& t) { return set_url(c.chains.kusama_rpc_url, t); };
+    v.push_back(std::move(s));
+  }
+  v.push_back(unsigned_key("kusama.ss58_prefix", "2", 0, 16383,
+                           "SS58 address prefix of the network (2 = Kusama).",
+                           [](config& c) -> uint16_t& { return c.chains.ss58_prefix; }));
+  {
+    key_spec s;
+    s.type = kind::text;
+    s.pub.key = "ethereum.rpc_url";
+    s.pub.default_value = "\"http://127.0.0.1:8545\"";
+    s.pub.doc = "Ethereum JSON-RPC endpoint (HTTP).";
+    s.pub.set = [](config& c, const std::string& t) {
+      return set_url(c.chains.ethereum_rpc_url, t);
+    };
+    v.push_back(std::move(s));
+  }
+  v.push_back(unsigned_key("ethereum.chain_id", "31337", 1, UINT32_MAX,
+                           "EIP-155 chain id the daemon expects the Ethereum node to report.",
+                           [](config& c) -> uint64_t& { return c.chains.ethereum_chain_id; }));
+  v.push_back(unsigned_key("supervisor.restart_backoff_ms", "500", 10, 600000,
+                           "First delay before a failed actor is restarted; doubles per failure.",
+                           [](config& c) -> uint32_t& { return c.supervisor.restart_backoff_ms; }));
+  v.push_back(unsigned_key("supervisor.max_restart_backoff_ms", "30000", 10, 3600000,
+                           "Ceiling of the restart delay.", [](config& c) -> uint32_t& {
+                             return c.supervisor.max_restart_backoff_ms;
+                           }));
+  for (auto& s : v) {
+    s.pub.env = "LSTAKED_";
+    for (char ch : s.pub.key)
+      s.pub.env += ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+  return v;
+}
+
+const std::vector<key_spec>& specs() {
+  static const std::vector<key_spec> all = make_specs();
+  return all;
+}
+
+const key_spec* find_spec(const std::string& key) {
+  for (auto& s : specs())
+    if (s.pub.key == key)
+      return &s;
+  return nullptr;
+}
+
+// Walks a TOML table, applying known leaf keys and reporting unknown ones.
+void apply_table(const toml::table& table, const std::string& prefix, config& cfg,
+                 std::vector<config_problem>& problems) {
+  for (auto&& [k, node] : table) {
+    std::string key = prefix.empty() ? std::string{k.str()} : prefix + "." + std::string{k.str()};
+    if (auto sub = node.as_table()) {
+      apply_table(*sub, key, cfg, problems);
+      continue;
+    }
+    auto spec = find_spec(key);
+    if (!spec) {
+      problems.push_back({key, "unknown key"});
+      continue;
+    }
+    std::string text;
+    if (spec->type == kind::text) {
+      auto s = node.value<std::string>();
+      if (!node.is_string() || !s) {
+        problems.push_back({key, "expected a string"});
+        continue;
+      }
+      text = *s;
+    } else {
+      auto i = node.as_integer();
+      if (!i) {
+        problems.push_back({key, "expected an integer"});
+        continue;
+      }
+      if (i->get() < 0) {
+        problems.push_back({key, "must not be negative"});
+        continue;
+      }
+      text = std::to_string(i->get());
+    }
+    if (auto err = spec->pub.set(cfg, text))
+      problems.push_back({key, describe(err)});
+  }
+}
+
+void validate(const config& cfg, std::vector<config_problem>& problems) {
+  if (cfg.data_dir.empty())
+    problems.push_back({"data_dir", "must not be empty"});
+  if (cfg.supervisor.max_restart_backoff_ms < cfg.supervisor.restart_backoff_ms)
+    problems.push_back({"supervisor.max_restart_backoff_ms",
+                        "must be at least supervisor.restart_backoff_ms"});
+}
+
+} // namespace
+
+const std::vector<config_key>& config_keys() {
+  static const std::vector<config_key> keys = [] {
+    std::vector<config_key> out;
+    for (auto& s : specs())
+      out.push_back(s.pub);
+    return out;
+  }();
+  return keys;
+}
+
+config_result load_config(const std::optional<std::string>& file,
+                          const std::function<const char*(const char*)>& env,
+                          const std::map<std::string, std::string>& overrides) {
+  config_result result;
+  if (file) {
+    try {
+      auto table = toml::parse_file(*file);
+      apply_table(table, "", result.value, result.problems);
+    } catch (const toml::parse_error& e) {
+      std::ostringstream where;
+      where << *file << ":" << e.source().begin.line << ":" << e.source().begin.column;
+      result.problems.push_back({where.str(), std::string{e.description()}});
+      return result;
+    }
+  }
+  for (auto& s : specs()) {
+    if (const char* v = env(s.pub.env.c_str()))
+      if (auto err = s.pub.set(result.value, v))
+        result.problems.push_back({s.pub.key + " (from " + s.pub.env + ")", describe(err)});
+  }
+  for (auto& [key, text] : overrides) {
+    auto spec = find_spec(key);
+    if (!spec) {
+      result.problems.push_back({key, "unknown key"});
+      continue;
+    }
+    if (auto err = spec->pub.set(result.value, text))
+      result.problems.push_back({key, describe(err)});
+  }
+  validate(result.value, result.problems);
+  return result;
+}
+
+std::string config_reference_markdown() {
+  std::ostringstream out;
+  out << "| key | default | environment | meaning |\n|---|---|---|---|\n";
+  for (auto& k : config_keys())
+    out << "| `" << k.key << "` | `" << k.default_value << "` | `" << k.env << "` | " << k.doc
+        << " |\n";
+  return out.str();
+}
+
+} // namespace lstaked

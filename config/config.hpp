@@ -1,0 +1,101 @@
+// The daemon's configuration: one TOML file, environment overrides, CLI flags.
+//
+// Contract: `load_config` applies, in order, the documented defaults, the TOML
+// file (if any), LSTAKED_* environment variables, then explicit overrides
+// (CLI flags). It never stops at the first problem: every error is returned,
+// each naming its key. `config_keys()` is the single list of keys; the README's
+// reference is generated from it (`lstaked config keys`), so a key without
+// documentation cannot exist. Secrets are never stored here, only their paths.
+#pragma once
+
+#include "actors/error.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lstaked {
+
+struct log_config {
+  std::string level = "info";  // trace|debug|info|warn|error
+  std::string format = "text"; // text|json
+};
+
+struct http_config {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8645;
+  uint32_t threads = 8;
+  uint64_t max_body_bytes = 64 * 1024;
+  uint32_t read_timeout_ms = 5000;
+  uint32_t write_timeout_ms = 5000;
+};
+
+struct admin_config {
+  /// Empty: `<data_dir>/admin.token`, created with 0600 on first start.
+  std::string token_file;
+};
+
+struct chain_endpoints {
+  std::string kusama_rpc_url = "http://127.0.0.1:9944";
+  uint16_t ss58_prefix = 2;
+  std::string ethereum_rpc_url = "http://127.0.0.1:8545";
+  uint64_t ethereum_chain_id = 31337;
+};
+
+struct supervisor_settings {
+  uint32_t restart_backoff_ms = 500;
+  uint32_t max_restart_backoff_ms = 30000;
+};
+
+struct config {
+  std::string data_dir = "./lstaked-data";
+  log_config log;
+  http_config http;
+  admin_config admin;
+  chain_endpoints chains;
+  supervisor_settings supervisor;
+
+  /// `<data_dir>/lstaked.sqlite`
+  std::string database_path() const;
+  /// admin.token_file or its default under data_dir.
+  std::string admin_token_path() const;
+};
+
+/// One configuration key: its TOML path, env name, default and documentation.
+struct config_key {
+  std::string key;           // e.g. "http.listen"
+  std::string env;           // e.g. "LSTAKED_HTTP_LISTEN"
+  std::string default_value; // rendered as in TOML
+  std::string doc;
+  /// Parses `text` (from env or a flag) into `cfg`; error names the problem.
+  std::function<caf::error(config& cfg, const std::string& text)> set;
+};
+
+/// Every key, in documentation order.
+const std::vector<config_key>& config_keys();
+
+/// A problem with one key.
+struct config_problem {
+  std::string key; // TOML path, or the file for syntax errors
+  std::string message;
+};
+
+struct config_result {
+  config value;
+  std::vector<config_problem> problems;
+  bool ok() const { return problems.empty(); }
+};
+
+/// Loads defaults <- file (optional) <- env <- overrides (key -> text).
+/// `env` is a lookup for environment variables (getenv in production).
+config_result load_config(const std::optional<std::string>& file,
+                          const std::function<const char*(const char*)>& env,
+                          const std::map<std::string, std::string>& overrides);
+
+/// Renders the keys as a Markdown table (for the README).
+std::string config_reference_markdown();
+
+} // namespace lstaked

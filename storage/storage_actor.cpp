@@ -1,0 +1,112 @@
+#include "storage/storage_actor.hpp"
+
+#include "actors/metrics.hpp"
+#include "storage/database.hpp"
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace lstaked {
+
+caf::error validate(const storage_config& cfg) {
+  if (cfg.path.empty())
+    return make_error(ec::invalid_config, "storage path is empty");
+  return caf::none;
+}
+
+namespace {
+
+struct storage_metrics {
+  histogram_metric& commit_latency;
+  counter_metric& commits_full;
+  counter_metric& commits_normal;
+  counter_metric& failures;
+  gauge_metric& mailbox;
+  static storage_metrics& get() {
+    auto& r = metrics_registry::global();
+    static storage_metrics m{
+      r.histogram("lstaked_sqlite_commit_seconds",
+                  "Time from BEGIN to durable COMMIT of one storage transaction"),
+      r.counter("lstaked_sqlite_commits_total", "Storage transactions committed",
+                {{"durability", "full"}}),
+      r.counter("lstaked_sqlite_commits_total", "Storage transactions committed",
+                {{"durability", "normal"}}),
+      r.counter("lstaked_sqlite_failed_tasks_total", "Storage tasks rolled back"),
+      r.gauge("lstaked_actor_mailbox_messages", "Messages waiting in an actor's mailbox",
+              {{"actor", "storage"}}),
+    };
+    return m;
+  }
+};
+
+} // namespace
+
+storage_actor::behavior_type storage(storage_actor::stateful_pointer<storage_state> self,
+                                     storage_config cfg) {
+  auto fail = [self](caf::error err) -> storage_actor::behavior_type {
+    spdlog::error("storage: {}", describe(err));
+    self->quit(std::move(err));
+    return {[](write_atom, write_task&) -> caf::result<uint64_t> { return caf::sec::runtime_error; },
+            [](checkpoint_atom) -> caf::result<int64_t> { return caf::sec::runtime_error; },
+            [](health_atom) { return actor_health{storage_state::name, false, "stopped", 0, 0}; }};
+  };
+  if (auto err = validate(cfg))
+    return fail(std::move(err));
+  auto db = sql::open_database(cfg.path, sql::open_mode::read_write);
+  if (!db)
+    return fail(db.error());
+  if (auto err = sql::integrity_check(**db))
+    return fail(std::move(err));
+  if (auto applied = sql::migrate(**db); !applied)
+    return fail(applied.error());
+  self->state.db = std::move(*db);
+  self->state.schema = *sql::schema_version(*self->state.db);
+  auto& metrics = storage_metrics::get();
+  return {
+    [self, &metrics](write_atom, write_task& task) -> caf::result<uint64_t> {
+      metrics.mailbox.set(static_cast<int64_t>(self->mailbox().size()));
+      auto& db = *self->state.db;
+      auto start = std::chrono::steady_clock::now();
+      try {
+        sql::set_durability(db, task.durability == write_durability::full
+                                      ? sql::durability::full
+                                      : sql::durability::normal);
+        SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+        task.run(db);
+        tx.commit();
+      } catch (const std::exception& e) {
+        metrics.failures.inc();
+        spdlog::warn("storage: task {} rolled back: {}", task.name, e.what());
+        return make_error(ec::database_error, task.name + ": " + e.what());
+      }
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - start);
+      metrics.commit_latency.observe_us(static_cast<uint64_t>(us.count()));
+      (task.durability == write_durability::full ? metrics.commits_full : metrics.commits_normal)
+        .inc();
+      return ++self->state.commits;
+    },
+    [self](checkpoint_atom) -> caf::result<int64_t> {
+      try {
+        SQLite::Statement q(*self->state.db, "PRAGMA wal_checkpoint(TRUNCATE)");
+        q.executeStep();
+        if (q.getColumn(0).getInt() != 0)
+          return make_error(ec::database_error, "WAL checkpoint blocked by a reader");
+        return static_cast<int64_t>(q.getColumn(2).getInt());
+      } catch (const std::exception& e) {
+        return make_error(ec::database_error, std::string{"checkpoint: "} + e.what());
+      }
+    },
+    [self](health_atom) {
+      return actor_health{storage_state::name, true,
+                          "schema " + std::to_string(self->state.schema) + ", "
+                            + std::to_string(self->state.commits) + " commits",
+                          static_cast<uint64_t>(self->mailbox().size()), 0};
+    },
+  };
+}
+
+} // namespace lstaked
