@@ -1,0 +1,161 @@
+// The built binary, driven from outside: start, serve, SIGTERM, clean exit;
+// and each start-up mistake gives one clear error line and a non-zero exit.
+#include "storage/database.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <regex>
+#include <sys/stat.h>
+
+using namespace lstaked;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string binary = LSTAKED_BINARY;
+
+void write(const std::string& path, const std::string& text) {
+  std::ofstream{path} << text;
+}
+
+int user_version(const std::string& path) {
+  SQLite::Database db(path);
+  SQLite::Statement q(db, "PRAGMA user_version");
+  q.executeStep();
+  return q.getColumn(0).getInt();
+}
+
+// One error line naming the problem, and a non-zero exit.
+void expect_refused(const test::process_result& r, const std::string& fragment) {
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find(fragment), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("error"), std::string::npos) << r.err;
+}
+
+} // namespace
+
+TEST(daemon_e2e, starts_serves_status_and_exits_cleanly_on_sigterm) {
+  test::temp_dir dir;
+  test::background_process daemon{
+    {binary, "run", "--data-dir", dir.file("data"), "--http-listen", "127.0.0.1:0"},
+    dir.file("daemon")};
+  auto line = daemon.wait_for_line("listening on http://", 20s);
+  ASSERT_TRUE(line) << daemon.stderr_text();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(*line, m, std::regex{R"(http://127\.0\.0\.1:(\d+))"})) << *line;
+  httplib::Client client{"127.0.0.1", std::stoi(m[1])};
+  auto res = client.Get("/v1/status");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  auto body = nlohmann::json::parse(res->body);
+  EXPECT_TRUE(body["ok"].get<bool>());
+  EXPECT_EQ(body["schemaVersion"], sql::latest_schema_version());
+
+  daemon.signal(SIGTERM);
+  auto code = daemon.wait(20s);
+  ASSERT_TRUE(code) << "daemon did not stop";
+  EXPECT_EQ(*code, 0) << daemon.stderr_text();
+  EXPECT_NE(daemon.stderr_text().find("WAL checkpointed"), std::string::npos);
+
+  struct stat st {};
+  ASSERT_EQ(::stat(dir.file("data/admin.token").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(daemon.stderr_text().find(test::run_process({"/bin/cat", dir.file("data/admin.token")},
+                                                        dir.path())
+                                        .out.substr(0, 64)),
+            std::string::npos)
+    << "the admin token must never be logged";
+}
+
+TEST(daemon_e2e, malformed_toml_is_refused) {
+  test::temp_dir dir;
+  write(dir.file("c.toml"), "[http\n");
+  expect_refused(test::run_process({binary, "run", "--config", dir.file("c.toml")}, dir.path()),
+                 "c.toml:1:");
+}
+
+TEST(daemon_e2e, unknown_key_is_refused) {
+  test::temp_dir dir;
+  write(dir.file("c.toml"), "[http]\nlisten_port = 1\n");
+  expect_refused(test::run_process({binary, "run", "--config", dir.file("c.toml")}, dir.path()),
+                 "http.listen_port: unknown key");
+}
+
+TEST(daemon_e2e, world_readable_token_file_is_refused) {
+  test::temp_dir dir;
+  write(dir.file("token"), "0123456789abcdef0123456789abcdef");
+  ::chmod(dir.file("token").c_str(), 0644);
+  write(dir.file("c.toml"), "data_dir = \"" + dir.file("data") + "\"\n[admin]\ntoken_file = \""
+                              + dir.file("token") + "\"\n");
+  expect_refused(test::run_process({binary, "run", "--config", dir.file("c.toml")}, dir.path()),
+                 "mode 0644");
+}
+
+TEST(daemon_e2e, unwritable_data_dir_is_refused) {
+  test::temp_dir dir;
+  write(dir.file("plain-file"), "x");
+  expect_refused(
+    test::run_process({binary, "run", "--data-dir", dir.file("plain-file/data")}, dir.path()),
+    "cannot create data directory");
+}
+
+TEST(daemon_e2e, newer_schema_is_refused_and_the_database_untouched) {
+  test::temp_dir dir;
+  auto data = dir.file("data");
+  auto migrated = test::run_process({binary, "db", "migrate", "--data-dir", data}, dir.path());
+  ASSERT_EQ(migrated.exit_code, 0) << migrated.err;
+  auto db_path = data + "/lstaked.sqlite";
+  {
+    SQLite::Database db(db_path, SQLite::OPEN_READWRITE);
+    db.exec("PRAGMA user_version=" + std::to_string(sql::latest_schema_version() + 7));
+  }
+  expect_refused(test::run_process({binary, "run", "--data-dir", data}, dir.path()),
+                 "newer than this binary");
+  EXPECT_EQ(user_version(db_path), sql::latest_schema_version() + 7);
+  auto check = test::run_process({binary, "db", "check", "--data-dir", data}, dir.path());
+  EXPECT_NE(check.exit_code, 0);
+}
+
+TEST(daemon_e2e, busy_port_is_refused) {
+  test::temp_dir dir;
+  test::background_process first{
+    {binary, "run", "--data-dir", dir.file("a"), "--http-listen", "127.0.0.1:0"}, dir.file("a")};
+  auto line = first.wait_for_line("listening on http://", 20s);
+  ASSERT_TRUE(line);
+  auto port = line->substr(line->rfind(':') + 1);
+  port = port.substr(0, port.find(' '));
+  expect_refused(test::run_process({binary, "run", "--data-dir", dir.file("b"), "--http-listen",
+                                    "127.0.0.1:" + port},
+                                   dir.path()),
+                 "cannot listen on 127.0.0.1:" + port);
+}
+
+TEST(daemon_e2e, cli_reports_versions_and_checks_config) {
+  test::temp_dir dir;
+  auto version = test::run_process({binary, "version"}, dir.path());
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.out.rfind("lstaked ", 0), 0u);
+  write(dir.file("good.toml"), "[http]\nlisten = \"127.0.0.1:9000\"\n");
+  auto good = test::run_process({binary, "config", "check", dir.file("good.toml")}, dir.path());
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  write(dir.file("bad.toml"), "[http]\nthreads = 0\n[log]\nlevel = \"loud\"\n");
+  auto bad = test::run_process({binary, "config", "check", dir.file("bad.toml")}, dir.path());
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("http.threads"), std::string::npos);
+  EXPECT_NE(bad.err.find("log.level"), std::string::npos);
+  auto usage = test::run_process({binary, "no-such-command"}, dir.path());
+  EXPECT_EQ(usage.exit_code, 2);
+  auto migrate = test::run_process({binary, "db", "migrate", "--data-dir", dir.file("d")}, dir.path());
+  EXPECT_EQ(migrate.exit_code, 0) << migrate.err;
+  auto check = test::run_process({binary, "db", "check", "--data-dir", dir.file("d")}, dir.path());
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_NE(check.out.find("integrity ok"), std::string::npos);
+}

@@ -1,0 +1,153 @@
+// The database: migrations (old schema -> new), refusals, and the storage actor.
+#include "storage/database.hpp"
+#include "storage/storage_actor.hpp"
+#include "tests/support/actor_fixture.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <SQLiteCpp/Statement.h>
+#include <gtest/gtest.h>
+
+using namespace lstaked;
+
+namespace {
+
+std::unique_ptr<SQLite::Database> open_rw(const std::string& path) {
+  auto db = sql::open_database(path, sql::open_mode::read_write);
+  EXPECT_TRUE(db) << describe(db.error());
+  return db ? std::move(*db) : nullptr;
+}
+
+int count(SQLite::Database& db, const std::string& sql) {
+  SQLite::Statement q(db, sql);
+  q.executeStep();
+  return q.getColumn(0).getInt();
+}
+
+} // namespace
+
+TEST(migrations, versions_ascend_from_one_without_gaps) {
+  int expected = 1;
+  for (auto& m : sql::migrations())
+    EXPECT_EQ(m.version, expected++);
+}
+
+TEST(migrations, old_schema_upgrades_and_keeps_its_rows) {
+  test::temp_dir dir;
+  auto path = dir.file("db.sqlite");
+  {
+    auto db = open_rw(path);
+    auto applied = sql::migrate(*db, 1);
+    ASSERT_TRUE(applied);
+    EXPECT_EQ(*applied, std::vector<int>{1});
+    db->exec("INSERT INTO alerts (created_at, severity, source, message) "
+             "VALUES (1, 'warning', 'test', 'kept across migrations')");
+  }
+  auto db = open_rw(path);
+  EXPECT_EQ(*sql::schema_version(*db), 1);
+  auto applied = sql::migrate(*db);
+  ASSERT_TRUE(applied);
+  EXPECT_EQ(applied->size(), static_cast<size_t>(sql::latest_schema_version() - 1));
+  EXPECT_EQ(*sql::schema_version(*db), sql::latest_schema_version());
+  EXPECT_EQ(count(*db, "SELECT count(*) FROM alerts WHERE message = 'kept across migrations'"), 1);
+  EXPECT_EQ(count(*db, "SELECT count(*) FROM flows"), 5);
+  EXPECT_EQ(count(*db, "PRAGMA application_id"), sql::application_id);
+  // Idempotent: nothing left to apply.
+  EXPECT_TRUE(sql::migrate(*db)->empty());
+  EXPECT_FALSE(sql::integrity_check(*db));
+}
+
+TEST(migrations, newer_schema_is_refused_and_left_untouched) {
+  test::temp_dir dir;
+  auto path = dir.file("db.sqlite");
+  {
+    auto db = open_rw(path);
+    ASSERT_TRUE(sql::migrate(*db));
+    db->exec("PRAGMA user_version=" + std::to_string(sql::latest_schema_version() + 1));
+  }
+  auto refused = sql::open_database(path, sql::open_mode::read_write);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(is(refused.error(), ec::schema_too_new)) << describe(refused.error());
+  SQLite::Database raw(path);
+  EXPECT_EQ(count(raw, "PRAGMA user_version"), sql::latest_schema_version() + 1);
+}
+
+TEST(migrations, foreign_sqlite_file_is_refused) {
+  test::temp_dir dir;
+  auto path = dir.file("other.sqlite");
+  {
+    SQLite::Database other(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    other.exec("CREATE TABLE t(x)");
+  }
+  auto refused = sql::open_database(path, sql::open_mode::read_write);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(is(refused.error(), ec::not_our_database));
+}
+
+TEST(migrations, a_file_that_is_not_sqlite_is_refused) {
+  test::temp_dir dir;
+  auto path = dir.file("junk");
+  { std::ofstream{path} << std::string(4096, 'x'); }
+  auto refused = sql::open_database(path, sql::open_mode::read_write);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(is(refused.error(), ec::database_error));
+}
+
+class storage_actor_test : public test::actor_fixture {
+protected:
+  test::temp_dir dir;
+  storage_actor aut = sys.spawn(storage, storage_config{dir.file("db.sqlite")});
+
+  ~storage_actor_test() override { caf::anon_send_exit(aut, caf::exit_reason::user_shutdown); }
+
+  caf::expected<uint64_t> write(write_task task) {
+    auto reply = self->request(aut, caf::infinite, write_atom_v, std::move(task));
+    run();
+    caf::expected<uint64_t> result{caf::sec::request_timeout};
+    reply.receive([&](uint64_t seq) { result = seq; }, [&](caf::error& err) { result = err; });
+    return result;
+  }
+};
+
+TEST_F(storage_actor_test, commits_a_task_and_numbers_commits) {
+  auto first = write({"alert", write_durability::full, [](SQLite::Database& db) {
+                        db.exec("INSERT INTO alerts (created_at, severity, source, message) "
+                                "VALUES (1, 'info', 'test', 'one')");
+                      }});
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, 1u);
+  auto second = write({"noop", write_durability::normal, [](SQLite::Database&) {}});
+  EXPECT_EQ(*second, 2u);
+  SQLite::Database reader(dir.file("db.sqlite"));
+  EXPECT_EQ(count(reader, "SELECT count(*) FROM alerts"), 1);
+}
+
+TEST_F(storage_actor_test, a_throwing_task_rolls_back_and_the_actor_keeps_serving) {
+  auto failed = write({"half", write_durability::full, [](SQLite::Database& db) {
+                         db.exec("INSERT INTO alerts (created_at, severity, source, message) "
+                                 "VALUES (1, 'info', 'test', 'rolled back')");
+                         db.exec("INSERT INTO alerts (severity) VALUES ('nonsense')"); // CHECK fails
+                       }});
+  ASSERT_FALSE(failed);
+  EXPECT_TRUE(is(failed.error(), ec::database_error));
+  EXPECT_NE(describe(failed.error()).find("half"), std::string::npos);
+  auto ok = write({"noop", write_durability::full, [](SQLite::Database&) {}});
+  EXPECT_TRUE(ok);
+  SQLite::Database reader(dir.file("db.sqlite"));
+  EXPECT_EQ(count(reader, "SELECT count(*) FROM alerts"), 0);
+}
+
+TEST_F(storage_actor_test, reports_health_and_checkpoints) {
+  auto health = self->request(aut, caf::infinite, health_atom_v);
+  run();
+  health.receive(
+    [](const actor_health& h) {
+      EXPECT_EQ(h.name, "storage");
+      EXPECT_TRUE(h.ok);
+      EXPECT_NE(h.detail.find("schema"), std::string::npos);
+    },
+    [](caf::error& err) { FAIL() << describe(err); });
+  auto cp = self->request(aut, caf::infinite, checkpoint_atom_v);
+  run();
+  cp.receive([](int64_t frames) { EXPECT_GE(frames, 0); },
+             [](caf::error& err) { FAIL() << describe(err); });
+}
