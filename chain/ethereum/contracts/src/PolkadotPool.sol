@@ -220,7 +220,7 @@ contract PolkadotPool is AccessControl, Pausable, EIP712 {
             (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, v, r, s);
             if (err != ECDSA.RecoverError.NoError) return false;
             if (!isNotary[signer]) return false;
-            if (signer == address(1)) return false;
+            if (signer <= previous) return false;
             previous = signer;
         }
         return true;
