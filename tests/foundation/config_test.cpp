@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <sys/stat.h>
 
 using namespace lstaked;
@@ -151,4 +152,13 @@ TEST(data_dir, a_path_below_a_file_is_refused) {
   auto err = prepare_data_dir(file + "/data");
   ASSERT_TRUE(err);
   EXPECT_TRUE(is(err, ec::io_error));
+}
+
+TEST(config, readme_documents_every_key) {
+  std::ifstream in{std::string{LSTAKED_SOURCE_DIR} + "/README.md"};
+  std::stringstream readme;
+  readme << in.rdbuf();
+  for (auto& k : config_keys())
+    EXPECT_NE(readme.str().find("| `" + k.key + "` |"), std::string::npos)
+      << k.key << " is missing from README.md (paste `lstaked config keys`)";
 }
