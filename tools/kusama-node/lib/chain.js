@@ -1,0 +1,243 @@
+// The chain: genesis, the transaction pool, block production (on an interval or on demand),
+// finality lag, per-block storage for state queries at recent hashes, dev actions, snapshots.
+import fs from 'node:fs';
+import { hexToU8a, stringToU8a, u8aConcat, u8aToHex, bnToU8a } from '@polkadot/util';
+import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
+import { loadRuntime } from './runtime.js';
+import { buildGenesisState, defaultConfig } from './genesis.js';
+import { StorageLayout } from './storage-layout.js';
+import { Ctx, callWeight } from './dispatch.js';
+import { DispatchFail, RpcError, TX } from './errors.js';
+import { validate } from './extrinsic.js';
+import { getAccount } from './pallets/balances.js';
+import * as staking from './pallets/staking.js';
+import { parse, stringify } from './json.js';
+
+const ZERO_HASH = u8aToHex(new Uint8Array(32));
+
+function u32le(n) { return bnToU8a(n, { bitLength: 32, isLe: true }); }
+function u64le(n) { return bnToU8a(n, { bitLength: 64, isLe: true }); }
+
+// Vec<EventRecord>: phase, event bytes, topics (always empty here).
+function encodeEvents(events) {
+  const parts = [];
+  for (const { phase, bytes } of events) {
+    if (phase === 'Initialization') parts.push(new Uint8Array([2]));
+    else if (phase === 'Finalization') parts.push(new Uint8Array([1]));
+    else parts.push(new Uint8Array([0]), u32le(phase.ApplyExtrinsic));
+    parts.push(bytes, new Uint8Array([0]));
+  }
+  return { count: events.length, body: u8aConcat(...parts) };
+}
+
+export class Chain {
+  static async create(options = {}) {
+    await cryptoWaitReady();
+    const config = { ...defaultConfig(), ...options };
+    const runtime = await loadRuntime(config.metadata);
+    return new Chain(runtime, config);
+  }
+
+  constructor(runtime, config) {
+    this.runtime = runtime;
+    this.config = config;
+    this.statePruning = config.statePruning ?? 256; // as a default (pruned) Substrate node
+    this.layout = new StorageLayout(runtime);
+    this.blocks = [];
+    this.byHash = new Map();
+    this.pool = new Map(); // hash -> validated tx
+    this.devQueue = [];
+    this.finalizedNumber = 0;
+    this.listeners = new Set(); // (kind, block) for WebSocket subscriptions
+    this.state = buildGenesisState(config, runtime);
+    const ctx = new Ctx({ state: this.state, runtime, config, number: 0, now: config.genesisTime });
+    staking.startEra(ctx, 0);
+    this.genesisHash = ZERO_HASH; // set by the first sealBlock
+    this.sealBlock(0, ZERO_HASH, [], [], config.genesisTime);
+    this.genesisHash = this.blocks[0].hash;
+  }
+
+  get head() { return this.blocks[this.blocks.length - 1]; }
+  get finalized() { return this.blocks[this.finalizedNumber]; }
+  blockHash(n) { return this.blocks[n]?.hash ?? null; }
+  blockByHash(hash) { const n = this.byHash.get(hash?.toLowerCase()); return n === undefined ? null : this.blocks[n]; }
+
+  storageAt(hash) {
+    const block = hash ? this.blockByHash(hash) : this.head;
+    if (!block || !block.storage) {
+      throw new RpcError(4003, `Client error: UnknownBlock: State already discarded for ${hash}`);
+    }
+    return block.storage;
+  }
+
+  // Writes storage, builds the header and records the block. Storage of blocks older than
+  // statePruning is dropped, as on a pruned node; headers and bodies stay.
+  sealBlock(number, parentHash, extrinsics, events, now) {
+    const { runtime } = this;
+    const parent = this.blocks[number - 1];
+    const changes = this.layout.diff(this.state);
+    const slot = Math.floor(now / this.config.slotMs);
+    const preDigest = runtime.variant.engine === 'BABE'
+      ? u8aConcat(new Uint8Array([2]), u32le(number % Math.max(1, this.config.validatorCount)), u64le(slot)) // SecondaryPlain
+      : u64le(slot);
+    const digest = { logs: [{ PreRuntime: [u8aToHex(stringToU8a(runtime.variant.engine)), u8aToHex(preDigest)] }] };
+    const ev = encodeEvents(events);
+    const sys = [
+      ['System', 'Number', [], number], ['System', 'ParentHash', [], parentHash],
+      ['System', 'EventCount', [], ev.count], ['System', 'Digest', [], digest], ['Timestamp', 'Now', [], now],
+    ];
+    for (const [p, i, a, v] of sys) changes.set(runtime.key(p, i, ...a), runtime.encodeValue(p, i, v));
+    changes.set(runtime.key('System', 'Events'), u8aToHex(u8aConcat(runtime.registry.createType('Compact<u32>', ev.count).toU8a(), ev.body)));
+    if (number > 0) {
+      changes.set(runtime.key('System', 'BlockHash', number - 1), parentHash);
+      const old = number - 1 - runtime.consts.blockHashCount;
+      if (old > 0) changes.set(runtime.key('System', 'BlockHash', old), null);
+    }
+    const storage = new Map(parent ? parent.storage : []);
+    for (const [k, v] of changes) { if (v === null) storage.delete(k); else storage.set(k, v); }
+    // Not a Merkle trie root (no trie here): a hash chained over the state changes.
+    const stateRoot = blake2AsHex(u8aConcat(hexToU8a(parent ? parent.header.stateRoot.toHex() : ZERO_HASH), stringToU8a(JSON.stringify([...changes].sort()))));
+    const extrinsicsRoot = blake2AsHex(u8aConcat(...extrinsics.map((x) => hexToU8a(x))));
+    const header = runtime.registry.createType('Header', { parentHash, number, stateRoot, extrinsicsRoot, digest });
+    const hash = header.hash.toHex();
+    const block = { number, hash, header, extrinsics, storage, changes: [...changes], now };
+    this.blocks.push(block);
+    this.byHash.set(hash, number);
+    const pruneAt = number - this.statePruning;
+    if (pruneAt >= 0 && this.blocks[pruneAt]) { this.blocks[pruneAt].storage = null; this.blocks[pruneAt].changes = null; }
+    return block;
+  }
+
+  // Produces one block: era bookkeeping and dev actions at initialisation, the timestamp
+  // inherent, then every ready pool transaction in nonce order.
+  produceBlock() {
+    const { runtime } = this;
+    const parent = this.head;
+    const number = parent.number + 1;
+    const now = this.config.genesisTime + number * this.config.slotMs;
+    const ctx = new Ctx({ state: this.state, runtime, config: this.config, number, now });
+    staking.onInitialize(ctx);
+    for (const action of this.devQueue.splice(0)) action(ctx);
+    const extrinsics = [];
+    ctx.phase = { ApplyExtrinsic: 0 };
+    extrinsics.push(runtime.registry.createType('Extrinsic', runtime.decorated.tx.timestamp.set(now)).toHex());
+    ctx.emit('System', 'ExtrinsicSuccess', [{ weight: { refTime: 10_000_000n, proofSize: 1_493n }, class: 'Mandatory', paysFee: 'Yes' }]);
+    let progress = true;
+    while (progress) {
+      progress = false;
+      for (const [hash, tx] of this.pool) {
+        let v;
+        try {
+          v = validate(this, tx.hex, { bestNumber: number - 1, state: this.state });
+        } catch {
+          this.pool.delete(hash); // became invalid (era, fee, stale nonce): dropped as a node would
+          continue;
+        }
+        if (v.nonce !== getAccount(this.state, v.signer).nonce) continue; // future: wait
+        this.pool.delete(hash);
+        ctx.phase = { ApplyExtrinsic: extrinsics.length };
+        this.applySigned(ctx, v);
+        extrinsics.push(v.hex);
+        progress = true;
+      }
+    }
+    ctx.phase = 'Finalization';
+    const block = this.sealBlock(number, parent.hash, extrinsics, ctx.events, now);
+    const lag = this.config.finalityLag;
+    this.finalizedNumber = Math.max(this.finalizedNumber, number - lag);
+    for (const fn of this.listeners) fn(block);
+    return block;
+  }
+
+  applySigned(ctx, v) {
+    const acc = this.state.accounts[v.signer];
+    acc.nonce += 1;
+    acc.free -= v.fee;
+    this.state.totalIssuance -= v.fee; // fees are burned here (Kusama sends them to treasury/author)
+    ctx.emit('Balances', 'Withdraw', [v.signer, v.fee]);
+    let error = null;
+    try {
+      ctx.transactional(() => ctx.dispatch(v.signer, v.ext.method));
+    } catch (e) {
+      if (!(e instanceof DispatchFail)) {
+        console.error(`dispatch of ${v.ext.method.section}.${v.ext.method.method} crashed:`, e);
+        error = new DispatchFail({ raw: 'Other' });
+      } else error = e;
+    }
+    ctx.emit('TransactionPayment', 'TransactionFeePaid', [v.signer, v.fee, v.tip]);
+    const info = { weight: callWeight(v.ext.method), class: 'Normal', paysFee: 'Yes' };
+    if (error) ctx.emit('System', 'ExtrinsicFailed', [this.runtime.dispatchError(error.err), info]);
+    else ctx.emit('System', 'ExtrinsicSuccess', [info]);
+  }
+
+  produceBlocks(n) {
+    let block = this.head;
+    for (let i = 0; i < n; i += 1) block = this.produceBlock();
+    return block;
+  }
+
+  submit(hex) {
+    const hash = blake2AsHex(hexToU8a(hex));
+    if (this.pool.has(hash)) throw TX.alreadyImported();
+    const v = validate(this, hex, { bestNumber: this.head.number, state: this.state });
+    for (const tx of this.pool.values()) if (tx.signer === v.signer && tx.nonce === v.nonce) throw TX.tooLowPriority();
+    this.pool.set(hash, v);
+    return hash;
+  }
+
+  // Nonce for the next transaction: chain nonce plus the sender's ready pool transactions.
+  nextIndex(who) {
+    let n = getAccount(this.state, who).nonce;
+    const mine = new Set([...this.pool.values()].filter((t) => t.signer === who).map((t) => t.nonce));
+    while (mine.has(n)) n += 1;
+    return n;
+  }
+
+  // Dev actions run at the start of the next block, so their events land in a block.
+  queue(action) { this.devQueue.push(action); }
+
+  snapshot(file) {
+    const keep = this.blocks.filter((b) => b.storage);
+    const data = {
+      format: 'lstaked-kusama-node-snapshot/1',
+      config: this.config, state: this.state, finalizedNumber: this.finalizedNumber,
+      pool: [...this.pool.values()].map((t) => t.hex),
+      blocks: this.blocks.map((b) => ({ header: b.header.toHex(), extrinsics: b.extrinsics, now: b.now })),
+      baseNumber: keep[0].number, baseStorage: [...keep[0].storage],
+      changes: keep.slice(1).map((b) => b.changes),
+    };
+    fs.writeFileSync(file, stringify(data));
+    return { blocks: this.blocks.length, head: this.head.hash };
+  }
+
+  static async restore(file, overrides = {}) {
+    const data = parse(fs.readFileSync(file, 'utf8'));
+    if (data.format !== 'lstaked-kusama-node-snapshot/1') throw new Error(`${file}: not a snapshot`);
+    const chain = await Chain.create({ ...data.config, ...overrides, metadata: data.config.metadata });
+    chain.load(data);
+    return chain;
+  }
+
+  load(data) {
+    const { registry } = this.runtime;
+    this.state = data.state;
+    this.finalizedNumber = data.finalizedNumber;
+    this.blocks = data.blocks.map((b, number) => {
+      const header = registry.createType('Header', hexToU8a(b.header));
+      return { number, hash: header.hash.toHex(), header, extrinsics: b.extrinsics, storage: null, changes: null, now: b.now };
+    });
+    this.genesisHash = this.blocks[0].hash;
+    this.byHash = new Map(this.blocks.map((b) => [b.hash, b.number]));
+    let storage = new Map(data.baseStorage);
+    this.blocks[data.baseNumber].storage = storage;
+    data.changes.forEach((changes, i) => {
+      storage = new Map(storage);
+      for (const [k, v] of changes) { if (v === null) storage.delete(k); else storage.set(k, v); }
+      Object.assign(this.blocks[data.baseNumber + 1 + i], { storage, changes });
+    });
+    this.layout = new StorageLayout(this.runtime);
+    this.layout.diff(this.state); // prime the encoder cache with the head state
+    this.pool = new Map();
+    for (const hex of data.pool) { try { this.submit(hex); } catch { /* no longer valid */ } }
+  }
+}
