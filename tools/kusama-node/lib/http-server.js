@@ -79,6 +79,7 @@ export function listen(node, port) {
       if (fault?.mode === 'http500') { res.writeHead(500, { 'content-type': 'text/plain' }).end('injected fault\n'); return; }
       if (fault?.mode === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs));
       const out = JSON.stringify(await handlePayload(node, text));
+      if (process.env.KUSAMA_NODE_LOG) console.error(`rpc ${text.slice(0, 400)} -> ${out.slice(0, 400)}`);
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(out) });
       res.end(out);
     });

@@ -6,6 +6,8 @@ import { RpcError } from './errors.js';
 import { queryInfo } from './extrinsic.js';
 import { devMethods } from './dev-methods.js';
 
+// SCALE bytes of a codec (codec.toHex() is big-endian for numbers, not SCALE).
+const scale = (codec) => u8aToHex(codec.toU8a());
 const badParams = (why) => new RpcError(-32602, `Invalid params: ${why}`);
 
 function headerJson(block) {
@@ -43,21 +45,21 @@ export function createRpc(node) {
 
   const stateCall = {
     Metadata_metadata: () => u8aToHex(chain().runtime.registry.createType('Bytes', chain().runtime.metaV14Bytes).toU8a()),
-    Metadata_metadata_versions: () => chain().runtime.registry.createType('Vec<u32>', [14, 15]).toHex(),
+    Metadata_metadata_versions: () => scale(chain().runtime.registry.createType('Vec<u32>', [14, 15])),
     Metadata_metadata_at_version: (data) => chain().runtime.metadataAtVersion(u8aToBn(data.subarray(0, 4), { isLe: true }).toNumber()),
-    Core_version: () => chain().runtime.registry.createType('RuntimeVersion', chain().runtime.version).toHex(),
-    AccountNonceApi_account_nonce: (data) => chain().runtime.registry.createType('u32', chain().nextIndex(u8aToHex(data.subarray(0, 32)))).toHex(),
+    Core_version: () => scale(chain().runtime.registry.createType('RuntimeVersion', chain().runtime.version)),
+    AccountNonceApi_account_nonce: (data) => scale(chain().runtime.registry.createType('u32', chain().nextIndex(u8aToHex(data.subarray(0, 32))))),
     TransactionPaymentApi_query_info: (data) => {
       const [offset, length] = compactFromU8a(data);
       const info = queryInfo(chain().runtime, u8aToHex(data.subarray(0, offset + length.toNumber())));
-      return chain().runtime.registry.createType(runtimeApiOutput('TransactionPaymentApi', 'query_info'), {
+      return scale(chain().runtime.registry.createType(runtimeApiOutput('TransactionPaymentApi', 'query_info'), {
         weight: info.weight, class: 'Normal', partialFee: info.partialFee,
-      }).toHex();
+      }));
     },
     TransactionPaymentApi_query_fee_details: (data) => {
       const [offset, length] = compactFromU8a(data);
       const info = queryInfo(chain().runtime, u8aToHex(data.subarray(0, offset + length.toNumber())));
-      return chain().runtime.registry.createType(runtimeApiOutput('TransactionPaymentApi', 'query_fee_details'), feeDetails(chain(), info)).toHex();
+      return scale(chain().runtime.registry.createType(runtimeApiOutput('TransactionPaymentApi', 'query_fee_details'), feeDetails(chain(), info)));
     },
   };
 

@@ -126,8 +126,9 @@ export class Runtime {
     return t;
   }
 
+  // SCALE bytes as hex. Never codec.toHex(): on numbers polkadot-js gives big-endian hex.
   encodeValue(pallet, item, value) {
-    return this.registry.createType(this.valueType(pallet, item), value).toHex();
+    return u8aToHex(this.registry.createType(this.valueType(pallet, item), value).toU8a());
   }
 
   // Variant of a pallet's event/error/call enum, by name.
