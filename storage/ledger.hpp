@@ -21,6 +21,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -92,6 +93,86 @@ std::optional<eth_block_ref> eth_cursor(SQLite::Database& db);
 
 /// The stored hash of an applied block, if it was kept.
 std::optional<std::string> eth_block_hash(SQLite::Database& db, uint64_t number);
+
+// ---- Kusama side ----------------------------------------------------------
+
+/// A Balances.Transfer to the deposit address, from a finalized block.
+struct kusama_deposit {
+  std::string block_hash; // 0x + 64 hex
+  uint64_t block_number = 0;
+  uint32_t extrinsic_index = 0;
+  uint32_t event_index = 0;
+  std::string extrinsic_hash;
+  std::string account; // sender AccountId, 0x + 64 hex
+  u256 amount_planck;
+};
+
+enum class deposit_outcome { credited, below_minimum, duplicate };
+
+/// Records a deposit and, at or above `minimum_planck`, credits its shares at
+/// the current ratio to the sender with a STAKE history entry. The same event
+/// twice is `duplicate` and changes nothing.
+caf::expected<deposit_outcome> credit_deposit(SQLite::Database& db, const kusama_deposit& deposit,
+                                              const u256& minimum_planck, int64_t now_ms);
+
+/// The ratio in force: the last published one, or ratio_one() before any.
+u256 current_ratio(SQLite::Database& db);
+
+// ---- accounts and claims --------------------------------------------------
+
+struct account_summary {
+  u256 deposited_planck;       // principal credited
+  u256 unclaimed_shares;       // not in any claim
+  u256 reserved_shares;        // in ACTIVE claims
+  u256 claimable_planck;       // unclaimed shares at the current ratio
+  u256 in_active_claims_planck;
+  u256 pending_unstake_planck; // REQUESTED or QUEUED unstake requests to this account
+};
+
+/// Zeroes for an unknown account.
+caf::expected<account_summary> summarize_account(SQLite::Database& db, const std::string& account);
+
+struct claim_record {
+  std::string claim_id;
+  std::string account;
+  std::string eth_address;
+  u256 amount_planck;
+  u256 amount_wei;
+  u256 shares;
+  uint64_t claim_before_block = 0;
+  std::string status; // ACTIVE | CLAIMED | EXPIRED
+  std::string signature;
+  int64_t created_at = 0;
+  int64_t expires_at = 0;
+};
+
+/// What the notary asks the ledger to reserve, after verifying the user's signature.
+struct claim_intent {
+  std::string claim_id;       // derived from request_digest by the notary
+  std::string request_digest; // hash of the exact signed request
+  std::string account;
+  std::string eth_address;
+  u256 amount_planck;
+  std::string nonce;
+  uint64_t claim_before_block = 0;
+  int64_t expires_at_ms = 0;
+};
+
+/// Signs the claim (EIP-712); called inside the transaction so the signature
+/// is stored before anyone can see it.
+using claim_signer = std::function<caf::expected<std::string>(const claim_record&)>;
+
+/// Reserves `amount_planck` worth of the account's unclaimed shares (rounded
+/// up, so the account never gets more than it holds), signs, and stores the
+/// ACTIVE claim with a CLAIM history entry. The same request_digest again
+/// returns the stored claim unchanged; a used nonce with another request,
+/// an amount of zero or above `claimable`, are refused with ec::invalid_input.
+caf::expected<claim_record> reserve_claim(SQLite::Database& db, const claim_intent& intent,
+                                          const claim_signer& sign, int64_t now_ms);
+
+std::optional<claim_record> find_claim(SQLite::Database& db, const std::string& claim_id);
+std::vector<claim_record> claims_of(SQLite::Database& db, const std::string& account,
+                                    size_t limit);
 
 // ---- alerts and flow switches ---------------------------------------------
 

@@ -41,6 +41,95 @@ CREATE TABLE flows (
 INSERT INTO flows (flow, paused, changed_at) VALUES
   ('deposits', 0, 0), ('claims', 0, 0), ('ratio', 0, 0), ('bonding', 0, 0), ('payouts', 0, 0);
 )sql"},
+    {3, "money ledger: accounts, deposits, claims, unstake requests, history",
+     R"sql(
+CREATE TABLE accounts (
+  account          TEXT PRIMARY KEY CHECK (length(account) = 66), -- 0x + AccountId32 hex
+  unclaimed_shares TEXT NOT NULL DEFAULT '0',  -- credited, not in any claim
+  reserved_shares  TEXT NOT NULL DEFAULT '0',  -- held by ACTIVE claims
+  deposited_planck TEXT NOT NULL DEFAULT '0',  -- principal of CREDITED deposits
+  updated_at       INTEGER NOT NULL
+) STRICT;
+CREATE TABLE deposits (
+  id              INTEGER PRIMARY KEY,
+  block_hash      TEXT NOT NULL,
+  block_number    INTEGER NOT NULL CHECK (block_number >= 0),
+  extrinsic_index INTEGER NOT NULL CHECK (extrinsic_index >= 0),
+  event_index     INTEGER NOT NULL CHECK (event_index >= 0),
+  extrinsic_hash  TEXT,
+  account         TEXT NOT NULL,               -- sender, credited
+  amount_planck   TEXT NOT NULL,
+  shares          TEXT NOT NULL,               -- '0' unless CREDITED
+  status          TEXT NOT NULL CHECK (status IN ('CREDITED', 'BELOW_MINIMUM', 'REFUNDED')),
+  created_at      INTEGER NOT NULL,
+  UNIQUE (block_hash, extrinsic_index, event_index)
+) STRICT;
+CREATE INDEX deposits_by_extrinsic ON deposits (block_number, extrinsic_index);
+CREATE TABLE claims (
+  claim_id           TEXT PRIMARY KEY,           -- 0x + 64 hex (uint256)
+  account            TEXT NOT NULL REFERENCES accounts (account),
+  eth_address        TEXT NOT NULL,
+  amount_planck      TEXT NOT NULL,
+  amount_wei         TEXT NOT NULL,
+  shares             TEXT NOT NULL,              -- reserved from the account
+  claim_before_block INTEGER NOT NULL,
+  status             TEXT NOT NULL CHECK (status IN ('ACTIVE', 'CLAIMED', 'EXPIRED')),
+  signature          TEXT NOT NULL,
+  request_digest     TEXT NOT NULL UNIQUE,       -- same signed request -> same claim
+  created_at         INTEGER NOT NULL,
+  expires_at         INTEGER NOT NULL,
+  settled_tx         TEXT,
+  settled_block      INTEGER
+) STRICT;
+CREATE INDEX claims_active ON claims (claim_before_block) WHERE status = 'ACTIVE';
+CREATE INDEX claims_by_account ON claims (account, created_at);
+CREATE TABLE claim_nonces (
+  account TEXT NOT NULL,
+  nonce   TEXT NOT NULL,
+  used_at INTEGER NOT NULL,
+  PRIMARY KEY (account, nonce)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE unstake_requests (
+  request_id       TEXT PRIMARY KEY,             -- decimal uint256 from the contract
+  tx_hash          TEXT NOT NULL,
+  log_index        INTEGER NOT NULL,
+  block_number     INTEGER NOT NULL,
+  eth_account      TEXT NOT NULL,
+  recipient        TEXT NOT NULL,                -- Kusama AccountId, 0x + 64 hex
+  amount_wei       TEXT NOT NULL,
+  amount_planck    TEXT NOT NULL,                -- amount_wei / 1e6, rounded down
+  shares           TEXT NOT NULL,
+  status           TEXT NOT NULL CHECK (status IN ('REQUESTED', 'QUEUED', 'PAID', 'FAILED')),
+  kusama_extrinsic TEXT,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  UNIQUE (tx_hash, log_index)
+) STRICT;
+CREATE TABLE history (
+  id            INTEGER PRIMARY KEY,
+  account       TEXT NOT NULL,                   -- Kusama AccountId the entry belongs to
+  kind          TEXT NOT NULL CHECK (kind IN ('STAKE', 'CLAIM', 'UNSTAKE')),
+  amount_planck TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  reference     TEXT NOT NULL,                   -- deposit key, claim id, unstake request id
+  chain_ref     TEXT,                            -- extrinsic id or Ethereum tx hash
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  UNIQUE (kind, reference)
+) STRICT;
+CREATE INDEX history_by_account ON history (account, id);
+CREATE TABLE eth_blocks (
+  number INTEGER PRIMARY KEY,
+  hash   TEXT NOT NULL
+) STRICT;
+CREATE TABLE ratio_history (
+  id           INTEGER PRIMARY KEY,
+  ratio        TEXT NOT NULL,
+  published_at INTEGER NOT NULL,
+  eth_block    INTEGER,
+  tx_hash      TEXT
+) STRICT;
+)sql"},
   };
   return all;
 }

@@ -1,0 +1,492 @@
+#include "storage/ledger.hpp"
+
+#include <SQLiteCpp/Statement.h>
+
+#include <stdexcept>
+
+namespace lstaked::ledger {
+
+namespace {
+
+// Ledger functions run inside a storage write_task: throwing rolls the whole
+// transaction back, which is what every money invariant below relies on.
+[[noreturn]] void abort_tx(const std::string& why) {
+  throw std::runtime_error(why);
+}
+
+u256 dec(const std::string& text) {
+  auto v = u256::from_dec(text);
+  if (!v)
+    abort_tx("corrupt amount in ledger: \"" + text + "\"");
+  return *v;
+}
+
+u256 must(caf::expected<u256> v, const char* what) {
+  if (!v)
+    abort_tx(std::string{what} + ": " + describe(v.error()));
+  return *v;
+}
+
+void ensure_account(SQLite::Database& db, const std::string& account, int64_t now_ms) {
+  SQLite::Statement q(db, "INSERT INTO accounts (account, updated_at) VALUES (?, ?) "
+                          "ON CONFLICT (account) DO NOTHING");
+  q.bind(1, account);
+  q.bind(2, now_ms);
+  q.exec();
+}
+
+struct account_row {
+  u256 unclaimed, reserved, deposited;
+};
+
+std::optional<account_row> load_account(SQLite::Database& db, const std::string& account) {
+  SQLite::Statement q(db, "SELECT unclaimed_shares, reserved_shares, deposited_planck "
+                          "FROM accounts WHERE account = ?");
+  q.bind(1, account);
+  if (!q.executeStep())
+    return std::nullopt;
+  return account_row{dec(q.getColumn(0).getString()), dec(q.getColumn(1).getString()),
+                     dec(q.getColumn(2).getString())};
+}
+
+void store_account(SQLite::Database& db, const std::string& account, const account_row& row,
+                   int64_t now_ms) {
+  SQLite::Statement q(db, "UPDATE accounts SET unclaimed_shares = ?, reserved_shares = ?, "
+                          "deposited_planck = ?, updated_at = ? WHERE account = ?");
+  q.bind(1, row.unclaimed.to_dec());
+  q.bind(2, row.reserved.to_dec());
+  q.bind(3, row.deposited.to_dec());
+  q.bind(4, now_ms);
+  q.bind(5, account);
+  if (q.exec() != 1)
+    abort_tx("account " + account + " vanished");
+}
+
+void add_history(SQLite::Database& db, const std::string& account, const char* kind,
+                 const u256& planck, const std::string& status, const std::string& reference,
+                 const std::string& chain_ref, int64_t now_ms) {
+  SQLite::Statement q(db, "INSERT INTO history (account, kind, amount_planck, status, reference, "
+                          "chain_ref, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  q.bind(1, account);
+  q.bind(2, kind);
+  q.bind(3, planck.to_dec());
+  q.bind(4, status);
+  q.bind(5, reference);
+  if (chain_ref.empty())
+    q.bind(6);
+  else
+    q.bind(6, chain_ref);
+  q.bind(7, now_ms);
+  q.bind(8, now_ms);
+  q.exec();
+}
+
+void set_history_status(SQLite::Database& db, const char* kind, const std::string& reference,
+                        const std::string& status, const std::string& chain_ref, int64_t now_ms) {
+  SQLite::Statement q(db, "UPDATE history SET status = ?, chain_ref = coalesce(?, chain_ref), "
+                          "updated_at = ? WHERE kind = ? AND reference = ?");
+  q.bind(1, status);
+  if (chain_ref.empty())
+    q.bind(2);
+  else
+    q.bind(2, chain_ref);
+  q.bind(3, now_ms);
+  q.bind(4, kind);
+  q.bind(5, reference);
+  q.exec();
+}
+
+claim_record read_claim(SQLite::Statement& q) {
+  claim_record c;
+  c.claim_id = q.getColumn(0).getString();
+  c.account = q.getColumn(1).getString();
+  c.eth_address = q.getColumn(2).getString();
+  c.amount_planck = dec(q.getColumn(3).getString());
+  c.amount_wei = dec(q.getColumn(4).getString());
+  c.shares = dec(q.getColumn(5).getString());
+  c.claim_before_block = static_cast<uint64_t>(q.getColumn(6).getInt64());
+  c.status = q.getColumn(7).getString();
+  c.signature = q.getColumn(8).getString();
+  c.created_at = q.getColumn(9).getInt64();
+  c.expires_at = q.getColumn(10).getInt64();
+  return c;
+}
+
+constexpr const char* claim_columns =
+  "claim_id, account, eth_address, amount_planck, amount_wei, shares, claim_before_block, "
+  "status, signature, created_at, expires_at";
+
+std::string deposit_reference(const kusama_deposit& d) {
+  return d.block_hash + ":" + std::to_string(d.extrinsic_index) + ":"
+         + std::to_string(d.event_index);
+}
+
+} // namespace
+
+u256 ratio_one() {
+  return u256::pow10(18);
+}
+
+u256 wei_per_planck() {
+  return u256::pow10(6);
+}
+
+caf::expected<u256> shares_for_planck(const u256& planck, const u256& ratio) {
+  auto wei = checked_mul(planck, wei_per_planck());
+  if (!wei)
+    return wei.error();
+  return checked_mul_div(*wei, ratio, ratio_one());
+}
+
+caf::expected<u256> planck_for_shares(const u256& shares, const u256& ratio) {
+  if (ratio.is_zero())
+    return make_error(ec::invalid_state, "ratio is zero");
+  auto wei = checked_mul_div(shares, ratio_one(), ratio);
+  if (!wei)
+    return wei.error();
+  return checked_div(*wei, wei_per_planck());
+}
+
+u256 current_ratio(SQLite::Database& db) {
+  SQLite::Statement q(db, "SELECT ratio FROM ratio_history ORDER BY id DESC LIMIT 1");
+  if (q.executeStep())
+    return dec(q.getColumn(0).getString());
+  return ratio_one();
+}
+
+caf::expected<deposit_outcome> credit_deposit(SQLite::Database& db, const kusama_deposit& d,
+                                              const u256& minimum_planck, int64_t now_ms) {
+  if (d.account.size() != 66 || d.amount_planck.is_zero())
+    return make_error(ec::invalid_input, "deposit needs a 32-byte account and a positive amount");
+  bool credit = d.amount_planck >= minimum_planck;
+  auto ratio = current_ratio(db);
+  auto shares = credit ? shares_for_planck(d.amount_planck, ratio) : caf::expected<u256>{u256{}};
+  if (!shares)
+    return shares.error();
+  // The UNIQUE key makes a replayed event a no-op: credited exactly once.
+  SQLite::Statement ins(db, "INSERT INTO deposits (block_hash, block_number, extrinsic_index, "
+                            "event_index, extrinsic_hash, account, amount_planck, shares, status, "
+                            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                            "ON CONFLICT (block_hash, extrinsic_index, event_index) DO NOTHING");
+  ins.bind(1, d.block_hash);
+  ins.bind(2, static_cast<int64_t>(d.block_number));
+  ins.bind(3, static_cast<int64_t>(d.extrinsic_index));
+  ins.bind(4, static_cast<int64_t>(d.event_index));
+  ins.bind(5, d.extrinsic_hash);
+  ins.bind(6, d.account);
+  ins.bind(7, d.amount_planck.to_dec());
+  ins.bind(8, shares->to_dec());
+  ins.bind(9, credit ? "CREDITED" : "BELOW_MINIMUM");
+  ins.bind(10, now_ms);
+  if (ins.exec() == 0)
+    return deposit_outcome::duplicate;
+  ensure_account(db, d.account, now_ms);
+  if (credit) {
+    auto row = *load_account(db, d.account);
+    row.unclaimed = must(checked_add(row.unclaimed, *shares), "unclaimed shares");
+    row.deposited = must(checked_add(row.deposited, d.amount_planck), "deposited planck");
+    store_account(db, d.account, row, now_ms);
+  }
+  add_history(db, d.account, "STAKE", d.amount_planck, credit ? "CREDITED" : "BELOW_MINIMUM",
+              deposit_reference(d),
+              std::to_string(d.block_number) + "-" + std::to_string(d.extrinsic_index), now_ms);
+  return credit ? deposit_outcome::credited : deposit_outcome::below_minimum;
+}
+
+caf::expected<account_summary> summarize_account(SQLite::Database& db,
+                                                 const std::string& account) {
+  account_summary s;
+  auto ratio = current_ratio(db);
+  if (auto row = load_account(db, account)) {
+    s.deposited_planck = row->deposited;
+    s.unclaimed_shares = row->unclaimed;
+    s.reserved_shares = row->reserved;
+    auto claimable = planck_for_shares(row->unclaimed, ratio);
+    if (!claimable)
+      return claimable.error();
+    s.claimable_planck = *claimable;
+  }
+  SQLite::Statement claims(db, "SELECT amount_planck FROM claims WHERE account = ? AND status = 'ACTIVE'");
+  claims.bind(1, account);
+  while (claims.executeStep())
+    s.in_active_claims_planck = must(checked_add(s.in_active_claims_planck,
+                                                 dec(claims.getColumn(0).getString())),
+                                     "claims");
+  SQLite::Statement unstakes(db, "SELECT amount_planck FROM unstake_requests WHERE recipient = ? "
+                                 "AND status IN ('REQUESTED', 'QUEUED')");
+  unstakes.bind(1, account);
+  while (unstakes.executeStep())
+    s.pending_unstake_planck = must(checked_add(s.pending_unstake_planck,
+                                                dec(unstakes.getColumn(0).getString())),
+                                    "unstakes");
+  return s;
+}
+
+caf::expected<claim_record> reserve_claim(SQLite::Database& db, const claim_intent& intent,
+                                          const claim_signer& sign, int64_t now_ms) {
+  {
+    // Idempotent resubmission: the same signed request gets the same claim.
+    SQLite::Statement q(db, std::string{"SELECT "} + claim_columns
+                              + " FROM claims WHERE request_digest = ?");
+    q.bind(1, intent.request_digest);
+    if (q.executeStep())
+      return read_claim(q);
+  }
+  if (intent.amount_planck.is_zero())
+    return make_error(ec::invalid_input, "amount must be positive");
+  {
+    SQLite::Statement used(db, "SELECT 1 FROM claim_nonces WHERE account = ? AND nonce = ?");
+    used.bind(1, intent.account);
+    used.bind(2, intent.nonce);
+    if (used.executeStep())
+      return make_error(ec::invalid_input, "nonce already used by another request");
+  }
+  auto row = load_account(db, intent.account);
+  auto ratio = current_ratio(db);
+  auto claimable = row ? planck_for_shares(row->unclaimed, ratio) : caf::expected<u256>{u256{}};
+  if (!claimable)
+    return claimable.error();
+  if (intent.amount_planck > *claimable)
+    return make_error(ec::invalid_input, "amount " + intent.amount_planck.to_dec()
+                                           + " planck exceeds claimable "
+                                           + claimable->to_dec() + " planck");
+  auto wei = checked_mul(intent.amount_planck, wei_per_planck());
+  if (!wei)
+    return wei.error();
+  // Round the reservation up: the account pays the rounding, never the pool.
+  auto scaled = checked_mul(*wei, ratio);
+  if (!scaled)
+    return scaled.error();
+  u256 shares, rest;
+  u256::divmod(*scaled, ratio_one(), shares, rest);
+  if (!rest.is_zero())
+    shares = must(checked_add(shares, u256{1}), "shares");
+  if (shares > row->unclaimed) // cannot happen when amount <= claimable; guard anyway
+    return make_error(ec::invalid_state, "reservation exceeds unclaimed shares");
+
+  claim_record c;
+  c.claim_id = intent.claim_id;
+  c.account = intent.account;
+  c.eth_address = intent.eth_address;
+  c.amount_planck = intent.amount_planck;
+  c.amount_wei = *wei;
+  c.shares = shares;
+  c.claim_before_block = intent.claim_before_block;
+  c.status = "ACTIVE";
+  c.created_at = now_ms;
+  c.expires_at = intent.expires_at_ms;
+  auto signature = sign(c);
+  if (!signature)
+    return signature.error();
+  c.signature = *signature;
+
+  row->unclaimed = must(checked_sub(row->unclaimed, shares), "unclaimed shares");
+  row->reserved = must(checked_add(row->reserved, shares), "reserved shares");
+  store_account(db, intent.account, *row, now_ms);
+  SQLite::Statement nonce(db, "INSERT INTO claim_nonces (account, nonce, used_at) VALUES (?, ?, ?)");
+  nonce.bind(1, intent.account);
+  nonce.bind(2, intent.nonce);
+  nonce.bind(3, now_ms);
+  nonce.exec();
+  // PRIMARY KEY (claim_id): a claim id is signed at most once.
+  SQLite::Statement ins(db, "INSERT INTO claims (claim_id, account, eth_address, amount_planck, "
+                            "amount_wei, shares, claim_before_block, status, signature, "
+                            "request_digest, created_at, expires_at) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?, ?)");
+  ins.bind(1, c.claim_id);
+  ins.bind(2, c.account);
+  ins.bind(3, c.eth_address);
+  ins.bind(4, c.amount_planck.to_dec());
+  ins.bind(5, c.amount_wei.to_dec());
+  ins.bind(6, c.shares.to_dec());
+  ins.bind(7, static_cast<int64_t>(c.claim_before_block));
+  ins.bind(8, c.signature);
+  ins.bind(9, intent.request_digest);
+  ins.bind(10, c.created_at);
+  ins.bind(11, c.expires_at);
+  ins.exec();
+  add_history(db, c.account, "CLAIM", c.amount_planck, "ACTIVE", c.claim_id, "", now_ms);
+  return c;
+}
+
+std::optional<claim_record> find_claim(SQLite::Database& db, const std::string& claim_id) {
+  SQLite::Statement q(db, std::string{"SELECT "} + claim_columns + " FROM claims WHERE claim_id = ?");
+  q.bind(1, claim_id);
+  if (!q.executeStep())
+    return std::nullopt;
+  return read_claim(q);
+}
+
+std::vector<claim_record> claims_of(SQLite::Database& db, const std::string& account,
+                                    size_t limit) {
+  SQLite::Statement q(db, std::string{"SELECT "} + claim_columns
+                            + " FROM claims WHERE account = ? ORDER BY created_at DESC, claim_id LIMIT ?");
+  q.bind(1, account);
+  q.bind(2, static_cast<int64_t>(limit));
+  std::vector<claim_record> out;
+  while (q.executeStep())
+    out.push_back(read_claim(q));
+  return out;
+}
+
+std::optional<eth_block_ref> eth_cursor(SQLite::Database& db) {
+  SQLite::Statement q(db, "SELECT block_number, block_hash FROM chain_cursors WHERE chain = 'ethereum'");
+  if (!q.executeStep())
+    return std::nullopt;
+  return eth_block_ref{static_cast<uint64_t>(q.getColumn(0).getInt64()), q.getColumn(1).getString()};
+}
+
+std::optional<std::string> eth_block_hash(SQLite::Database& db, uint64_t number) {
+  SQLite::Statement q(db, "SELECT hash FROM eth_blocks WHERE number = ?");
+  q.bind(1, static_cast<int64_t>(number));
+  if (!q.executeStep())
+    return std::nullopt;
+  return q.getColumn(0).getString();
+}
+
+namespace {
+
+void apply_claim_event(SQLite::Database& db, const eth_claim_event& e, int64_t now_ms) {
+  auto claim = find_claim(db, e.claim_id);
+  if (!claim) {
+    // The contract only accepts notary-signed claims: an unknown id means a
+    // notary key is used elsewhere. Record it loudly; never credit anything.
+    raise_alert(db, "critical", "eth_watcher",
+                "claim event for unknown claimId " + e.claim_id + " in tx " + e.tx_hash, now_ms);
+    return;
+  }
+  if (claim->status == "CLAIMED")
+    return; // the same event again (replayed window): already applied
+  if (claim->status != "ACTIVE") {
+    raise_alert(db, "critical", "eth_watcher",
+                "claim " + e.claim_id + " paid on chain while " + claim->status + " in the ledger",
+                now_ms);
+    return;
+  }
+  if (claim->amount_wei != e.amount_wei || claim->eth_address != e.account)
+    raise_alert(db, "critical", "eth_watcher",
+                "claim " + e.claim_id + " paid with different amount or recipient", now_ms);
+  auto row = load_account(db, claim->account);
+  if (!row)
+    abort_tx("claim " + e.claim_id + " has no account");
+  row->reserved = must(checked_sub(row->reserved, claim->shares), "reserved shares");
+  store_account(db, claim->account, *row, now_ms);
+  SQLite::Statement q(db, "UPDATE claims SET status = 'CLAIMED', settled_tx = ?, settled_block = ? "
+                          "WHERE claim_id = ? AND status = 'ACTIVE'");
+  q.bind(1, e.tx_hash);
+  q.bind(2, static_cast<int64_t>(e.block_number));
+  q.bind(3, e.claim_id);
+  q.exec();
+  set_history_status(db, "CLAIM", e.claim_id, "CLAIMED", e.tx_hash, now_ms);
+}
+
+void apply_burn_event(SQLite::Database& db, const eth_burn_event& e, int64_t now_ms) {
+  u256 planck, dust;
+  u256::divmod(e.amount_wei, wei_per_planck(), planck, dust); // sub-planck dust is not payable
+  SQLite::Statement q(db, "INSERT INTO unstake_requests (request_id, tx_hash, log_index, "
+                          "block_number, eth_account, recipient, amount_wei, amount_planck, shares, "
+                          "status, created_at, updated_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'REQUESTED', ?, ?) "
+                          "ON CONFLICT DO NOTHING");
+  q.bind(1, e.request_id.to_dec());
+  q.bind(2, e.tx_hash);
+  q.bind(3, static_cast<int64_t>(e.log_index));
+  q.bind(4, static_cast<int64_t>(e.block_number));
+  q.bind(5, e.account);
+  q.bind(6, e.recipient);
+  q.bind(7, e.amount_wei.to_dec());
+  q.bind(8, planck.to_dec());
+  q.bind(9, e.shares.to_dec());
+  q.bind(10, now_ms);
+  q.bind(11, now_ms);
+  if (q.exec() == 0)
+    return; // already recorded
+  add_history(db, e.recipient, "UNSTAKE", planck, "REQUESTED", e.request_id.to_dec(), e.tx_hash,
+              now_ms);
+}
+
+void expire_claims(SQLite::Database& db, uint64_t finalized, int64_t now_ms) {
+  // The contract refuses block.number >= claimBeforeBlock, so once a finalized
+  // block at or past it is fully processed, no claim event can still come.
+  SQLite::Statement q(db, std::string{"SELECT "} + claim_columns
+                            + " FROM claims WHERE status = 'ACTIVE' AND claim_before_block <= ?");
+  q.bind(1, static_cast<int64_t>(finalized));
+  std::vector<claim_record> due;
+  while (q.executeStep())
+    due.push_back(read_claim(q));
+  for (auto& c : due) {
+    auto row = load_account(db, c.account);
+    if (!row)
+      abort_tx("claim " + c.claim_id + " has no account");
+    row->reserved = must(checked_sub(row->reserved, c.shares), "reserved shares");
+    row->unclaimed = must(checked_add(row->unclaimed, c.shares), "unclaimed shares");
+    store_account(db, c.account, *row, now_ms);
+    SQLite::Statement upd(db, "UPDATE claims SET status = 'EXPIRED' WHERE claim_id = ? AND status = 'ACTIVE'");
+    upd.bind(1, c.claim_id);
+    upd.exec();
+    set_history_status(db, "CLAIM", c.claim_id, "EXPIRED", "", now_ms);
+  }
+}
+
+} // namespace
+
+caf::error apply_eth_batch(SQLite::Database& db, const eth_batch& batch, int64_t now_ms) {
+  auto cursor = eth_cursor(db);
+  if (cursor && batch.to.number <= cursor->number)
+    return make_error(ec::invalid_state, "window ends at " + std::to_string(batch.to.number)
+                                           + ", not after the cursor "
+                                           + std::to_string(cursor->number));
+  for (auto& b : batch.blocks) {
+    if (cursor && b.number <= cursor->number)
+      return make_error(ec::invalid_state, "block " + std::to_string(b.number)
+                                             + " is at or below the cursor");
+    SQLite::Statement q(db, "INSERT INTO eth_blocks (number, hash) VALUES (?, ?) "
+                            "ON CONFLICT (number) DO UPDATE SET hash = excluded.hash");
+    q.bind(1, static_cast<int64_t>(b.number));
+    q.bind(2, b.hash);
+    q.exec();
+  }
+  for (auto& e : batch.claims)
+    apply_claim_event(db, e, now_ms);
+  for (auto& e : batch.burns)
+    apply_burn_event(db, e, now_ms);
+  expire_claims(db, batch.to.number, now_ms);
+  SQLite::Statement cur(db, "INSERT INTO chain_cursors (chain, block_number, block_hash, updated_at) "
+                            "VALUES ('ethereum', ?, ?, ?) ON CONFLICT (chain) DO UPDATE SET "
+                            "block_number = excluded.block_number, block_hash = excluded.block_hash, "
+                            "updated_at = excluded.updated_at");
+  cur.bind(1, static_cast<int64_t>(batch.to.number));
+  cur.bind(2, batch.to.hash);
+  cur.bind(3, now_ms);
+  cur.exec();
+  return caf::none;
+}
+
+void raise_alert(SQLite::Database& db, const std::string& severity, const std::string& source,
+                 const std::string& message, int64_t now_ms) {
+  SQLite::Statement q(db, "INSERT INTO alerts (created_at, severity, source, message) VALUES (?, ?, ?, ?)");
+  q.bind(1, now_ms);
+  q.bind(2, severity);
+  q.bind(3, source);
+  q.bind(4, message);
+  q.exec();
+}
+
+void set_flow_paused(SQLite::Database& db, const std::string& flow, bool paused,
+                     const std::string& reason, int64_t now_ms) {
+  SQLite::Statement q(db, "UPDATE flows SET paused = ?, reason = ?, changed_at = ? WHERE flow = ?");
+  q.bind(1, paused ? 1 : 0);
+  q.bind(2, reason);
+  q.bind(3, now_ms);
+  q.bind(4, flow);
+  if (q.exec() != 1)
+    abort_tx("unknown flow " + flow);
+}
+
+bool flow_paused(SQLite::Database& db, const std::string& flow) {
+  SQLite::Statement q(db, "SELECT paused FROM flows WHERE flow = ?");
+  q.bind(1, flow);
+  return q.executeStep() && q.getColumn(0).getInt() == 1;
+}
+
+} // namespace lstaked::ledger
