@@ -1,7 +1,7 @@
 // Test support: start a node on a free port (port 0), connect the real @polkadot/api over
 // HTTP, and helpers to call dev methods and read a block's events.
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { ApiPromise, HttpProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
@@ -78,4 +78,11 @@ export async function freeOf(api, address, at) {
   const q = at ? await api.at(at) : api;
   const a = await q.query.system.account(address);
   return a.data.free.toBigInt();
+}
+
+// The V15 metadata file shipped in @polkadot/types-support (its folder is not exported).
+export async function shippedMetadataHex(file) {
+  let dir = path.dirname(fileURLToPath(import.meta.resolve('@polkadot/types-support')));
+  while (!dir.endsWith(`${path.sep}types-support`)) dir = path.dirname(dir);
+  return (await import(pathToFileURL(path.join(dir, 'metadata', 'v15', `${file}-hex.js`)).href)).default;
 }
