@@ -19,6 +19,12 @@ caf::error enc_fail(const std::string& what) {
   return make_error(ec::encode_error, what);
 }
 
+// caf::expected::error() is only valid on a failed expected.
+template <class T>
+caf::error error_of(const caf::expected<T>& x) {
+  return x ? caf::error{} : x.error();
+}
+
 int prim_width(primitive p) {
   switch (p) {
     case primitive::u8:
@@ -293,7 +299,7 @@ caf::error skip_value(const metadata& md, uint32_t type, scale_reader& r, int de
   switch (t.kind) {
     case type_kind::primitive:
       if (t.prim == primitive::boolean)
-        return r.boolean().error();
+        return error_of(r.boolean());
       if (t.prim == primitive::str) {
         auto s = r.length_prefixed();
         if (!s)
@@ -360,7 +366,7 @@ caf::error skip_value(const metadata& md, uint32_t type, scale_reader& r, int de
       return {};
     }
     case type_kind::bit_sequence:
-      return read_bits(md, t, r).error();
+      return error_of(read_bits(md, t, r));
   }
   return fail("unknown type kind");
 }
