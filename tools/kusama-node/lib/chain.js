@@ -1,7 +1,7 @@
 // The chain: genesis, the transaction pool, block production (on an interval or on demand),
 // finality lag, per-block storage for state queries at recent hashes, dev actions, snapshots.
 import fs from 'node:fs';
-import { hexToU8a, stringToU8a, u8aConcat, u8aToHex, bnToU8a } from '@polkadot/util';
+import { bnToU8a, compactAddLength, compactToU8a, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { loadRuntime } from './runtime.js';
 import { buildGenesisState, defaultConfig } from './genesis.js';
@@ -82,11 +82,12 @@ export class Chain {
       : u64le(slot);
     const digest = { logs: [{ PreRuntime: [u8aToHex(stringToU8a(runtime.variant.engine)), u8aToHex(preDigest)] }] };
     const ev = encodeEvents(events);
-    const sys = [
-      ['System', 'Number', [], number], ['System', 'ParentHash', [], parentHash],
-      ['System', 'EventCount', [], ev.count], ['System', 'Digest', [], digest], ['Timestamp', 'Now', [], now],
-    ];
-    for (const [p, i, a, v] of sys) changes.set(runtime.key(p, i, ...a), runtime.encodeValue(p, i, v));
+    // Per-block System items, encoded by hand (fixed-width LE) because they change every block.
+    changes.set(runtime.key('System', 'Number'), u8aToHex(u32le(number)));
+    changes.set(runtime.key('System', 'ParentHash'), parentHash);
+    changes.set(runtime.key('System', 'EventCount'), u8aToHex(u32le(ev.count)));
+    changes.set(runtime.key('Timestamp', 'Now'), u8aToHex(u64le(now)));
+    changes.set(runtime.key('System', 'Digest'), runtime.encodeValue('System', 'Digest', digest));
     changes.set(runtime.key('System', 'Events'), u8aToHex(u8aConcat(runtime.registry.createType('Compact<u32>', ev.count).toU8a(), ev.body)));
     if (number > 0) {
       changes.set(runtime.key('System', 'BlockHash', number - 1), parentHash);
@@ -120,7 +121,9 @@ export class Chain {
     for (const action of this.devQueue.splice(0)) action(ctx);
     const extrinsics = [];
     ctx.phase = { ApplyExtrinsic: 0 };
-    extrinsics.push(runtime.registry.createType('Extrinsic', runtime.decorated.tx.timestamp.set(now)).toHex());
+    // Unsigned v4 extrinsic: compact length, 0x04, call index, Compact<u64> moment.
+    const inherent = u8aConcat(new Uint8Array([4]), runtime.timestampCallIndex, compactToU8a(now));
+    extrinsics.push(u8aToHex(compactAddLength(inherent)));
     ctx.emit('System', 'ExtrinsicSuccess', [{ weight: { refTime: 10_000_000n, proofSize: 1_493n }, class: 'Mandatory', paysFee: 'Yes' }]);
     let progress = true;
     while (progress) {
@@ -128,7 +131,7 @@ export class Chain {
       for (const [hash, tx] of this.pool) {
         let v;
         try {
-          v = validate(this, tx.hex, { bestNumber: number - 1, state: this.state });
+          v = validate(this, tx.hex, { bestNumber: number - 1, state: this.state, known: tx });
         } catch {
           this.pool.delete(hash); // became invalid (era, fee, stale nonce): dropped as a node would
           continue;

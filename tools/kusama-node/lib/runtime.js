@@ -79,6 +79,9 @@ export class Runtime {
     this.pallets = new Map(v15.pallets.map((p) => [p.name.toString(), p]));
     this.keyCache = new Map();
     this.typeCache = new Map();
+    // Timestamp.set is the inherent of every block: its call index, looked up once.
+    const ts = this.decorated.tx.timestamp.set;
+    this.timestampCallIndex = ts.callIndex;
     this.consts = {
       existentialDeposit: this.constant('Balances', 'ExistentialDeposit').toBigInt(),
       bondingDuration: this.constant('Staking', 'BondingDuration').toNumber(),
@@ -110,8 +113,14 @@ export class Runtime {
 
   // Hex storage key, as state_getStorage expects it.
   key(pallet, item, ...args) {
-    const fn = this.storageEntry(pallet, item);
-    return u8aToHex(compactStripLength(fn(...args))[1]);
+    const id = `${pallet}.${item}.${args.join(',')}`;
+    let k = this.keyCache.get(id);
+    if (!k) {
+      k = u8aToHex(compactStripLength(this.storageEntry(pallet, item)(...args))[1]);
+      if (this.keyCache.size > 100_000) this.keyCache.clear(); // bounded: BlockHash keys never repeat
+      this.keyCache.set(id, k);
+    }
+    return k;
   }
 
   // Lookup type name of a storage value, so polkadot-js encodes it exactly as the chain does.

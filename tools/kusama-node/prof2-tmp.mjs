@@ -1,0 +1,10 @@
+import { Chain } from './lib/chain.js';
+const chain = await Chain.create({ blockMs: 0 });
+chain.produceBlocks(50);
+const { Session } = await import('node:inspector/promises');
+const s = new Session(); s.connect(); await s.post('Profiler.enable'); await s.post('Profiler.start');
+let t = performance.now();
+for (let i=0;i<300;i++) chain.produceBlock();
+console.log('empty block ms', (performance.now() - t)/300);
+const { profile } = await s.post('Profiler.stop');
+const fs = await import('node:fs'); fs.writeFileSync('/tmp/kn/empty.cpuprofile', JSON.stringify(profile));
