@@ -36,6 +36,8 @@ const env = { ...process.env, HOME: tmp, FOUNDRY_DISABLE_NIGHTLY_WARNING: '1' };
 let anvil = null;
 let failures = 0;
 let checks = 0;
+const t0 = Date.now();
+const elapsed = () => ((Date.now() - t0) / 1000).toFixed(1).padStart(5);
 
 function cleanup() {
   if (anvil && anvil.exitCode === null) anvil.kill('SIGTERM');
@@ -48,10 +50,10 @@ process.on('SIGTERM', () => process.exit(143));
 function check(ok, what) {
   checks++;
   if (ok) {
-    process.stdout.write(`ok   ${what}\n`);
+    process.stdout.write(`ok   ${elapsed()}s ${what}\n`);
   } else {
     failures++;
-    process.stdout.write(`FAIL ${what}\n`);
+    process.stdout.write(`FAIL ${elapsed()}s ${what}\n`);
   }
 }
 

@@ -15,7 +15,9 @@ trap 'rm -rf "$tmp_home"' EXIT INT TERM
 export HOME="$tmp_home"
 export FOUNDRY_DISABLE_NIGHTLY_WARNING=1
 cd "$here"
-"$forge" build --offline
-"$forge" test --offline "$@"
+# Artifacts go to the temp dir too, so concurrent runs (ctest -j, several checkouts' users) never
+# share an out/ or cache/ directory.
+"$forge" build --offline --out "$tmp_home/out" --cache-path "$tmp_home/cache"
+"$forge" test --offline --out "$tmp_home/out" --cache-path "$tmp_home/cache" "$@"
 # The committed ABIs (read by the C++ daemon) must match the sources.
 node "$repo/tools/deploy-contracts/gen-abi" --check
