@@ -506,10 +506,21 @@ caf::expected<abi_type> parse_abi_type(std::string_view text) {
 
 caf::expected<std::vector<abi_type>> parse_abi_types(std::string_view text) {
   text = trim(text);
+  // "(T1,T2)" is a parameter list only if its first '(' closes at the very end;
+  // "(T1,T2)[]" is a one-element list holding an array of tuples.
   if (!text.empty() && text.front() == '(') {
-    if (text.back() != ')')
-      return type_error("parameter list without ')'");
-    text = text.substr(1, text.size() - 2);
+    int depth = 0;
+    size_t close = std::string_view::npos;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '(')
+        ++depth;
+      else if (text[i] == ')' && --depth == 0) {
+        close = i;
+        break;
+      }
+    }
+    if (close == text.size() - 1)
+      text = text.substr(1, text.size() - 2);
   }
   return parse_list(text, 0);
 }

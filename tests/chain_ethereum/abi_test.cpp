@@ -135,6 +135,10 @@ TEST(abi, type_parsing) {
   EXPECT_EQ(parse_abi_type("tuple(uint, address)[2][]")->canonical(), "(uint256,address)[2][]");
   EXPECT_EQ(parse_abi_types("(address to, uint256 amount)")->size(), 2u);
   EXPECT_EQ(parse_abi_types("()")->size(), 0u);
+  // found by fuzz_abi: a list that starts with a tuple but is not wrapped in one
+  EXPECT_EQ(parse_abi_types("((uint16,string)[],bytes32)[]")->size(), 1u);
+  EXPECT_EQ(parse_abi_types("(uint8,bool)[],uint8")->size(), 2u);
+  EXPECT_FALSE(parse_abi_types("(uint8"));
   for (std::string bad : {"", "uint7", "uint264", "uint0", "int", "bytes0", "bytes33", "foo",
                           "uint256[", "uint256]", "uint256[0]", "uint256[01]", "()", "(uint256",
                           "(,uint8)", "uint256[99999999]", "address payable"}) {
