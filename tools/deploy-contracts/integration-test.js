@@ -181,6 +181,22 @@ async function main() {
   check(poolAtDeployBlock.length > 2 && poolBefore === '0x', 'deployBlock is the pool creation block');
   const { pool, token } = out;
 
+  // --- the known-answer vector published in docs/contracts.md (first deployment from anvil key 0)
+  if (pool === '0x5FbDB2315678afecb367f032d93F642f64180aa3') {
+    const kat = { claimId: 0x1234n, amount: 12123400000000000000n, claimBeforeBlock: 123321123n,
+      account: '0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65' };
+    const katDigest = cast(['call', '--rpc-url', url, pool, 'claimDigest(address,uint256,uint256,uint256,address)(bytes32)',
+      token, kat.claimId.toString(), kat.amount.toString(), kat.claimBeforeBlock.toString(), kat.account]);
+    check(cast(['call', '--rpc-url', url, pool, 'domainSeparator()(bytes32)']) ===
+      '0xbd7f3ed5e2bc5bbc08e36c467d7b4f908c2027c21e2c958470c70c494f0b038e', 'documented domain separator');
+    check(katDigest === '0x55e1e79de761b1344e150959a106e985f625deabebf9563dad5d9f1a91995596', 'documented digest');
+    check(castSignTyped(NOTARY_KEYS[0], typedClaim(chainId, pool, token, kat)) ===
+      '0xb51864c45c9be9d2c9f344d3da5ac40f48c9cbafc9ece9bc41c1d9f69d585c23029cccbd34a3752a96e223204273d75a1b820906498af516909061162eb1d8b91b',
+      'documented signature');
+  } else {
+    check(false, `first deployment expected at 0x5FbDB2315678afecb367f032d93F642f64180aa3, got ${pool}`);
+  }
+
   // --- a claim signed by two notaries with cast's EIP-712 implementation
   const head = Number(BigInt(await rpc.call('eth_blockNumber')));
   const claim = { claimId: 0xc1a1a0001n, amount: 12123400000000000000n, claimBeforeBlock: BigInt(head + 100), account: user };

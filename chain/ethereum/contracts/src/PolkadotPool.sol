@@ -146,8 +146,8 @@ contract PolkadotPool is AccessControl, Pausable, EIP712 {
         // forge-lint: disable-next-line(unsafe-typecast)
         bytes32 recipient = bytes32(polkadotRecipient); // length checked to be exactly 32 above
         if (recipient == bytes32(0)) revert InvalidRecipient();
+        uint256 requestId = ++lastRequestId; // effects before the call into the token
         uint256 shares = IBondToken(bond).burn(msg.sender, amount);
-        uint256 requestId = ++lastRequestId;
         emit TokensBurned(msg.sender, bond, amount, shares, recipient, requestId);
     }
 
