@@ -1,5 +1,6 @@
 #include "chain/ethereum/claim_digest.hpp"
 
+#include "chain/ethereum/keccak.hpp"
 #include "chain/ethereum/signature.hpp"
 
 namespace lstaked::chain::eth {
@@ -9,17 +10,31 @@ eip712_domain pool_domain(const u256& chain_id, const address& pool) {
 }
 
 hash256 claim_struct_hash(const claim_authorization& claim) {
-  auto h = eip712_hash_flat_struct(
-    claim_struct_name, {{"token", "address", abi_value::address(claim.token)},
-                        {"claimId", "uint256", abi_value::number(claim.claim_id)},
-                        {"amount", "uint256", abi_value::number(claim.amount)},
-                        {"claimBeforeBlock", "uint256", abi_value::number(claim.claim_before_block)},
-                        {"account", "address", abi_value::address(claim.account)}});
-  return *h; // cannot fail: atomic members, all in range
+  // keccak256(abi.encode(CLAIM_TYPEHASH, token, claimId, amount, claimBeforeBlock, account)),
+  // exactly as PolkadotPool.claimDigest builds it: six 32-byte words. (The
+  // generic eip712_hash_flat_struct gives the same; this path is the notary's
+  // hot one and the test pins the two together.)
+  static const hash256 type_hash = keccak256(std::string_view{claim_type_string});
+  uint8_t words[6 * 32] = {};
+  std::copy(type_hash.begin(), type_hash.end(), words);
+  std::copy(claim.token.begin(), claim.token.end(), words + 32 + 12);
+  auto put = [&](size_t slot, const u256& value) {
+    auto be = value.to_be32();
+    std::copy(be.begin(), be.end(), words + 32 * slot);
+  };
+  put(2, claim.claim_id);
+  put(3, claim.amount);
+  put(4, claim.claim_before_block);
+  std::copy(claim.account.begin(), claim.account.end(), words + 5 * 32 + 12);
+  return keccak256(byte_view{words, sizeof words});
 }
 
 hash256 claim_digest(const eip712_domain& domain, const claim_authorization& claim) {
-  return eip712_digest(eip712_domain_separator(domain), claim_struct_hash(claim));
+  return claim_digest(eip712_domain_separator(domain), claim);
+}
+
+hash256 claim_digest(const hash256& domain_separator, const claim_authorization& claim) {
+  return eip712_digest(domain_separator, claim_struct_hash(claim));
 }
 
 caf::expected<recoverable_signature> sign_claim(const eip712_domain& domain,

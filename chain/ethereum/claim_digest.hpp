@@ -32,6 +32,8 @@ struct claim_authorization {
 eip712_domain pool_domain(const u256& chain_id, const address& pool);
 hash256 claim_struct_hash(const claim_authorization& claim);
 hash256 claim_digest(const eip712_domain& domain, const claim_authorization& claim);
+/// The same with a domain separator computed once (it only changes with chain or pool).
+hash256 claim_digest(const hash256& domain_separator, const claim_authorization& claim);
 caf::expected<recoverable_signature> sign_claim(const eip712_domain& domain,
                                                 const claim_authorization& claim,
                                                 const secret_key32& key);

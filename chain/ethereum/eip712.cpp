@@ -55,7 +55,7 @@ caf::expected<abi_value> atomic_value(const abi_type& t, const nlohmann::json& j
         return v.error();
       if (t.k == abi_type::kind::uint && t.size < 256 && !v->shr(t.size).is_zero())
         return fail("value out of range for " + t.canonical());
-      if (t.k == abi_type::kind::int_) // hex ints are the two's-complement word
+      if (t.k == abi_type::kind::int_) // hex is read as a non-negative number (as ethers does)
         return abi_value_from_json(t, v->to_dec());
       return abi_value::number(*v);
     }

@@ -65,6 +65,15 @@ TEST(eip712, claim_helper_matches_cast_and_json_path) {
     auto via_json = eip712_hash(*parse_typed_data(doc));
     EXPECT_EQ(via_json->digest, claim_digest(domain, claim));
     EXPECT_EQ(via_json->domain_separator, eip712_domain_separator(domain));
+    EXPECT_EQ(via_json->struct_hash, claim_struct_hash(claim));
+    auto generic = eip712_hash_flat_struct(
+      claim_struct_name, {{"token", "address", abi_value::address(claim.token)},
+                          {"claimId", "uint256", abi_value::number(claim.claim_id)},
+                          {"amount", "uint256", abi_value::number(claim.amount)},
+                          {"claimBeforeBlock", "uint256", abi_value::number(claim.claim_before_block)},
+                          {"account", "address", abi_value::address(claim.account)}});
+    EXPECT_EQ(*generic, claim_struct_hash(claim));
+    EXPECT_EQ(claim_digest(via_json->domain_separator, claim), via_json->digest);
     ++claims;
   }
   EXPECT_GE(claims, 100u);

@@ -72,6 +72,17 @@ void claim_digest_only(benchmark::State& state) {
 }
 BENCHMARK(claim_digest_only);
 
+void claim_digest_cached_domain(benchmark::State& state) {
+  address pool{};
+  pool.fill(0xcc);
+  auto separator = eip712_domain_separator(pool_domain(u256{31337}, pool));
+  uint64_t id = 0;
+  for (auto _ : state)
+    benchmark::DoNotOptimize(claim_digest(separator, bench_claim(++id)));
+  state.SetItemsProcessed(int64_t(state.iterations()));
+}
+BENCHMARK(claim_digest_cached_domain);
+
 void claim_digest_and_sign(benchmark::State& state) {
   address pool{};
   pool.fill(0xcc);
