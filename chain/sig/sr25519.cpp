@@ -180,6 +180,11 @@ bool sr25519_verify(const public_key32& public_key, byte_view message, byte_view
   s[31] &= 0x7f;
   if (!is_canonical(s))
     return false;
+  // The identity as a public key satisfies s·B − k·identity = s·B for any k, so anyone
+  // could "sign" for it with R = s·B. schnorrkel accepts that key; we refuse it, which only
+  // ever turns such forgeries away.
+  if (public_key == point{})
+    return false;
   auto t = signing_transcript(context, message, public_key);
   t.append_message("sign:R", big_r);
   scalar k = challenge_scalar(t, "sign:c");

@@ -42,7 +42,8 @@ signature64 sr25519_sign_with_entropy(const sr25519_keypair& pair, byte_view mes
                                       std::string_view context = sr25519_substrate_context);
 
 /// True iff `signature` (64 bytes, marker bit set, canonical s) is valid for `message`
-/// under `public_key` (a valid ristretto255 encoding).
+/// under `public_key` (a valid ristretto255 encoding other than the identity, for which
+/// anyone can forge).
 bool sr25519_verify(const public_key32& public_key, byte_view message, byte_view signature,
                     std::string_view context = sr25519_substrate_context);
 

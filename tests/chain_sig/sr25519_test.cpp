@@ -2,6 +2,8 @@
 
 #include "vectors.hpp"
 
+#include <sodium.h>
+
 namespace lstaked::chain::sig {
 namespace {
 
@@ -77,6 +79,14 @@ TEST(sr25519, refuses_malformed_keys_and_signatures) {
   not_a_point.fill(0xff);
   EXPECT_FALSE(sr25519_verify(not_a_point, msg, sig));
   EXPECT_FALSE(sr25519_verify(public_key32{}, msg, sig)); // the identity
+  // A forgery for the identity key: R = s·B satisfies the equation whatever k is.
+  signature64 forged{};
+  forged[32] = 5; // s = 5
+  std::array<uint8_t, 32> five{};
+  five[0] = 5;
+  ASSERT_EQ(crypto_scalarmult_ristretto255_base(forged.data(), five.data()), 0);
+  forged[63] |= 0x80;
+  EXPECT_FALSE(sr25519_verify(public_key32{}, msg, forged));
   secret_bytes<64> zero_scalar;
   EXPECT_FALSE(sr25519_from_secret(zero_scalar));
 }
