@@ -69,3 +69,16 @@ TEST(sign_raw, malformed_input_is_an_error_not_false) {
 
 } // namespace
 } // namespace lstaked::chain::sig
+
+#include "chain/sig/self_check.hpp"
+
+namespace lstaked::chain::sig {
+namespace {
+
+TEST(chain_sig, self_check_passes) {
+  auto err = self_check();
+  EXPECT_FALSE(err) << describe(err);
+}
+
+} // namespace
+} // namespace lstaked::chain::sig
