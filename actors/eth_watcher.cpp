@@ -1,0 +1,508 @@
+#include "actors/eth_watcher.hpp"
+
+#include "actors/metrics.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+namespace lstaked {
+
+namespace {
+
+using chain::hash256;
+using chain::to_hex;
+using chain::eth::u256;
+
+struct watcher_metrics {
+  gauge_metric& cursor;
+  gauge_metric& final_head;
+  gauge_metric& lag;
+  gauge_metric& window;
+  counter_metric& claims;
+  counter_metric& burns;
+  counter_metric& windows;
+  counter_metric& rpc_errors;
+  counter_metric& reorgs;
+  histogram_metric& window_latency;
+  static watcher_metrics& get() {
+    auto& r = metrics_registry::global();
+    static watcher_metrics m{
+      r.gauge("lstaked_eth_cursor_block", "Last Ethereum block applied to the ledger"),
+      r.gauge("lstaked_eth_final_head_block", "Last finalized (or confirmed) Ethereum block seen"),
+      r.gauge("lstaked_eth_lag_blocks", "Finalized head minus the applied cursor"),
+      r.gauge("lstaked_eth_window_blocks", "Current eth_getLogs window of the watcher"),
+      r.counter("lstaked_eth_logs_ingested_total", "Pool events applied to the ledger",
+                {{"event", "BondsClaimed"}}),
+      r.counter("lstaked_eth_logs_ingested_total", "Pool events applied to the ledger",
+                {{"event", "TokensBurned"}}),
+      r.counter("lstaked_eth_windows_total", "Block windows applied to the ledger"),
+      r.counter("lstaked_eth_rpc_errors_total", "Failed Ethereum RPC steps of the watcher"),
+      r.counter("lstaked_eth_reorgs_below_finality_total",
+                "Stored finalized block hashes the chain no longer has"),
+      r.histogram("lstaked_eth_window_seconds",
+                  "One window: RPC fetch, decode and the ledger commit"),
+    };
+    return m;
+  }
+};
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+std::string address_text(const u256& word) {
+  auto be = word.to_be32();
+  return to_hex(chain::byte_view(be.data() + 12, 20));
+}
+
+std::string word_text(const u256& word) {
+  return to_hex(word.to_be32());
+}
+
+const chain::eth::event_abi& parsed(const char* text) {
+  // Called with constants only; a parse failure is a programmer error.
+  static std::map<std::string, chain::eth::event_abi> cache;
+  auto it = cache.find(text);
+  if (it == cache.end()) {
+    auto e = chain::eth::parse_event(text);
+    if (!e) {
+      spdlog::critical("eth_watcher: bad built-in event signature {}: {}", text, describe(e.error()));
+      std::abort();
+    }
+    it = cache.emplace(text, std::move(*e)).first;
+  }
+  return it->second;
+}
+
+} // namespace
+
+const chain::eth::event_abi& bonds_claimed_event() {
+  static const auto& e = parsed("BondsClaimed(uint256 indexed claimId, address indexed account, "
+                                "address indexed bond, uint256 amount, uint256 shares)");
+  return e;
+}
+
+const chain::eth::event_abi& tokens_burned_event() {
+  static const auto& e = parsed("TokensBurned(address indexed account, address indexed bond, "
+                                "uint256 amount, uint256 shares, bytes32 recipient, "
+                                "uint256 indexed requestId)");
+  return e;
+}
+
+caf::error decode_pool_log(const rpc::eth_log& log, ledger::eth_batch& batch) {
+  if (log.topics.empty())
+    return make_error(ec::decode_error, "pool log without topics");
+  auto tx = to_hex(log.tx_hash);
+  auto where = " (tx " + tx + " log " + std::to_string(log.log_index) + ")";
+  if (log.topics[0] == bonds_claimed_event().topic0()) {
+    auto v = chain::eth::decode_log(bonds_claimed_event(), log.topics, log.data);
+    if (!v)
+      return make_error(ec::decode_error, "BondsClaimed" + where + ": " + describe(v.error()));
+    ledger::eth_claim_event e;
+    e.claim_id = word_text((*v)[0].word);
+    e.account = address_text((*v)[1].word);
+    e.amount_wei = (*v)[3].word;
+    e.shares = (*v)[4].word;
+    e.tx_hash = tx;
+    e.log_index = log.log_index;
+    e.block_number = log.block_number;
+    batch.claims.push_back(std::move(e));
+    return caf::none;
+  }
+  if (log.topics[0] == tokens_burned_event().topic0()) {
+    auto v = chain::eth::decode_log(tokens_burned_event(), log.topics, log.data);
+    if (!v)
+      return make_error(ec::decode_error, "TokensBurned" + where + ": " + describe(v.error()));
+    ledger::eth_burn_event e;
+    e.account = address_text((*v)[0].word);
+    e.amount_wei = (*v)[2].word;
+    e.shares = (*v)[3].word;
+    if ((*v)[4].data.size() != 32)
+      return make_error(ec::decode_error, "TokensBurned" + where + ": recipient is not 32 bytes");
+    e.recipient = to_hex((*v)[4].data);
+    e.request_id = (*v)[5].word;
+    e.tx_hash = tx;
+    e.log_index = log.log_index;
+    e.block_number = log.block_number;
+    batch.burns.push_back(std::move(e));
+    return caf::none;
+  }
+  return make_error(ec::decode_error, "not a pool event" + where);
+}
+
+caf::error validate(const eth_watcher_config& cfg) {
+  if (auto err = rpc::validate(cfg.rpc))
+    return err;
+  if (!chain::eth::parse_address(cfg.pool_address))
+    return make_error(ec::invalid_config, "ethereum pool address is not an address: "
+                                            + cfg.pool_address);
+  if (cfg.finality != "finalized" && cfg.finality != "safe" && cfg.finality != "confirmations")
+    return make_error(ec::invalid_config,
+                      "ethereum finality must be finalized, safe or confirmations, not "
+                        + cfg.finality);
+  if (cfg.finality == "confirmations" && cfg.confirmations == 0)
+    return make_error(ec::invalid_config, "ethereum confirmations must be >= 1");
+  if (cfg.initial_window == 0 || cfg.max_window < cfg.initial_window)
+    return make_error(ec::invalid_config, "ethereum windows must satisfy 1 <= initial <= max");
+  if (cfg.poll_interval.count() <= 0 || cfg.error_backoff.count() <= 0
+      || cfg.max_error_backoff < cfg.error_backoff || cfg.storage_timeout.count() <= 0)
+    return make_error(ec::invalid_config, "ethereum watcher intervals must be > 0");
+  return caf::none;
+}
+
+namespace {
+
+using self_ptr = eth_watcher_actor::stateful_pointer<eth_watcher_state>;
+
+void arm(self_ptr self, std::chrono::milliseconds delay) {
+  auto& st = self->state;
+  if (st.tick_armed)
+    return;
+  st.tick_armed = true;
+  self->delayed_send(self, delay, tick_atom_v);
+}
+
+void publish(eth_watcher_state& st) {
+  auto& m = watcher_metrics::get();
+  if (st.cursor)
+    m.cursor.set(static_cast<int64_t>(st.cursor->number));
+  m.final_head.set(static_cast<int64_t>(st.final_head));
+  uint64_t applied = st.cursor ? st.cursor->number : (st.cfg.start_block ? st.cfg.start_block - 1 : 0);
+  m.lag.set(st.final_head > applied ? static_cast<int64_t>(st.final_head - applied) : 0);
+  m.window.set(static_cast<int64_t>(st.window));
+}
+
+// A failed step: remember why and try again later, backing off.
+void failed(self_ptr self, const caf::error& err) {
+  auto& st = self->state;
+  st.last_error = describe(err);
+  watcher_metrics::get().rpc_errors.inc();
+  st.backoff = st.backoff.count() == 0 ? st.cfg.error_backoff
+                                       : std::min(st.cfg.max_error_backoff, st.backoff * 2);
+  spdlog::warn("eth_watcher: {} (retry in {} ms)", st.last_error, st.backoff.count());
+  arm(self, st.backoff);
+}
+
+void succeeded(eth_watcher_state& st) {
+  st.last_error.clear();
+  st.backoff = std::chrono::milliseconds{0};
+}
+
+void step(self_ptr self);
+
+void load_cursor(self_ptr self) {
+  auto& st = self->state;
+  st.busy = true;
+  auto out = std::make_shared<std::optional<ledger::eth_block_ref>>();
+  write_task task{"eth_load_cursor", write_durability::normal,
+                  [out](SQLite::Database& db) { *out = ledger::eth_cursor(db); }};
+  self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
+    .then(
+      [self, out](uint64_t) {
+        auto& st = self->state;
+        st.busy = false;
+        st.loaded = true;
+        st.cursor = *out;
+        publish(st);
+        step(self);
+      },
+      [self](caf::error& err) {
+        self->state.busy = false;
+        failed(self, err);
+      });
+}
+
+// Reorg below finality: alarm, pause the flows that move money on the
+// strength of Ethereum events, and stop. Only an operator restarts this.
+void halt_on_reorg(self_ptr self, const std::string& what) {
+  auto& st = self->state;
+  st.halted = true;
+  st.last_error = what;
+  watcher_metrics::get().reorgs.inc();
+  spdlog::critical("eth_watcher: {}", what);
+  write_task task{"eth_reorg_alert", write_durability::full, [what](SQLite::Database& db) {
+                    auto now = now_ms();
+                    ledger::raise_alert(db, "critical", "eth_watcher", what, now);
+                    ledger::set_flow_paused(db, "claims", true, what, now);
+                    ledger::set_flow_paused(db, "payouts", true, what, now);
+                  }};
+  st.busy = true;
+  self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
+    .then([self](uint64_t) { self->state.busy = false; },
+          [self](caf::error& err) {
+            // The alert could not be stored: keep halted, say so loudly.
+            self->state.busy = false;
+            spdlog::critical("eth_watcher: could not store the reorg alert: {}", describe(err));
+          });
+}
+
+// One step: find the final head, check the cursor is still on the chain, read
+// and apply the next window.
+void step(self_ptr self) {
+  auto& st = self->state;
+  if (st.halted || st.busy)
+    return;
+  if (!st.loaded) {
+    load_cursor(self);
+    return;
+  }
+  auto& eth = *st.eth;
+  if (!st.chain_checked && st.cfg.chain_id != 0) {
+    auto id = eth.chain_id();
+    if (!id)
+      return failed(self, id.error());
+    if (*id != st.cfg.chain_id) {
+      st.halted = true;
+      st.last_error = "node reports chain id " + std::to_string(*id) + ", expected "
+                      + std::to_string(st.cfg.chain_id);
+      spdlog::critical("eth_watcher: {}", st.last_error);
+      return;
+    }
+  }
+  st.chain_checked = true;
+  auto started = std::chrono::steady_clock::now();
+
+  // 1. Final head and the chain's block at the cursor, in one request.
+  std::vector<rpc::block_id> ids;
+  ids.emplace_back(st.cfg.finality == "confirmations" ? std::string("latest") : st.cfg.finality);
+  if (st.cursor)
+    ids.emplace_back(st.cursor->number);
+  auto heads = eth.blocks(ids);
+  if (!heads)
+    return failed(self, heads.error());
+  if (!(*heads)[0]) {
+    // No finalized block yet (a young chain): nothing is final, wait.
+    succeeded(st);
+    return arm(self, st.cfg.poll_interval);
+  }
+  uint64_t head = (*heads)[0]->number;
+  if (st.cfg.finality == "confirmations")
+    head = head >= st.cfg.confirmations ? head - st.cfg.confirmations : 0;
+  st.final_head = std::max(st.final_head, head);
+  if (st.cursor) {
+    auto& at_cursor = (*heads)[1];
+    if (!at_cursor || to_hex(at_cursor->hash) != st.cursor->hash) {
+      return halt_on_reorg(
+        self, "reorg below finality: block " + std::to_string(st.cursor->number) + " was "
+                + st.cursor->hash + " when applied, the node now has "
+                + (at_cursor ? to_hex(at_cursor->hash) : std::string("no such block")));
+    }
+  }
+  uint64_t from = st.cursor ? st.cursor->number + 1 : st.cfg.start_block;
+  if (from > head) {
+    succeeded(st);
+    publish(st);
+    return arm(self, st.cfg.poll_interval);
+  }
+  uint64_t to = head - from + 1 > st.window ? from + st.window - 1 : head;
+
+  // 2. The window's logs, its first block (continuity) and its last (the new
+  //    cursor), in one request.
+  rpc::log_filter filter;
+  filter.addresses = {st.pool};
+  filter.topics = {{bonds_claimed_event().topic0(), tokens_burned_event().topic0()}};
+  filter.from_block = from;
+  filter.to_block = to;
+  std::vector<rpc::rpc_call> calls{
+    {"eth_getLogs", rpc::json::array({rpc::to_json(filter)})},
+    {"eth_getBlockByNumber", rpc::json::array({rpc::to_param(from), false})},
+    {"eth_getBlockByNumber", rpc::json::array({rpc::to_param(to), false})},
+  };
+  auto answers = eth.rpc().batch(calls);
+  if (!answers)
+    return failed(self, answers.error());
+  auto& logs_answer = (*answers)[0];
+  if (!logs_answer) {
+    if (rpc::is_too_much_data(logs_answer.error()) && st.window > 1) {
+      st.window = std::max<uint64_t>(1, st.window / 2);
+      publish(st);
+      spdlog::info("eth_watcher: window shrunk to {} blocks ({})", st.window,
+                   describe(logs_answer.error()));
+      return arm(self, std::chrono::milliseconds{0});
+    }
+    return failed(self, logs_answer.error());
+  }
+  for (size_t i = 1; i < answers->size(); ++i)
+    if (!(*answers)[i])
+      return failed(self, (*answers)[i].error());
+  auto first = rpc::parse_block_header(*(*answers)[1]);
+  auto last = rpc::parse_block_header(*(*answers)[2]);
+  if (!first)
+    return failed(self, first.error());
+  if (!last)
+    return failed(self, last.error());
+  if (!*first || !*last)
+    return failed(self, make_error(ec::rpc_error, "node does not have the blocks of window "
+                                                    + std::to_string(from) + ".."
+                                                    + std::to_string(to)));
+  if (st.cursor && to_hex((*first)->parent_hash) != st.cursor->hash)
+    return halt_on_reorg(self, "reorg below finality: block " + std::to_string(from)
+                                 + " no longer follows the applied block "
+                                 + std::to_string(st.cursor->number) + " " + st.cursor->hash);
+  if (!logs_answer->is_array())
+    return failed(self, make_error(ec::decode_error, "eth_getLogs answer is not an array"));
+
+  // 3. Decode, checking every log belongs to this window of this chain.
+  ledger::eth_batch batch;
+  std::map<uint64_t, std::string> kept; // block number -> hash
+  std::vector<rpc::eth_log> logs;
+  logs.reserve(logs_answer->size());
+  for (auto& j : *logs_answer) {
+    auto log = rpc::parse_log(j);
+    if (!log)
+      return failed(self, log.error());
+    logs.push_back(std::move(*log));
+  }
+  std::sort(logs.begin(), logs.end(), [](const rpc::eth_log& a, const rpc::eth_log& b) {
+    return std::tie(a.block_number, a.log_index) < std::tie(b.block_number, b.log_index);
+  });
+  for (auto& log : logs) {
+    if (log.removed || log.emitter != st.pool || log.block_number < from || log.block_number > to)
+      return failed(self, make_error(ec::rpc_error, "node answered a log outside the filter"));
+    auto hash = to_hex(log.block_hash);
+    auto [it, fresh] = kept.emplace(log.block_number, hash);
+    if (!fresh && it->second != hash)
+      return failed(self, make_error(ec::rpc_error, "two hashes for block "
+                                                      + std::to_string(log.block_number)));
+    if (log.block_number == to && hash != to_hex((*last)->hash))
+      return failed(self, make_error(ec::rpc_error, "log block hash differs from the header of "
+                                                      + std::to_string(to)));
+    if (auto err = decode_pool_log(log, batch))
+      // Our own pool's event that does not decode: never skip it (that would
+      // lose a request); keep retrying and say so.
+      return failed(self, err);
+  }
+  kept[to] = to_hex((*last)->hash);
+  for (auto& [number, hash] : kept)
+    batch.blocks.push_back({number, hash});
+  batch.to = {to, to_hex((*last)->hash)};
+
+  // 4. One transaction: the events, the kept hashes and the new cursor.
+  auto expected = st.cursor;
+  auto n_claims = batch.claims.size();
+  auto n_burns = batch.burns.size();
+  bool full_window = to - from + 1 == st.window;
+  auto shared = std::make_shared<ledger::eth_batch>(std::move(batch));
+  write_task task{"eth_window", write_durability::full, [shared, expected](SQLite::Database& db) {
+                    auto stored = ledger::eth_cursor(db);
+                    bool same = stored.has_value() == expected.has_value()
+                                && (!stored || (stored->number == expected->number
+                                                && stored->hash == expected->hash));
+                    if (!same)
+                      throw std::runtime_error("ethereum cursor moved under the watcher");
+                    if (auto err = ledger::apply_eth_batch(db, *shared, now_ms()))
+                      throw std::runtime_error(describe(err));
+                  }};
+  st.busy = true;
+  self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
+    .then(
+      [self, shared, n_claims, n_burns, full_window, started, head](uint64_t) {
+        auto& st = self->state;
+        auto& m = watcher_metrics::get();
+        st.busy = false;
+        st.cursor = shared->to;
+        ++st.windows_applied;
+        st.logs_applied += n_claims + n_burns;
+        m.windows.inc();
+        m.claims.inc(n_claims);
+        m.burns.inc(n_burns);
+        m.window_latency.observe_us(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now()
+                                                                - started)
+            .count()));
+        if (full_window)
+          st.window = std::min(st.cfg.max_window, st.window * 2);
+        succeeded(st);
+        publish(st);
+        if (st.cursor->number < head)
+          arm(self, std::chrono::milliseconds{0});
+        else
+          arm(self, st.cfg.poll_interval);
+      },
+      [self](caf::error& err) {
+        auto& st = self->state;
+        st.busy = false;
+        // Re-read the cursor before anything else: storage is the truth.
+        st.loaded = false;
+        failed(self, err);
+      });
+}
+
+} // namespace
+
+eth_watcher_actor::behavior_type eth_watcher(eth_watcher_actor::stateful_pointer<eth_watcher_state> self,
+                                             eth_watcher_config cfg, storage_actor storage) {
+  auto& st = self->state;
+  auto fail = [self](caf::error err) -> eth_watcher_actor::behavior_type {
+    spdlog::error("eth_watcher: {}", describe(err));
+    self->quit(std::move(err));
+    return {[](tick_atom) {},
+            [](eth_status_atom) -> caf::result<eth_watcher_status> { return caf::sec::runtime_error; },
+            [](health_atom) { return actor_health{eth_watcher_state::name, false, "stopped", 0, 0}; }};
+  };
+  st.cfg = std::move(cfg);
+  st.storage = std::move(storage);
+  st.window = st.cfg.initial_window;
+  if (auto err = validate(st.cfg))
+    return fail(std::move(err));
+  st.pool = *chain::eth::parse_address(st.cfg.pool_address);
+  auto client = rpc::eth_client::make(st.cfg.rpc);
+  if (!client)
+    return fail(client.error());
+  st.eth = std::move(*client);
+  // Build the event descriptions now, on one thread, not lazily in handlers.
+  (void)bonds_claimed_event();
+  (void)tokens_burned_event();
+  self->send(self, tick_atom_v);
+  st.tick_armed = true;
+  return {
+    [self](tick_atom) {
+      self->state.tick_armed = false;
+      step(self);
+    },
+    [self](eth_status_atom) {
+      auto& st = self->state;
+      eth_watcher_status s;
+      s.has_cursor = st.cursor.has_value();
+      if (st.cursor) {
+        s.cursor = st.cursor->number;
+        s.cursor_hash = st.cursor->hash;
+      }
+      s.final_head = st.final_head;
+      uint64_t applied = st.cursor ? st.cursor->number
+                                   : (st.cfg.start_block ? st.cfg.start_block - 1 : 0);
+      s.lag = st.final_head > applied ? st.final_head - applied : 0;
+      s.window = st.window;
+      s.windows_applied = st.windows_applied;
+      s.logs_applied = st.logs_applied;
+      s.halted = st.halted;
+      s.last_error = st.last_error;
+      return s;
+    },
+    [self](health_atom) {
+      auto& st = self->state;
+      actor_health h;
+      h.name = eth_watcher_state::name;
+      h.ok = !st.halted && st.last_error.empty();
+      uint64_t applied = st.cursor ? st.cursor->number : 0;
+      h.detail = "cursor " + (st.cursor ? std::to_string(applied) : std::string("none"))
+                 + ", finalized " + std::to_string(st.final_head) + ", lag "
+                 + std::to_string(st.final_head > applied ? st.final_head - applied : 0)
+                 + ", window " + std::to_string(st.window);
+      if (st.halted)
+        h.detail += ", HALTED";
+      if (!st.last_error.empty())
+        h.detail += ": " + st.last_error;
+      h.mailbox = self->mailbox().size();
+      return h;
+    },
+  };
+}
+
+} // namespace lstaked

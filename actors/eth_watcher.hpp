@@ -1,0 +1,121 @@
+// The Ethereum watcher: applies PolkadotPool's events from finalized blocks to
+// the ledger, exactly once, in order.
+//
+// Contract:
+// - Follows a final head: the node's `finalized` (or `safe`) tag, or
+//   `latest - confirmations` for chains without the tag. Nothing above it is
+//   ever read into the ledger.
+// - Reads the pool's BondsClaimed and TokensBurned logs from cursor+1 in
+//   adaptive windows (doubled after a full window succeeds, halved when the
+//   node says "too many results" or times out) and applies each window with
+//   ONE storage write_task: ledger::apply_eth_batch stores the events, the
+//   kept block hashes and the new cursor in one transaction. The task first
+//   checks that the stored cursor is the one the window was read from, so a
+//   window is never applied twice (even by a second watcher or after a crash).
+// - Before each window it compares the chain's block at the cursor with the
+//   stored hash (and the window's first block's parent with it). A different
+//   hash is a reorg below finality: it raises a critical alert, pauses the
+//   `claims` and `payouts` flows, and halts (no more windows) until restarted
+//   by an operator.
+// - The first start without a cursor begins at `start_block` (the pool's
+//   deploy block).
+// - It makes blocking HTTP calls from its handlers: spawn it `caf::detached`
+//   in the daemon (the deterministic test scheduler runs it inline).
+#pragma once
+
+#include "actors/actors.hpp"
+#include "chain/rpc/eth_client.hpp"
+#include "chain/ethereum/event.hpp"
+#include "storage/ledger.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace lstaked {
+
+// Local until the lead moves them into actors.hpp (CAF_ADD_ATOM there).
+using eth_status_atom = caf::atom_constant<caf::atom("ethstatus")>;
+constexpr eth_status_atom eth_status_atom_v{};
+
+/// What the watcher knows, for the console and tests.
+struct eth_watcher_status {
+  bool has_cursor = false;
+  uint64_t cursor = 0;          // last applied block (valid if has_cursor)
+  std::string cursor_hash;
+  uint64_t final_head = 0;      // last seen finalized (or confirmed) head
+  uint64_t lag = 0;             // final_head - cursor
+  uint64_t window = 0;          // current eth_getLogs window, in blocks
+  uint64_t windows_applied = 0; // since start
+  uint64_t logs_applied = 0;    // since start
+  bool halted = false;          // reorg below finality (or wrong chain): stopped
+  std::string last_error;       // empty when the last step succeeded
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, eth_watcher_status& x) {
+  return f(caf::meta::type_name("eth_watcher_status"), x.has_cursor, x.cursor, x.cursor_hash,
+           x.final_head, x.lag, x.window, x.windows_applied, x.logs_applied, x.halted,
+           x.last_error);
+}
+
+/// Follows PolkadotPool's events on finalized Ethereum blocks. (actors/eth_watcher.hpp)
+using eth_watcher_actor = caf::typed_actor<
+  // Internal timer (and a nudge from tests): read the next window if any.
+  caf::reacts_to<tick_atom>,
+  // Cursor, final head, lag, window, halted.
+  caf::replies_to<eth_status_atom>::with<eth_watcher_status>>::extend_with<health_protocol>;
+
+struct eth_watcher_config {
+  rpc::json_rpc_config rpc;                   // the node (url, timeouts, retries)
+  std::string pool_address;                   // PolkadotPool, 0x + 40 hex
+  uint64_t chain_id = 0;                      // refuse a node reporting another (0: don't check)
+  uint64_t start_block = 0;                   // first block read when there is no cursor
+  std::string finality = "finalized";         // "finalized" | "safe" | "confirmations"
+  uint64_t confirmations = 12;                // used when finality == "confirmations"
+  std::chrono::milliseconds poll_interval{4000};       // when caught up
+  std::chrono::milliseconds error_backoff{1000};       // first retry after a failure
+  std::chrono::milliseconds max_error_backoff{60000};  // doubled up to this
+  uint64_t initial_window = 1000;             // blocks per eth_getLogs
+  uint64_t max_window = 10000;
+  std::chrono::milliseconds storage_timeout{30000};
+};
+
+caf::error validate(const eth_watcher_config& cfg);
+
+/// The pool events the watcher applies (signatures as in PolkadotPool.sol).
+const chain::eth::event_abi& bonds_claimed_event();
+const chain::eth::event_abi& tokens_burned_event();
+
+/// Decodes one pool log into `batch` (claims or burns). Refuses other topics.
+caf::error decode_pool_log(const rpc::eth_log& log, ledger::eth_batch& batch);
+
+struct eth_watcher_state {
+  eth_watcher_config cfg;
+  storage_actor storage;
+  std::unique_ptr<rpc::eth_client> eth;
+  chain::eth::address pool{};
+  /// The stored cursor, once loaded from storage (loaded == true).
+  bool loaded = false;
+  std::optional<ledger::eth_block_ref> cursor;
+  bool chain_checked = false;
+  uint64_t final_head = 0;
+  uint64_t window = 0;
+  /// A storage task is in flight: ticks wait for its reply.
+  bool busy = false;
+  /// A delayed tick is armed (so ticks never pile up).
+  bool tick_armed = false;
+  bool halted = false;
+  std::string last_error;
+  std::chrono::milliseconds backoff{0};
+  uint64_t windows_applied = 0;
+  uint64_t logs_applied = 0;
+  static constexpr const char* name = "eth_watcher";
+};
+
+eth_watcher_actor::behavior_type eth_watcher(eth_watcher_actor::stateful_pointer<eth_watcher_state> self,
+                                             eth_watcher_config cfg, storage_actor storage);
+
+} // namespace lstaked
