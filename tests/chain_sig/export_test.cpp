@@ -4,6 +4,7 @@
 #include "chain/common/hash.hpp"
 #include "chain/sig/ecdsa.hpp"
 #include "chain/sig/ed25519.hpp"
+#include "chain/sig/keypair.hpp"
 #include "chain/sig/sign_raw.hpp"
 #include "chain/sig/sr25519.hpp"
 #include "chain/sig/ss58.hpp"
@@ -70,6 +71,26 @@ TEST(chain_sig_export, writes_our_signatures) {
     }
     entry["address"] = *ss58_encode(account, ss58_kusama);
     out.push_back(entry);
+  }
+  // Operator-style keys from secret URIs (dev and hex-seed roots, hard junctions), signing
+  // through the scheme-generic keypair: polkadot-js derives the same address from the URI.
+  const char* uris[] = {"//Alice", "//Bob//stash", "//Charlie//0",
+                        "0x5f1d1c8e6d0b7e3c2a4f9b8a7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d//operator"};
+  for (auto kind : {scheme::sr25519, scheme::ed25519, scheme::ecdsa}) {
+    for (const char* uri : uris) {
+      auto pair = keypair::from_uri(kind, uri);
+      ASSERT_TRUE(pair) << uri;
+      for (size_t i = 0; i < 5; ++i) {
+        auto msg = test_message(1000 + i);
+        auto sig = pair->sign(msg);
+        auto raw = pair->sign(wrap_bytes(msg));
+        ASSERT_TRUE(sig && raw);
+        out.push_back({{"scheme", to_string(kind)}, {"uri", uri},
+                       {"publicKey", to_hex(pair->public_key())},
+                       {"address", pair->address(ss58_kusama)}, {"message", to_hex(msg)},
+                       {"signature", to_hex(*sig)}, {"signRaw", to_hex(*raw)}});
+      }
+    }
   }
   std::ofstream file(std::string(LSTAKED_BINARY_DIR) + "/tests/chain_sig/sig_ours.json");
   ASSERT_TRUE(file);

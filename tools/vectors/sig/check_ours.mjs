@@ -3,13 +3,14 @@
 //   node tools/vectors/sig/check_ours.mjs <build>/tests/chain_sig/sig_ours.json
 //
 // Input: written by the chain_sig_export test. For every entry polkadot-js must
-// (1) derive the same public key from the test seed, (2) accept the plain signature,
+// (1) derive the same public key from the test seed or secret URI, (2) accept the plain signature,
 // (3) accept the signRaw signature against the SS58 address (Kusama), and (4) refuse both
 // for a changed message. Exits 1 on the first disagreement.
 import { cryptoWaitReady, ed25519PairFromSeed, sr25519PairFromSeed, secp256k1PairFromSeed,
   ed25519Verify, sr25519Verify, secp256k1Verify, signatureVerify, encodeAddress,
   blake2AsU8a } from '@polkadot/util-crypto';
 import { hexToU8a, u8aToHex, u8aWrapBytes, u8aConcat } from '@polkadot/util';
+import { Keyring } from '@polkadot/keyring';
 import { readFileSync } from 'node:fs';
 
 const file = process.argv[2];
@@ -29,7 +30,9 @@ for (const e of entries) {
   const msg = hexToU8a(e.message);
   const sig = hexToU8a(e.signature);
   const raw = hexToU8a(e.signRaw);
-  const pair = pairFrom[e.scheme](hexToU8a(e.seed));
+  // Entries carry either a test seed or a secret URI (derived here by the keyring).
+  const pair = e.uri ? new Keyring({ type: e.scheme, ss58Format: 2 }).createFromUri(e.uri)
+    : pairFrom[e.scheme](hexToU8a(e.seed));
   if (u8aToHex(pair.publicKey) !== e.publicKey) fail('public key', e);
   const account = e.scheme === 'ecdsa' ? blake2AsU8a(pair.publicKey, 256) : pair.publicKey;
   if (encodeAddress(account, 2) !== e.address) fail('address', e);

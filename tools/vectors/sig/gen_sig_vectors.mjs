@@ -254,3 +254,23 @@ const merlin = { transcripts: [], deterministic: [] };
   }
 }
 write('merlin.json', merlin);
+
+// ---- secret URIs: hard derivation as the keyring does it, for each scheme ----
+import { mnemonicToMiniSecret } from '@polkadot/util-crypto';
+import { DEV_PHRASE } from '@polkadot/keyring';
+const uris = { devSeed: u8aToHex(mnemonicToMiniSecret(DEV_PHRASE)), keys: [] };
+{
+  const root = u8aToHex(seed('uri-root'));
+  const list = ['//Alice', '//Bob', '//Charlie', '//Alice//stash', '//Alice//0', '//7', '//18446744073709551615',
+    '//0x1234', `//0x${'ab'.repeat(40)}`, '//a-junction-name-much-longer-than-thirty-two-bytes',
+    '//' + 'x'.repeat(31), '//' + 'y'.repeat(32), '//' + 'z'.repeat(70), '//kusama//ledger//3',
+    root, `${root}//operator`, `${root}//operator//1`];
+  for (const type of ['sr25519', 'ed25519', 'ecdsa']) {
+    const ring = new Keyring({ type, ss58Format: 2 });
+    for (const uri of list) {
+      const pair = ring.createFromUri(uri);
+      uris.keys.push({ scheme: type, uri, publicKey: u8aToHex(pair.publicKey), address: pair.address });
+    }
+  }
+}
+write('uris.json', uris);
