@@ -7,12 +7,15 @@
 #pragma once
 
 #include "actors/error.hpp"
+#include "chain/ethereum/u256.hpp"
+#include "storage/ledger.hpp"
 
 #include <caf/all.hpp>
 #include <caf/type_id.hpp>
 
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -29,6 +32,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(lstaked, caf::first_custom_type_id)
   CAF_ADD_ATOM(lstaked, lstaked, storage_atom, "storage")
   CAF_ADD_ATOM(lstaked, lstaked, shutdown_atom, "shutdown")
   CAF_ADD_ATOM(lstaked, lstaked, restart_atom, "restart")
+  CAF_ADD_ATOM(lstaked, lstaked, claim_atom, "claim")
+  CAF_ADD_ATOM(lstaked, lstaked, eth_head_atom, "ethhead")
+  CAF_ADD_ATOM(lstaked, lstaked, notary_atom, "notary")
 CAF_END_TYPE_ID_BLOCK(lstaked)
 
 namespace lstaked {
@@ -59,10 +65,35 @@ struct write_task {
   std::function<void(SQLite::Database&)> run;
 };
 
+/// Thrown by a write_task's `run` to roll back and answer the caller with
+/// `err` itself (any other exception is answered as ec::database_error).
+struct write_refused : std::runtime_error {
+  caf::error err;
+  explicit write_refused(caf::error e) : std::runtime_error(describe(e)), err(std::move(e)) {}
+};
+
+/// A user's claim request, parsed and checked for form by the API; the
+/// notary verifies its signature. See docs/claims.md for the message format.
+struct claim_request {
+  std::string address;       // the Kusama address as the user gave it (SS58)
+  std::string account;       // its AccountId, 0x + 64 hex
+  uint8_t scheme = 0;        // chain::sig::scheme of the signature
+  std::vector<uint8_t> signer;    // what verifies: AccountId (or ecdsa key)
+  std::string eth_address;   // recipient, 0x + 40 lower-case hex
+  chain::eth::u256 amount_planck;
+  std::string amount_text;   // as the user wrote it (shown in the message)
+  std::string nonce;
+  int64_t expires_at = 0;    // unix seconds
+  std::string message;       // the exact text the wallet signed (before <Bytes>)
+  std::vector<uint8_t> signature;
+};
+
 } // namespace lstaked
 
-// write_task carries a closure: it only ever travels between local actors.
+// These carry closures or big integers and only travel between local actors.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(lstaked::write_task)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(lstaked::claim_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(lstaked::ledger::claim_record)
 
 namespace lstaked {
 
@@ -79,6 +110,18 @@ using storage_actor = caf::typed_actor<
   // Checkpoints the WAL into the database file (TRUNCATE); replies with frames moved.
   caf::replies_to<checkpoint_atom>::with<int64_t>>::extend_with<health_protocol>;
 
+/// Verifies users' claim requests, reserves the amount and signs EIP-712
+/// claims for PolkadotPool; the claim is stored (FULL sync) before the reply.
+/// (actors/notary.hpp)
+using notary_actor = caf::typed_actor<
+  // A checked request -> the stored, signed claim (or the same claim again).
+  caf::replies_to<claim_atom, claim_request>::with<ledger::claim_record>,
+  // The latest Ethereum block number seen (claimBeforeBlock is counted from it).
+  caf::reacts_to<eth_head_atom, uint64_t>,
+  // The storage actor to use from now on (sent again after a storage restart).
+  caf::reacts_to<storage_atom, storage_actor>>::extend_with<health_protocol>;
+
+
 /// Starts the actors from config, restarts failed ones with backoff and
 /// reports their health. (actors/supervisor.hpp)
 using supervisor_actor = caf::typed_actor<
@@ -86,6 +129,10 @@ using supervisor_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<std::vector<actor_health>>,
   // The current storage actor (a new handle after a restart).
   caf::replies_to<storage_atom>::with<storage_actor>,
+  // The current notary (error ec::unavailable when claims are not configured).
+  caf::replies_to<notary_atom>::with<notary_actor>,
+  // The latest Ethereum block number, forwarded to the notary.
+  caf::reacts_to<eth_head_atom, uint64_t>,
   // Drains the storage queue, checkpoints, stops every child; then quits.
   caf::replies_to<shutdown_atom>::with<bool>,
   // Internal timer: restart the named child now.

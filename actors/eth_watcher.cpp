@@ -165,7 +165,10 @@ void arm(self_ptr self, std::chrono::milliseconds delay) {
   if (st.tick_armed)
     return;
   st.tick_armed = true;
-  self->delayed_send(self, delay, tick_atom_v);
+  if (delay.count() == 0)
+    self->send(self, tick_atom_v); // more to read now: no timer round trip
+  else
+    self->delayed_send(self, delay, tick_atom_v);
 }
 
 void publish(eth_watcher_state& st) {

@@ -10,6 +10,9 @@ namespace lstaked {
 caf::error validate(const supervisor_config& cfg) {
   if (auto err = validate(cfg.storage))
     return err;
+  if (cfg.notary)
+    if (auto err = validate(*cfg.notary))
+      return err;
   if (cfg.restart_backoff.count() <= 0 || cfg.max_restart_backoff < cfg.restart_backoff)
     return make_error(ec::invalid_config, "restart backoff must be positive and below its maximum");
   return caf::none;
@@ -19,11 +22,23 @@ namespace {
 
 using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
-void start_storage(self_ptr self) {
-  auto child = self->spawn(storage, self->state.cfg.storage);
-  self->monitor(child);
-  self->state.storage = child;
-  self->state.children["storage"].address = child.address();
+void start_child(self_ptr self, const std::string& name) {
+  auto& st = self->state;
+  if (name == "storage") {
+    auto child = self->spawn(storage, st.cfg.storage);
+    self->monitor(child);
+    st.storage = child;
+    st.children[name].address = child.address();
+    if (st.notary) // the notary keeps working with the new incarnation
+      self->send(*st.notary, storage_atom_v, st.storage);
+  } else if (name == "notary" && st.cfg.notary) {
+    auto child = self->spawn(notary, *st.cfg.notary, st.storage);
+    self->monitor(child);
+    st.notary = child;
+    st.children[name].address = child.address();
+    if (st.eth_head)
+      self->send(child, eth_head_atom_v, *st.eth_head);
+  }
 }
 
 std::chrono::milliseconds backoff_for(const supervisor_config& cfg, uint64_t failures) {
@@ -33,12 +48,36 @@ std::chrono::milliseconds backoff_for(const supervisor_config& cfg, uint64_t fai
   return std::min(delay, cfg.max_restart_backoff);
 }
 
+health_protocol health_handle(self_ptr self, const std::string& name) {
+  if (name == "storage")
+    return caf::actor_cast<health_protocol>(self->state.storage);
+  return caf::actor_cast<health_protocol>(*self->state.notary);
+}
+
+// Collects one health answer per child, then delivers them in name order.
+struct health_collector {
+  caf::typed_response_promise<std::vector<actor_health>> rp;
+  std::map<std::string, actor_health> answers;
+  size_t pending = 0;
+  void add(actor_health h) {
+    answers[h.name] = std::move(h);
+    if (--pending == 0) {
+      std::vector<actor_health> out;
+      for (auto& [_, h] : answers)
+        out.push_back(std::move(h));
+      rp.deliver(std::move(out));
+    }
+  }
+};
+
 } // namespace
 
 supervisor_actor::behavior_type
 supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor_config cfg) {
   self->state.cfg = std::move(cfg);
-  start_storage(self);
+  start_child(self, "storage");
+  if (self->state.cfg.notary)
+    start_child(self, "notary");
   self->set_down_handler([self](caf::down_msg& msg) {
     for (auto& [name, child] : self->state.children) {
       if (child.address != msg.source)
@@ -62,41 +101,59 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
       auto& child = self->state.children[name];
       child.restarts += 1;
       spdlog::info("supervisor: restarting {} (restart #{})", name, child.restarts);
-      if (name == "storage")
-        start_storage(self);
+      start_child(self, name);
     },
     [self](status_atom) -> caf::result<std::vector<actor_health>> {
-      auto rp = self->make_response_promise<std::vector<actor_health>>();
-      auto& child = self->state.children["storage"];
-      auto base = actor_health{"storage", false, "", 0, child.restarts};
-      if (!child.address) {
-        base.detail = "restarting after: " + child.last_error;
-        rp.deliver(std::vector<actor_health>{base});
-        return rp;
+      auto collector = std::make_shared<health_collector>();
+      collector->rp = self->make_response_promise<std::vector<actor_health>>();
+      collector->pending = self->state.children.size();
+      for (auto& [name, child] : self->state.children) {
+        auto base = actor_health{name, false, "", 0, child.restarts};
+        if (!child.address) {
+          base.detail = "restarting after: " + child.last_error;
+          collector->add(base);
+          continue;
+        }
+        self->request(health_handle(self, name), self->state.cfg.health_timeout, health_atom_v)
+          .then(
+            [self, collector, name](actor_health h) {
+              auto& c = self->state.children[name];
+              if (h.ok)
+                c.failures = 0; // healthy again: the next failure starts from the base delay
+              h.restarts = c.restarts;
+              collector->add(std::move(h));
+            },
+            [collector, base](caf::error& err) mutable {
+              base.detail = "no health answer: " + describe(err);
+              collector->add(base);
+            });
       }
-      self->request(self->state.storage, self->state.cfg.health_timeout, health_atom_v)
-        .then(
-          [self, rp](actor_health h) mutable {
-            auto& c = self->state.children["storage"];
-            c.failures = 0; // healthy again: the next failure starts from the base delay
-            h.restarts = c.restarts;
-            rp.deliver(std::vector<actor_health>{h});
-          },
-          [rp, base](caf::error& err) mutable {
-            base.detail = "no health answer: " + describe(err);
-            rp.deliver(std::vector<actor_health>{base});
-          });
-      return rp;
+      return collector->rp;
     },
     [self](storage_atom) { return self->state.storage; },
+    [self](notary_atom) -> caf::result<notary_actor> {
+      auto it = self->state.children.find("notary");
+      if (!self->state.notary || it == self->state.children.end() || !it->second.address)
+        return make_error(ec::unavailable, self->state.cfg.notary ? "the notary is restarting"
+                                                                  : "claims are not configured");
+      return *self->state.notary;
+    },
+    [self](eth_head_atom, uint64_t block) {
+      self->state.eth_head = block;
+      if (self->state.notary)
+        self->send(*self->state.notary, eth_head_atom_v, block);
+    },
     [self](shutdown_atom) -> caf::result<bool> {
       self->state.shutting_down = true;
       auto rp = self->make_response_promise<bool>();
+      if (self->state.notary)
+        self->send_exit(*self->state.notary, caf::exit_reason::user_shutdown);
       if (!self->state.children["storage"].address) {
         rp.deliver(true);
         self->quit();
         return rp;
       }
+      // Writes are FIFO: the checkpoint's reply means every earlier write committed.
       self->request(self->state.storage, std::chrono::seconds(30), checkpoint_atom_v)
         .then(
           [self, rp](int64_t frames) mutable {

@@ -10,16 +10,20 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "actors/notary.hpp"
 #include "storage/storage_actor.hpp"
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace lstaked {
 
 struct supervisor_config {
   storage_config storage;
+  /// Absent: claims are not configured (POST /v1/claims answers 503).
+  std::optional<notary_config> notary;
   std::chrono::milliseconds restart_backoff{500};
   std::chrono::milliseconds max_restart_backoff{30000};
   /// Timeout for a child's health answer.
@@ -38,6 +42,8 @@ struct supervised_child {
 struct supervisor_state {
   supervisor_config cfg;
   storage_actor storage;                          // current storage incarnation
+  std::optional<notary_actor> notary;             // current notary, if configured
+  std::optional<uint64_t> eth_head;               // replayed to a restarted notary
   std::map<std::string, supervised_child> children; // by role name
   bool shutting_down = false;
   static constexpr const char* name = "supervisor";

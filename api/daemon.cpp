@@ -3,6 +3,8 @@
 #include "actors/supervisor.hpp"
 #include "api/http_server.hpp"
 #include "api/status_routes.hpp"
+#include "api/user_routes.hpp"
+#include "chain/ethereum/address.hpp"
 #include "config/secret_file.hpp"
 #include "storage/database.hpp"
 
@@ -44,6 +46,11 @@ caf::error prepare_admin_token(const config& cfg) {
   return caf::none;
 }
 
+std::string checksum_or_empty(const std::string& address) {
+  auto a = chain::eth::parse_address(address);
+  return a ? chain::eth::to_checksum_address(*a) : std::string{};
+}
+
 } // namespace
 
 caf::expected<int> prepare_database(const config& cfg) {
@@ -82,11 +89,25 @@ int run_daemon(const config& cfg) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  std::optional<notary_config> notary_cfg;
+  if (!cfg.claims.notary_key_file.empty()) {
+    notary_cfg = notary_config{cfg.claims.notary_key_file, cfg.chains.ethereum_chain_id,
+                               cfg.chains.pool_address, cfg.chains.token_address,
+                               cfg.claims.validity_blocks};
+    chain::secret_key32 probe;
+    auto signer = load_notary_key(notary_cfg->key_file, probe); // fail here, not in an actor
+    if (auto err = signer ? validate(*notary_cfg) : signer.error()) {
+      spdlog::error("{}", describe(err));
+      return 1;
+    }
+  }
+
   caf::actor_system_config sys_cfg;
   sys_cfg.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system system{sys_cfg};
   supervisor_config sup_cfg;
   sup_cfg.storage.path = cfg.database_path();
+  sup_cfg.notary = notary_cfg;
   sup_cfg.restart_backoff = std::chrono::milliseconds(cfg.supervisor.restart_backoff_ms);
   sup_cfg.max_restart_backoff = std::chrono::milliseconds(cfg.supervisor.max_restart_backoff_ms);
   if (auto err = validate(sup_cfg)) {
@@ -98,6 +119,11 @@ int run_daemon(const config& cfg) {
   http_server server{cfg.http};
   add_status_routes(server, status_context{&system, sup, std::chrono::steady_clock::now(),
                                            *schema, std::chrono::milliseconds(3000)});
+  add_user_routes(server, user_routes_context{&system, sup, cfg.database_path(),
+                                              cfg.chains.ss58_prefix, cfg.chains.ethereum_chain_id,
+                                              checksum_or_empty(cfg.chains.token_address),
+                                              static_cast<int64_t>(cfg.claims.max_request_ttl_seconds),
+                                              std::chrono::milliseconds(30000)});
   auto port = server.start();
   if (!port) {
     spdlog::error("{}", describe(port.error()));

@@ -171,6 +171,24 @@ std::vector<key_spec> make_specs() {
   v.push_back(unsigned_key("ethereum.chain_id", "31337", 1, UINT32_MAX,
                            "EIP-155 chain id the daemon expects the Ethereum node to report.",
                            [](config& c) -> uint64_t& { return c.chains.ethereum_chain_id; }));
+  v.push_back(text_key("ethereum.pool_address", "",
+                       "Address of the PolkadotPool contract (the EIP-712 verifyingContract of "
+                       "claims). Empty: claims are disabled.",
+                       [](config& c) -> std::string& { return c.chains.pool_address; }));
+  v.push_back(text_key("ethereum.token_address", "", "Address of the aKSMb bond token.",
+                       [](config& c) -> std::string& { return c.chains.token_address; }));
+  v.push_back(text_key("claims.notary_key_file", "",
+                       "File with the notary's secp256k1 secret key (64 hex digits), mode 0600. "
+                       "Empty: no notary on this node, claims are disabled.",
+                       [](config& c) -> std::string& { return c.claims.notary_key_file; }));
+  v.push_back(unsigned_key("claims.validity_blocks", "7200", 10, 10000000,
+                           "A claim is valid until the latest Ethereum block at signing plus this "
+                           "many blocks (claimBeforeBlock).",
+                           [](config& c) -> uint64_t& { return c.claims.validity_blocks; }));
+  v.push_back(unsigned_key("claims.max_request_ttl_seconds", "3600", 60, 4000000000ull,
+                           "How far in the future a claim request's expiresAt may lie; older "
+                           "requests are refused as expired.",
+                           [](config& c) -> uint64_t& { return c.claims.max_request_ttl_seconds; }));
   v.push_back(unsigned_key("supervisor.restart_backoff_ms", "500", 10, 600000,
                            "First delay before a failed actor is restarted; doubles per failure.",
                            [](config& c) -> uint32_t& { return c.supervisor.restart_backoff_ms; }));
@@ -240,6 +258,16 @@ void apply_table(const toml::table& table, const std::string& prefix, config& cf
 void validate(const config& cfg, std::vector<config_problem>& problems) {
   if (cfg.data_dir.empty())
     problems.push_back({"data_dir", "must not be empty"});
+  bool any_claims = !cfg.claims.notary_key_file.empty() || !cfg.chains.pool_address.empty()
+                    || !cfg.chains.token_address.empty();
+  if (any_claims) {
+    if (cfg.claims.notary_key_file.empty())
+      problems.push_back({"claims.notary_key_file", "required when the pool is configured"});
+    if (cfg.chains.pool_address.empty())
+      problems.push_back({"ethereum.pool_address", "required when claims are configured"});
+    if (cfg.chains.token_address.empty())
+      problems.push_back({"ethereum.token_address", "required when claims are configured"});
+  }
   if (cfg.supervisor.max_restart_backoff_ms < cfg.supervisor.restart_backoff_ms)
     problems.push_back({"supervisor.max_restart_backoff_ms",
                         "must be at least supervisor.restart_backoff_ms"});

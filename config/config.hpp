@@ -43,6 +43,15 @@ struct chain_endpoints {
   uint16_t ss58_prefix = 2;
   std::string ethereum_rpc_url = "http://127.0.0.1:8545";
   uint64_t ethereum_chain_id = 31337;
+  std::string pool_address;  // PolkadotPool; empty: claims disabled
+  std::string token_address; // aKSMb
+};
+
+struct claims_settings {
+  /// Empty: no notary, claims disabled.
+  std::string notary_key_file;
+  uint64_t validity_blocks = 7200;
+  uint64_t max_request_ttl_seconds = 3600;
 };
 
 struct supervisor_settings {
@@ -57,6 +66,7 @@ struct config {
   admin_config admin;
   chain_endpoints chains;
   supervisor_settings supervisor;
+  claims_settings claims;
 
   /// `<data_dir>/lstaked.sqlite`
   std::string database_path() const;

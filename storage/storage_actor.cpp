@@ -77,6 +77,9 @@ storage_actor::behavior_type storage(storage_actor::stateful_pointer<storage_sta
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         task.run(db);
         tx.commit();
+      } catch (const write_refused& refused) {
+        metrics.failures.inc();
+        return refused.err; // the task's own verdict; the transaction rolled back
       } catch (const std::exception& e) {
         metrics.failures.inc();
         spdlog::warn("storage: task {} rolled back: {}", task.name, e.what());

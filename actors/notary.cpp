@@ -1,0 +1,198 @@
+#include "actors/notary.hpp"
+
+#include "actors/metrics.hpp"
+#include "chain/common/hash.hpp"
+#include "chain/ethereum/keccak.hpp"
+#include "chain/ethereum/signature.hpp"
+#include "chain/sig/sign_raw.hpp"
+#include "config/secret_file.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <stdexcept>
+
+namespace lstaked {
+
+caf::error validate(const notary_config& cfg) {
+  if (cfg.key_file.empty())
+    return make_error(ec::invalid_config, "notary.key_file is required for claims");
+  if (cfg.chain_id == 0)
+    return make_error(ec::invalid_config, "ethereum.chain_id must be set");
+  if (auto a = chain::eth::parse_address(cfg.pool_address); !a)
+    return make_error(ec::invalid_config, "ethereum.pool_address: " + describe(a.error()));
+  if (auto a = chain::eth::parse_address(cfg.token_address); !a)
+    return make_error(ec::invalid_config, "ethereum.token_address: " + describe(a.error()));
+  if (cfg.validity_blocks == 0)
+    return make_error(ec::invalid_config, "claims.validity_blocks must be positive");
+  return caf::none;
+}
+
+caf::expected<chain::eth::address> load_notary_key(const std::string& key_file,
+                                                   chain::secret_key32& out) {
+  auto text = read_secret_file(key_file);
+  if (!text)
+    return text.error();
+  auto raw = chain::from_hex(*text);
+  if (!raw || raw->size() != 32)
+    return make_error(ec::invalid_config,
+                      "notary key in " + key_file + " must be 32 bytes of hex");
+  std::copy(raw->begin(), raw->end(), out.data());
+  sodium_memzero(raw->data(), raw->size());
+  if (auto err = chain::secp256k1::instance().self_check())
+    return err;
+  auto signer = chain::eth::address_of(out);
+  if (!signer)
+    return make_error(ec::invalid_config, "notary key in " + key_file + " is not a valid secp256k1 key");
+  // Sign and recover once with the real key: a broken key or library fails here, not on a user.
+  auto probe = chain::eth::keccak256(std::string_view{"lstaked notary self-check"});
+  auto sig = chain::eth::sign_digest(probe, out);
+  if (!sig)
+    return sig.error();
+  auto back = chain::eth::recover_address(probe, *sig);
+  if (!back || *back != *signer)
+    return make_error(ec::crypto_error, "notary key self-check failed");
+  return *signer;
+}
+
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+struct notary_metrics {
+  counter_metric& signed_claims;
+  counter_metric& refused_bad_signature;
+  counter_metric& refused_other;
+  histogram_metric& latency;
+  static notary_metrics& get() {
+    auto& r = metrics_registry::global();
+    static notary_metrics m{
+      r.counter("lstaked_notary_claims_total", "Claim requests by outcome", {{"outcome", "signed"}}),
+      r.counter("lstaked_notary_claims_total", "Claim requests by outcome",
+                {{"outcome", "bad_signature"}}),
+      r.counter("lstaked_notary_claims_total", "Claim requests by outcome", {{"outcome", "refused"}}),
+      r.histogram("lstaked_notary_claim_seconds", "Claim request: verify, reserve, sign, commit"),
+    };
+    return m;
+  }
+};
+
+} // namespace
+
+notary_actor::behavior_type notary(notary_actor::stateful_pointer<notary_state> self,
+                                   notary_config cfg, storage_actor storage) {
+  auto& st = self->state;
+  st.storage = std::move(storage);
+  st.validity_blocks = cfg.validity_blocks;
+  auto signer = load_notary_key(cfg.key_file, st.key);
+  auto pool = chain::eth::parse_address(cfg.pool_address);
+  auto token = chain::eth::parse_address(cfg.token_address);
+  if (!signer || !pool || !token) {
+    // The actor terminates with this reason; the handlers below never run.
+    auto err = !signer ? signer.error() : make_error(ec::invalid_config, "bad pool/token address");
+    spdlog::error("notary: {}", describe(err));
+    self->quit(std::move(err));
+  } else {
+    st.signer = *signer;
+    st.token = *token;
+    st.domain = chain::eth::pool_domain(chain::eth::u256{cfg.chain_id}, *pool);
+    spdlog::info("notary: signing claims as {} for pool {}",
+                 chain::eth::to_checksum_address(*signer), chain::eth::to_checksum_address(*pool));
+  }
+  auto& metrics = notary_metrics::get();
+  return {
+    [self, &metrics](claim_atom, claim_request& req) -> caf::result<ledger::claim_record> {
+      auto started = std::chrono::steady_clock::now();
+      auto& st = self->state;
+      if (!st.latest_block) {
+        metrics.refused_other.inc();
+        return make_error(ec::unavailable, "the Ethereum head is not known yet");
+      }
+      auto valid = chain::sig::verify_sign_raw(static_cast<chain::sig::scheme>(req.scheme),
+                                               req.signer,
+                                               chain::byte_view{reinterpret_cast<const uint8_t*>(
+                                                                  req.message.data()),
+                                                                req.message.size()},
+                                               req.signature);
+      if (!valid || !*valid) {
+        metrics.refused_bad_signature.inc();
+        return make_error(ec::crypto_error, valid ? "signature does not match the request"
+                                                  : describe(valid.error()));
+      }
+      chain::byte_view msg{reinterpret_cast<const uint8_t*>(req.message.data()),
+                           req.message.size()};
+      ledger::claim_intent intent;
+      intent.request_digest = chain::to_hex(chain::blake2b_256(msg));
+      // claimId = keccak-256 of the signed message: one request, one id, forever.
+      auto claim_id = chain::eth::keccak256(msg);
+      intent.claim_id = chain::to_hex(claim_id);
+      intent.account = req.account;
+      intent.eth_address = req.eth_address;
+      intent.amount_planck = req.amount_planck;
+      intent.nonce = req.nonce;
+      intent.claim_before_block = *st.latest_block + st.validity_blocks;
+      intent.expires_at_ms = req.expires_at * 1000;
+      auto domain = st.domain;
+      auto token = st.token;
+      auto key = st.key;
+      auto result = std::make_shared<ledger::claim_record>();
+      write_task task{"reserve_claim", write_durability::full,
+                      [intent, domain, token, key, result](SQLite::Database& db) {
+                        auto sign = [&](const ledger::claim_record& c)
+                          -> caf::expected<std::string> {
+                          auto to = chain::eth::parse_address(c.eth_address);
+                          auto id = chain::eth::u256::from_hex(c.claim_id);
+                          if (!to || !id)
+                            return make_error(ec::invalid_input, "bad claim fields");
+                          chain::eth::claim_authorization auth{
+                            token, *id, c.amount_wei, chain::eth::u256{c.claim_before_block}, *to};
+                          auto sig = chain::eth::sign_claim(domain, auth, key);
+                          if (!sig)
+                            return sig.error();
+                          return chain::to_hex(*sig);
+                        };
+                        auto claim = ledger::reserve_claim(db, intent, sign, now_ms());
+                        if (!claim)
+                          throw write_refused{claim.error()};
+                        *result = *claim;
+                      }};
+      auto rp = self->make_response_promise<ledger::claim_record>();
+      self->request(st.storage, std::chrono::seconds(30), write_atom_v, std::move(task))
+        .then(
+          [self, rp, result, started, &metrics](uint64_t) mutable {
+            self->state.signed_claims += 1;
+            metrics.signed_claims.inc();
+            metrics.latency.observe_us(static_cast<uint64_t>(
+              std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::steady_clock::now() - started)
+                .count()));
+            rp.deliver(*result);
+          },
+          [rp, &metrics](caf::error& err) mutable {
+            metrics.refused_other.inc();
+            rp.deliver(std::move(err));
+          });
+      return rp;
+    },
+    [self](eth_head_atom, uint64_t block) {
+      if (!self->state.latest_block || block > *self->state.latest_block)
+        self->state.latest_block = block;
+    },
+    [self](storage_atom, storage_actor& storage) { self->state.storage = std::move(storage); },
+    [self](health_atom) {
+      auto& st = self->state;
+      return actor_health{notary_state::name, st.latest_block.has_value(),
+                          st.latest_block ? "signer " + chain::eth::to_checksum_address(st.signer)
+                                              + ", " + std::to_string(st.signed_claims)
+                                              + " claims signed"
+                                          : "waiting for the Ethereum head",
+                          static_cast<uint64_t>(self->mailbox().size()), 0};
+    },
+  };
+}
+
+} // namespace lstaked

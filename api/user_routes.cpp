@@ -1,0 +1,223 @@
+#include "api/user_routes.hpp"
+
+#include "api/claim_request.hpp"
+#include "chain/ethereum/address.hpp"
+#include "chain/ethereum/amount.hpp"
+#include "chain/sig/ss58.hpp"
+#include "storage/database.hpp"
+
+#include <SQLiteCpp/Statement.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+
+namespace lstaked::api {
+
+namespace {
+
+using nlohmann::json;
+using chain::eth::u256;
+
+// One read-only connection per worker thread and database.
+SQLite::Database& reader(const std::string& path) {
+  thread_local std::map<std::string, std::unique_ptr<SQLite::Database>> connections;
+  auto& slot = connections[path];
+  if (!slot) {
+    auto db = sql::open_database(path, sql::open_mode::read_only);
+    if (!db)
+      throw std::runtime_error(describe(db.error()));
+    slot = std::move(*db);
+  }
+  return *slot;
+}
+
+json amount_json(const u256& planck) {
+  return {{"amount", chain::eth::format_amount(planck, chain::eth::ksm_decimals)},
+          {"nativeAmount", planck.to_dec()}};
+}
+
+std::string ss58_of(const std::string& account_hex, uint16_t prefix) {
+  auto raw = chain::from_hex(account_hex);
+  if (!raw)
+    return account_hex;
+  auto text = chain::sig::ss58_encode(*raw, prefix);
+  return text ? *text : account_hex;
+}
+
+std::string checksummed(const std::string& eth_hex) {
+  auto a = chain::eth::parse_address(eth_hex);
+  return a ? chain::eth::to_checksum_address(*a) : eth_hex;
+}
+
+json claim_json(const ledger::claim_record& c, const user_routes_context& ctx) {
+  json data = {{"network", 0},
+               {"claimId", c.claim_id},
+               {"claimBeforeBlock", c.claim_before_block},
+               {"amount", chain::eth::format_amount(c.amount_planck, chain::eth::ksm_decimals)},
+               {"nativeAmount", c.amount_planck.to_dec()},
+               {"signature", c.signature},
+               {"ethAddress", checksummed(c.eth_address)}};
+  json claim = {{"address", ss58_of(c.account, ctx.ss58_prefix)},
+                {"status", c.status},
+                {"data", data},
+                {"createdTimestamp", c.created_at},
+                {"expiresTimestamp", c.expires_at},
+                {"tokenAddress", ctx.token_address},
+                {"loanId", 0}};
+  return {{"claim", claim}, {"tokenAddress", ctx.token_address}};
+}
+
+// The account in a path, checked against the network's prefix.
+std::optional<std::string> account_from_path(const std::string& address, uint16_t prefix,
+                                             httplib::Response& res) {
+  auto id = chain::sig::ss58_decode_account(address, prefix);
+  if (!id) {
+    json_error(res, 400, "invalid_address", describe(id.error()));
+    return std::nullopt;
+  }
+  return chain::to_hex(*id);
+}
+
+api_error notary_error(const caf::error& err) {
+  auto text = describe(err);
+  switch (code_of(err)) {
+    case ec::crypto_error:
+      return {400, "bad_signature", "the signature does not match this request and address"};
+    case ec::invalid_input:
+      if (text.find("nonce") != std::string::npos)
+        return {409, "nonce_reused", "this nonce was already used for another request"};
+      if (text.find("exceeds claimable") != std::string::npos)
+        return {400, "amount_exceeds_claimable", text.substr(text.find(':') + 2)};
+      return {400, "invalid_request", text};
+    case ec::unavailable:
+    case ec::timeout:
+      return {503, "unavailable", text};
+    default:
+      if (err == caf::sec::request_timeout)
+        return {503, "unavailable", "the notary did not answer in time"};
+      return {500, "internal_error", "the claim could not be stored"};
+  }
+}
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+} // namespace
+
+void add_user_routes(http_server& server, user_routes_context ctx) {
+  server.post("/v1/claims", [ctx](const httplib::Request& req, httplib::Response& res) {
+    auto parsed = parse_claim_request(req.body, {ctx.ss58_prefix, ctx.chain_id, unix_now(),
+                                                 ctx.max_request_ttl_seconds});
+    if (auto* e = std::get_if<api_error>(&parsed))
+      return json_error(res, e->status, e->code, e->message);
+    {
+      auto& db = reader(ctx.database_path);
+      SQLite::Statement paused(db, "SELECT paused FROM flows WHERE flow = 'claims'");
+      if (paused.executeStep() && paused.getColumn(0).getInt() == 1)
+        return json_error(res, 503, "claims_paused", "claims are paused by the operator");
+    }
+    caf::scoped_actor self{*ctx.system};
+    std::optional<notary_actor> notary;
+    self->request(ctx.supervisor, ctx.timeout, notary_atom_v)
+      .receive([&](notary_actor& n) { notary = std::move(n); },
+               [&](caf::error& err) {
+                 json_error(res, 503, "claims_unavailable", describe(err));
+               });
+    if (!notary)
+      return;
+    self->request(*notary, ctx.timeout, claim_atom_v, std::get<claim_request>(parsed))
+      .receive([&](ledger::claim_record& c) { json_reply(res, claim_json(c, ctx)); },
+               [&](caf::error& err) {
+                 auto e = notary_error(err);
+                 json_error(res, e.status, e.code, e.message);
+               });
+  });
+
+  server.get("/v1/claims/:claimId", [ctx](const httplib::Request& req, httplib::Response& res) {
+    auto id = req.matches[1].str();
+    auto raw = chain::from_hex(id);
+    if (!raw || raw->size() != 32 || id.rfind("0x", 0) != 0)
+      return json_error(res, 400, "invalid_claim_id", "claimId must be 0x + 64 hex digits");
+    auto claim = ledger::find_claim(reader(ctx.database_path), chain::to_hex(*raw));
+    if (!claim)
+      return json_error(res, 404, "unknown_claim", "no claim with this id");
+    json_reply(res, claim_json(*claim, ctx));
+  });
+
+  server.get("/v1/accounts/:address", [ctx](const httplib::Request& req, httplib::Response& res) {
+    auto account = account_from_path(req.matches[1].str(), ctx.ss58_prefix, res);
+    if (!account)
+      return;
+    auto s = ledger::summarize_account(reader(ctx.database_path), *account);
+    if (!s)
+      return json_error(res, 500, "internal_error", "cannot compute the account summary");
+    json_reply(res, {{"address", req.matches[1].str()},
+                     {"staked", amount_json(s->deposited_planck)},
+                     {"claimable", amount_json(s->claimable_planck)},
+                     {"inActiveClaims", amount_json(s->in_active_claims_planck)},
+                     {"pendingUnstake", amount_json(s->pending_unstake_planck)},
+                     {"shares", {{"unclaimed", s->unclaimed_shares.to_dec()},
+                                 {"reserved", s->reserved_shares.to_dec()}}}});
+  });
+
+  server.get("/v1/accounts/:address/claims",
+             [ctx](const httplib::Request& req, httplib::Response& res) {
+               auto account = account_from_path(req.matches[1].str(), ctx.ss58_prefix, res);
+               if (!account)
+                 return;
+               json list = json::array();
+               for (auto& c : ledger::claims_of(reader(ctx.database_path), *account, 100))
+                 list.push_back(claim_json(c, ctx)["claim"]);
+               json_reply(res, {{"claims", list}});
+             });
+
+  server.get("/v1/accounts/:address/history",
+             [ctx](const httplib::Request& req, httplib::Response& res) {
+               auto account = account_from_path(req.matches[1].str(), ctx.ss58_prefix, res);
+               if (!account)
+                 return;
+               int64_t limit = 50;
+               int64_t before = INT64_MAX;
+               try {
+                 if (req.has_param("limit"))
+                   limit = std::stoll(req.get_param_value("limit"));
+                 if (req.has_param("before"))
+                   before = std::stoll(req.get_param_value("before"));
+               } catch (const std::exception&) {
+                 return json_error(res, 400, "invalid_query", "limit and before must be integers");
+               }
+               if (limit < 1 || limit > 500 || before < 1)
+                 return json_error(res, 400, "invalid_query", "limit must be 1-500, before >= 1");
+               SQLite::Statement q(reader(ctx.database_path),
+                                   "SELECT id, kind, amount_planck, status, reference, chain_ref, "
+                                   "created_at, updated_at FROM history WHERE account = ? AND id < ? "
+                                   "ORDER BY id DESC LIMIT ?");
+               q.bind(1, *account);
+               q.bind(2, before);
+               q.bind(3, limit);
+               json entries = json::array();
+               int64_t last = 0;
+               while (q.executeStep()) {
+                 last = q.getColumn(0).getInt64();
+                 auto planck = u256::from_dec(q.getColumn(2).getString());
+                 json e = amount_json(planck ? *planck : u256{});
+                 e["id"] = last;
+                 e["kind"] = q.getColumn(1).getString();
+                 e["status"] = q.getColumn(3).getString();
+                 e["reference"] = q.getColumn(4).getString();
+                 e["chainRef"] = q.getColumn(5).isNull() ? json() : json(q.getColumn(5).getString());
+                 e["createdTimestamp"] = q.getColumn(6).getInt64();
+                 e["updatedTimestamp"] = q.getColumn(7).getInt64();
+                 entries.push_back(e);
+               }
+               json body = {{"entries", entries}};
+               body["nextBefore"] = static_cast<int64_t>(entries.size()) == limit ? json(last) : json();
+               json_reply(res, body);
+             });
+}
+
+} // namespace lstaked::api

@@ -1,0 +1,28 @@
+// The user API under /v1: claims and accounts (docs/claims.md, README).
+//
+// Contract: reads use a read-only SQLite connection per HTTP worker thread
+// (WAL readers never block the writer); every write goes through an actor.
+// Every refusal is a JSON error with a stable code and changes nothing.
+#pragma once
+
+#include "actors/actors.hpp"
+#include "api/http_server.hpp"
+
+#include <optional>
+
+namespace lstaked::api {
+
+struct user_routes_context {
+  caf::actor_system* system = nullptr;
+  supervisor_actor supervisor; // hands out the current notary
+  std::string database_path;
+  uint16_t ss58_prefix = 2;
+  uint64_t chain_id = 0;
+  std::string token_address;          // checksummed, for claim bodies
+  int64_t max_request_ttl_seconds = 3600;
+  std::chrono::milliseconds timeout{30000};
+};
+
+void add_user_routes(http_server& server, user_routes_context ctx);
+
+} // namespace lstaked::api
