@@ -33,6 +33,8 @@ const RECIPIENT = '0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lstaked-contracts-'));
 const env = { ...process.env, HOME: tmp, FOUNDRY_DISABLE_NIGHTLY_WARNING: '1' };
+// Everything talks to 127.0.0.1: make sure no proxy setting can route it elsewhere.
+for (const k of Object.keys(env)) if (/^(https?|all|no)_proxy$/i.test(k)) delete env[k];
 let anvil = null;
 let failures = 0;
 let checks = 0;
@@ -129,23 +131,31 @@ function castSignTyped(key, typed) {
 }
 
 async function main() {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  anvil = spawn(path.join(BIN, 'anvil'), ['--host', '127.0.0.1', '--port', String(port), '--silent'], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  anvil.stderr.on('data', (d) => process.stderr.write(`anvil: ${d}`));
-  const rpc = new lib.Rpc(url, 5000);
-  const started = Date.now();
-  for (;;) {
-    try {
-      await rpc.call('eth_chainId');
-      break;
-    } catch (e) {
-      if (Date.now() - started > 30000 || anvil.exitCode !== null) throw new Error(`anvil did not start: ${e.message}`);
-      await new Promise((r) => setTimeout(r, 100));
+  // The port is free when picked but could be taken before anvil binds it: retry with another.
+  let url;
+  let rpc;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    anvil = spawn(path.join(BIN, 'anvil'), ['--host', '127.0.0.1', '--port', String(port), '--silent'], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    anvil.stderr.on('data', (d) => process.stderr.write(`anvil: ${d}`));
+    rpc = new lib.Rpc(url, 5000);
+    const started = Date.now();
+    let up = false;
+    while (!up && anvil.exitCode === null && Date.now() - started < 30000) {
+      try {
+        await rpc.call('eth_chainId');
+        up = true;
+      } catch (e) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
+    if (up) break;
+    if (anvil.exitCode === null) anvil.kill('SIGTERM');
+    if (attempt >= 3) throw new Error('anvil did not start');
   }
   const chainId = Number(BigInt(await rpc.call('eth_chainId')));
   const notaries = NOTARY_KEYS.map((k) => lib.addressOfKey(lib.hexToBytes(k)));
