@@ -1,6 +1,7 @@
 #include "chain/sig/keypair.hpp"
 
 #include "chain/common/hash.hpp"
+#include "chain/sig/bip39.hpp"
 #include "chain/sig/ecdsa.hpp"
 #include "chain/sig/ed25519.hpp"
 #include "chain/sig/merlin.hpp"
@@ -17,11 +18,10 @@ namespace lstaked::chain::sig {
 
 namespace {
 
-// The mini secret of Substrate's public dev phrase ("bottom drive obey lake curtain smoke
-// basket hold race lonely fit walk"), from which //Alice, //Bob… are hard-derived. It is
-// public by design; tests check it against polkadot-js's mnemonicToMiniSecret.
-constexpr std::string_view dev_seed_hex =
-  "0xfac7959dbfe72f052e5a0c3c8d6530f202b02fd8f9f5ca3580ec8deb7797479e";
+// Substrate's public dev phrase, from which //Alice, //Bob… are hard-derived. It is public
+// by design (every dev chain endows its accounts).
+constexpr std::string_view dev_phrase =
+  "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
 
 void append_compact(bytes& out, size_t n) {
   if (n < 64) {
@@ -145,8 +145,10 @@ caf::expected<keypair> keypair::from_seed(scheme kind, const secret_key32& seed)
 caf::expected<keypair> keypair::from_uri(scheme kind, std::string_view uri) {
   std::string_view phrase = uri;
   std::string_view path;
+  std::string_view password;
+  bool has_password = false;
   if (uri.substr(0, 2) == "//") {
-    phrase = dev_seed_hex;
+    phrase = dev_phrase;
     path = uri;
   } else {
     auto slash = uri.find('/');
@@ -155,19 +157,31 @@ caf::expected<keypair> keypair::from_uri(scheme kind, std::string_view uri) {
       path = uri.substr(slash);
     }
   }
-  // Only a hex seed is accepted as the root: no mnemonics (they need the BIP-39 word list).
-  auto root = from_hex_fixed<32>(phrase);
-  if (!root || phrase.substr(0, 2) != "0x")
-    return make_error(ec::invalid_input,
-                      "secret URI must start with a 0x 32-byte seed or with // (dev keys)");
-  secret_key32 seed(root->data());
-  sodium_memzero(root->data(), root->size());
+  // "///password" ends the URI (everything after it is the password).
+  if (auto pw = path.find("///"); pw != std::string_view::npos) {
+    password = path.substr(pw + 3);
+    path = path.substr(0, pw);
+    has_password = true;
+  }
+  secret_key32 seed;
+  if (phrase.substr(0, 2) == "0x") {
+    auto root = from_hex_fixed<32>(phrase);
+    if (!root)
+      return make_error(ec::invalid_input, "secret URI: a 0x seed must be 32 bytes of hex");
+    if (has_password)
+      return make_error(ec::invalid_input, "secret URI: a password needs a mnemonic, not a seed");
+    seed = secret_key32(root->data());
+    sodium_memzero(root->data(), root->size());
+  } else {
+    auto mini = mnemonic_to_mini_secret(phrase, password);
+    if (!mini)
+      return mini.error();
+    seed = *mini;
+  }
   // Junctions: "//x" hard, "/x" soft (refused), "///" (password, refused).
   std::vector<std::array<uint8_t, 32>> codes;
   size_t i = 0;
   while (i < path.size()) {
-    if (path.substr(i, 3) == "///")
-      return make_error(ec::invalid_input, "secret URI passwords are not supported");
     if (path.substr(i, 2) != "//")
       return make_error(ec::invalid_input, "soft derivation is not supported");
     i += 2;

@@ -3,9 +3,10 @@
 // Contract: immutable after construction, so thread-safe to share. Secret material lives in
 // wiping secret_bytes and never leaves except as signatures; nothing here prints it.
 // Keys come from a 32-byte seed (polkadot-js `*PairFromSeed`) or a secret URI as Substrate
-// and the polkadot-js keyring read it: "0x<32-byte hex seed>" followed by hard junctions
-// ("//stash", "//0", "//0x…"), or "//Alice"-style dev URIs (the Substrate dev phrase's seed).
-// Soft junctions ("/x"), mnemonics and "///password" are refused, not half-supported.
+// and the polkadot-js keyring read it: a root — "0x<32-byte hex seed>", a BIP-39 English
+// mnemonic (optionally with "///password" at the end), or nothing before "//" for the
+// Substrate dev phrase ("//Alice") — followed by hard junctions ("//stash", "//0", "//0x…").
+// Soft junctions ("/x") are refused, not half-supported.
 #pragma once
 
 #include "chain/common/bytes.hpp"

@@ -274,3 +274,30 @@ const uris = { devSeed: u8aToHex(mnemonicToMiniSecret(DEV_PHRASE)), keys: [] };
   }
 }
 write('uris.json', uris);
+
+// ---- BIP-39 mnemonics and mnemonic-rooted URIs ----
+import { mnemonicGenerate, mnemonicValidate } from '@polkadot/util-crypto';
+const bip39 = { devPhrase: DEV_PHRASE, valid: [], invalid: [], uris: [] };
+for (let i = 0; i < 20; ++i) {
+  const words = [12, 15, 18, 21, 24][i % 5];
+  const phrase = mnemonicGenerate(words);
+  const password = i % 3 === 0 ? '' : `pass word ${i}`;
+  bip39.valid.push({ phrase, password, miniSecret: u8aToHex(mnemonicToMiniSecret(phrase, password)) });
+  // Swap two words: the checksum no longer matches (polkadot-js must agree).
+  const w = phrase.split(' ');
+  [w[0], w[1]] = [w[1], w[0]];
+  const swapped = w.join(' ');
+  if (w[0] !== w[1] && !mnemonicValidate(swapped)) bip39.invalid.push(swapped);
+}
+bip39.invalid.push(DEV_PHRASE.replace('walk', 'walks'), DEV_PHRASE + ' ', DEV_PHRASE.replace(' ', '  '),
+  DEV_PHRASE.split(' ').slice(0, 11).join(' '));
+for (const p of bip39.invalid) if (mnemonicValidate(p)) throw new Error(`valid: ${p}`);
+for (const type of ['sr25519', 'ed25519', 'ecdsa']) {
+  const ring = new Keyring({ type, ss58Format: 2 });
+  for (const uri of [`${bip39.valid[0].phrase}`, `${bip39.valid[1].phrase}//stash`,
+    `${bip39.valid[2].phrase}//a//1///secret`, `${DEV_PHRASE}//Alice`, '//Alice///password']) {
+    const pair = ring.createFromUri(uri);
+    bip39.uris.push({ scheme: type, uri, publicKey: u8aToHex(pair.publicKey), address: pair.address });
+  }
+}
+write('bip39.json', bip39);
