@@ -1,0 +1,466 @@
+// The Ethereum watcher against a real node: anvil on a free 127.0.0.1 port
+// with the real contracts deployed by tools/deploy-contracts/deploy, driven by
+// `cast` (anvil's well-known development keys). The watcher and the storage
+// actor run on CAF's deterministic scheduler, so "poll now" is a clock step.
+//
+// anvil with --slots-in-an-epoch 2 reports finalized = latest - 4.
+#include "actors/eth_watcher.hpp"
+#include "storage/ledger.hpp"
+#include "storage/storage_actor.hpp"
+#include "tests/support/actor_fixture.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace lstaked;
+using namespace std::chrono_literals;
+using rpc::json;
+
+namespace {
+
+const std::string repo = LSTAKED_SOURCE_DIR;
+const std::string bin = repo + "/node_modules/.bin/";
+// anvil's development account 0: deployer, notary, and the test's user.
+const std::string deployer_key = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const std::string deployer = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
+const std::string recipient = "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d";
+constexpr uint64_t finality_depth = 4; // 2 * slots
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  ::close(fd);
+  return port;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+    s.pop_back();
+  return s;
+}
+
+/// One anvil and one deployment for the whole suite; each test starts reading
+/// at the block after the last one it found, so tests do not see each other.
+struct chain_env {
+  test::temp_dir dir;
+  std::unique_ptr<test::background_process> anvil;
+  std::string url;
+  std::string pool, token;
+  uint64_t deploy_block = 0;
+  std::unique_ptr<rpc::json_rpc_client> rpc;
+  uint64_t next_claim_id = 1;
+
+  std::string cast(std::vector<std::string> args) {
+    args.insert(args.begin(), bin + "cast");
+    auto r = test::run_process(args, dir.path(), 120s);
+    EXPECT_EQ(r.exit_code, 0) << args[1] << " " << (args.size() > 2 ? args[2] : "") << ": "
+                              << r.err;
+    return trim(r.out);
+  }
+
+  json call(const std::string& method, json params = json::array()) {
+    auto r = rpc->call(method, std::move(params));
+    EXPECT_TRUE(r) << method << ": " << describe(r.error());
+    return r ? *r : json();
+  }
+
+  uint64_t head() { return *rpc::parse_quantity_u64(call("eth_blockNumber")); }
+  std::string block_hash(uint64_t n) {
+    return call("eth_getBlockByNumber", {rpc::u256{n}.to_hex(), false})["hash"].get<std::string>();
+  }
+  void mine(uint64_t n) { call("anvil_mine", {rpc::u256{n}.to_hex()}); }
+  // Replaces the last `depth` blocks with empty ones (their transactions are gone).
+  void reorg(uint64_t depth) { call("anvil_reorg", {depth, json::array()}); }
+
+  /// The notary's (deployer's) EIP-712 signature over a claim, made by cast.
+  std::string sign_claim(const std::string& claim_id, const std::string& amount_wei,
+                         uint64_t claim_before_block, const std::string& account) {
+    json typed = {
+      {"types",
+       {{"EIP712Domain",
+         {{{"name", "name"}, {"type", "string"}},
+          {{"name", "version"}, {"type", "string"}},
+          {{"name", "chainId"}, {"type", "uint256"}},
+          {{"name", "verifyingContract"}, {"type", "address"}}}},
+        {"Claim",
+         {{{"name", "token"}, {"type", "address"}},
+          {{"name", "claimId"}, {"type", "uint256"}},
+          {{"name", "amount"}, {"type", "uint256"}},
+          {{"name", "claimBeforeBlock"}, {"type", "uint256"}},
+          {{"name", "account"}, {"type", "address"}}}}}},
+      {"primaryType", "Claim"},
+      {"domain",
+       {{"name", "PolkadotPool"}, {"version", "1"}, {"chainId", 31337}, {"verifyingContract", pool}}},
+      {"message",
+       {{"token", token},
+        {"claimId", rpc::u256::from_hex(claim_id)->to_dec()},
+        {"amount", amount_wei},
+        {"claimBeforeBlock", std::to_string(claim_before_block)},
+        {"account", account}}}};
+    auto file = dir.file("typed-" + claim_id + ".json");
+    std::ofstream{file} << typed.dump();
+    return cast({"wallet", "sign", "--private-key", deployer_key, "--data", "--from-file", file});
+  }
+
+  std::string send(const std::vector<std::string>& call_args) {
+    std::vector<std::string> args{"send", "--rpc-url", url, "--private-key", deployer_key, "--json"};
+    args.insert(args.end(), call_args.begin(), call_args.end());
+    auto out = json::parse(cast(args), nullptr, false);
+    EXPECT_TRUE(out.is_object() && out.value("status", "") == "0x1") << out.dump();
+    return out.is_object() ? out.value("transactionHash", "") : "";
+  }
+
+  std::string claim_bonds(const std::string& claim_id, const std::string& amount_wei,
+                          uint64_t claim_before_block, const std::string& sig) {
+    return send({pool, "claimBonds(address,uint256,uint256,uint256,address,bytes)", token,
+                 rpc::u256::from_hex(claim_id)->to_dec(), amount_wei,
+                 std::to_string(claim_before_block), deployer, sig});
+  }
+
+  /// Burns `amount_wei` of the deployer's aKSMb; returns the tx hash.
+  std::string burn(const std::string& amount_wei) {
+    return send({pool, "burnBond(address,uint256,bytes)", token, amount_wei, recipient});
+  }
+};
+
+chain_env* env = nullptr;
+
+} // namespace
+
+class eth_watcher_anvil : public test::actor_fixture {
+protected:
+  static void SetUpTestSuite() {
+    env = new chain_env;
+    ::setenv("HOME", env->dir.path().c_str(), 1); // cast and anvil write under $HOME
+    ::setenv("FOUNDRY_DISABLE_NIGHTLY_WARNING", "1", 1);
+    auto port = free_port();
+    env->url = "http://127.0.0.1:" + std::to_string(port);
+    env->anvil = std::make_unique<test::background_process>(
+      std::vector<std::string>{bin + "anvil", "--host", "127.0.0.1", "--port", std::to_string(port),
+                               "--slots-in-an-epoch", "2"},
+      env->dir.file("anvil"));
+    ASSERT_TRUE(env->anvil->wait_for_line("Listening on", 30s)) << env->anvil->stderr_text();
+    rpc::json_rpc_config cfg;
+    cfg.url = env->url;
+    env->rpc = std::move(*rpc::json_rpc_client::make(cfg));
+
+    auto key = env->dir.file("deployer.key");
+    std::ofstream{key} << deployer_key << "\n";
+    ::chmod(key.c_str(), 0600);
+    auto out = env->dir.file("deploy.json");
+    auto r = test::run_process({"/usr/bin/env", "node", repo + "/tools/deploy-contracts/deploy",
+                                "--rpc-url", env->url, "--private-key-file", key, "--out", out},
+                               env->dir.path(), 300s);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::ifstream in{out};
+    auto deployed = json::parse(in);
+    env->pool = deployed["pool"];
+    env->token = deployed["token"];
+    env->deploy_block = deployed["deployBlock"];
+
+    // Give the deployer aKSMb to burn in the tests: one claim of 1000 tokens
+    // (the ledger of the tests never sees it: it is before their start block).
+    std::string id = "0x" + std::string(63, '0') + "1";
+    std::string amount = "1000000000000000000000";
+    auto sig = env->sign_claim(id, amount, 1000000000, deployer);
+    env->claim_bonds(id, amount, 1000000000, sig);
+  }
+
+  static void TearDownTestSuite() {
+    delete env;
+    env = nullptr;
+  }
+
+  test::temp_dir dir;
+  std::string db_path = dir.file("ledger.sqlite");
+  storage_actor storage;
+  eth_watcher_config cfg;
+
+  void SetUp() override {
+    ASSERT_NE(env, nullptr);
+    ASSERT_FALSE(env->pool.empty());
+    storage = sys.spawn(lstaked::storage, storage_config{db_path});
+    run();
+    cfg.rpc.url = env->url;
+    cfg.pool_address = env->pool;
+    cfg.chain_id = 31337;
+    cfg.start_block = env->head() + 1; // this test's events only
+    cfg.finality = "finalized";
+    cfg.poll_interval = 1000ms;
+    cfg.initial_window = 2; // several windows per poll: exercises the growth
+    cfg.max_window = 64;
+  }
+
+  void TearDown() override {
+    caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
+    run();
+  }
+
+  eth_watcher_actor start_watcher() {
+    auto w = sys.spawn(eth_watcher, cfg, storage);
+    run();
+    return w;
+  }
+
+  void stop(const eth_watcher_actor& w) {
+    caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+    run();
+  }
+
+  /// One poll interval passes: the watcher reads everything that is final.
+  void poll() { advance_time(cfg.poll_interval); }
+
+  eth_watcher_status status(const eth_watcher_actor& w) {
+    auto reply = self->request(w, caf::infinite, eth_status_atom_v);
+    run();
+    eth_watcher_status out;
+    reply.receive([&](eth_watcher_status& s) { out = s; },
+                  [](caf::error& err) { ADD_FAILURE() << describe(err); });
+    return out;
+  }
+
+  actor_health health(const eth_watcher_actor& w) {
+    auto reply = self->request(w, caf::infinite, health_atom_v);
+    run();
+    actor_health out;
+    reply.receive([&](actor_health& h) { out = h; },
+                  [](caf::error& err) { ADD_FAILURE() << describe(err); });
+    return out;
+  }
+
+  /// Runs `fn` inside a storage transaction.
+  void write(const std::string& name, std::function<void(SQLite::Database&)> fn) {
+    auto reply = self->request(storage, caf::infinite, write_atom_v,
+                               write_task{name, write_durability::full, std::move(fn)});
+    run();
+    reply.receive([](uint64_t) {}, [&](caf::error& err) { ADD_FAILURE() << name << ": " << describe(err); });
+  }
+
+  int64_t count(const std::string& sql) {
+    int64_t n = -1;
+    write("count", [&](SQLite::Database& db) {
+      SQLite::Statement q(db, sql);
+      q.executeStep();
+      n = q.getColumn(0).getInt64();
+    });
+    return n;
+  }
+
+  std::string text(const std::string& sql) {
+    std::string s;
+    write("text", [&](SQLite::Database& db) {
+      SQLite::Statement q(db, sql);
+      if (q.executeStep())
+        s = q.getColumn(0).getString();
+    });
+    return s;
+  }
+
+  /// Mines until `block` is finalized.
+  void finalize(uint64_t block) {
+    auto h = env->head();
+    if (h < block + finality_depth)
+      env->mine(block + finality_depth - h);
+  }
+};
+
+TEST_F(eth_watcher_anvil, applies_claims_and_burns_once_and_only_when_finalized) {
+  // The ledger side of a claim: a credited deposit and an ACTIVE claim signed
+  // by the notary key (cast makes the EIP-712 signature).
+  const std::string account = "0x" + std::string(64, 'a');
+  const std::string claim_id = "0x" + std::string(60, '0') + "beef";
+  ledger::claim_record claim;
+  write("setup", [&](SQLite::Database& db) {
+    ledger::kusama_deposit d;
+    d.block_hash = "0x" + std::string(64, '1');
+    d.block_number = 1;
+    d.account = account;
+    d.amount_planck = rpc::u256{10'000'000'000'000ull}; // 10 KSM
+    auto credited = ledger::credit_deposit(db, d, rpc::u256{1'000'000'000'000ull}, 1);
+    ASSERT_TRUE(credited) << describe(credited.error());
+    ledger::claim_intent intent;
+    intent.claim_id = claim_id;
+    intent.request_digest = "0x" + std::string(64, '2');
+    intent.account = account;
+    intent.eth_address = deployer;
+    intent.amount_planck = rpc::u256{2'000'000'000'000ull}; // 2 KSM
+    intent.nonce = "nonce-1";
+    intent.claim_before_block = 1000000000;
+    intent.expires_at_ms = 2;
+    auto r = ledger::reserve_claim(
+      db, intent,
+      [](const ledger::claim_record& c) -> caf::expected<std::string> {
+        return env->sign_claim(c.claim_id, c.amount_wei.to_dec(), c.claim_before_block,
+                               c.eth_address);
+      },
+      1);
+    ASSERT_TRUE(r) << describe(r.error());
+    claim = *r;
+  });
+  ASSERT_EQ(claim.status, "ACTIVE");
+
+  auto claim_tx = env->claim_bonds(claim.claim_id, claim.amount_wei.to_dec(),
+                                   claim.claim_before_block, claim.signature);
+  auto burn1 = env->burn("1500000000000000000");  // 1.5 aKSMb
+  auto burn2 = env->burn("250000000000000001");   // with sub-planck dust
+  auto last_event_block = env->head();
+
+  auto w = start_watcher();
+  poll();
+  // Nothing is final yet: nothing applied, and the cursor stays below the events.
+  auto s = status(w);
+  EXPECT_FALSE(s.halted) << s.last_error;
+  EXPECT_LT(s.final_head, cfg.start_block);
+  EXPECT_EQ(count("SELECT count(*) FROM unstake_requests WHERE block_number >= "
+                  + std::to_string(cfg.start_block)),
+            0);
+  EXPECT_EQ(text("SELECT status FROM claims WHERE claim_id = '" + claim_id + "'"), "ACTIVE");
+
+  // One block short of finalizing the last burn: the claim and first burn only.
+  finalize(last_event_block - 1);
+  poll();
+  EXPECT_EQ(text("SELECT status FROM claims WHERE claim_id = '" + claim_id + "'"), "CLAIMED");
+  EXPECT_EQ(count("SELECT count(*) FROM unstake_requests WHERE tx_hash = '" + burn1 + "'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM unstake_requests WHERE tx_hash = '" + burn2 + "'"), 0);
+  EXPECT_EQ(status(w).cursor, last_event_block - 1);
+
+  finalize(last_event_block);
+  poll();
+  s = status(w);
+  EXPECT_EQ(s.cursor, last_event_block);
+  EXPECT_EQ(s.cursor_hash, env->block_hash(last_event_block));
+  EXPECT_EQ(s.lag, 0u);
+  EXPECT_EQ(s.logs_applied, 3u);
+  EXPECT_TRUE(health(w).ok) << health(w).detail;
+  EXPECT_EQ(count("SELECT count(*) FROM unstake_requests WHERE tx_hash = '" + burn2
+                  + "' AND amount_planck = '250000000000' AND status = 'REQUESTED' AND recipient = '"
+                  + recipient + "'"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM history WHERE kind = 'UNSTAKE' AND account = '" + recipient
+                  + "' AND chain_ref IN ('" + burn1 + "', '" + burn2 + "')"),
+            2);
+  EXPECT_EQ(text("SELECT settled_tx FROM claims WHERE claim_id = '" + claim_id + "'"), claim_tx);
+  // Every block that carried an event is kept with its hash, for reorg checks.
+  EXPECT_EQ(text("SELECT hash FROM eth_blocks WHERE number = " + std::to_string(last_event_block)),
+            env->block_hash(last_event_block));
+  EXPECT_EQ(count("SELECT count(*) FROM alerts"), 0);
+
+  // Restart: the new watcher continues from the stored cursor; nothing twice.
+  stop(w);
+  env->mine(3);
+  w = start_watcher();
+  poll();
+  s = status(w);
+  EXPECT_EQ(s.logs_applied, 0u);
+  EXPECT_GT(s.cursor, last_event_block);
+  EXPECT_EQ(count("SELECT count(*) FROM unstake_requests WHERE tx_hash IN ('" + burn1 + "', '"
+                  + burn2 + "')"),
+            2);
+
+  // Replay: the cursor is lost, a watcher reads every window again; the
+  // ledger is keyed by (tx, log index) and claim state, so nothing changes.
+  stop(w);
+  write("forget_cursor", [](SQLite::Database& db) {
+    db.exec("DELETE FROM chain_cursors WHERE chain = 'ethereum'");
+    db.exec("DELETE FROM eth_blocks");
+  });
+  w = start_watcher();
+  poll();
+  s = status(w);
+  EXPECT_EQ(s.logs_applied, 3u) << "the replay reads the same three events";
+  EXPECT_EQ(count("SELECT count(*) FROM unstake_requests WHERE tx_hash IN ('" + burn1 + "', '"
+                  + burn2 + "')"),
+            2);
+  EXPECT_EQ(count("SELECT count(*) FROM history WHERE kind = 'UNSTAKE' AND account = '" + recipient
+                  + "' AND chain_ref IN ('" + burn1 + "', '" + burn2 + "')"),
+            2);
+  EXPECT_EQ(text("SELECT status FROM claims WHERE claim_id = '" + claim_id + "'"), "CLAIMED");
+  EXPECT_EQ(count("SELECT count(*) FROM alerts"), 0);
+  stop(w);
+}
+
+TEST_F(eth_watcher_anvil, events_in_blocks_reorged_above_finality_are_never_applied) {
+  auto w = start_watcher();
+  env->mine(finality_depth + 1);
+  poll();
+  auto before = status(w);
+  ASSERT_TRUE(before.has_cursor) << before.last_error;
+
+  auto doomed = env->burn("1000000000000000000");
+  auto doomed_block = env->head();
+  env->mine(1);
+  poll(); // the burn is above finality: not applied
+  EXPECT_EQ(count("SELECT count(*) FROM unstake_requests WHERE tx_hash = '" + doomed + "'"), 0);
+  EXPECT_LT(status(w).cursor, doomed_block);
+
+  // Replace the burn's block and the one after it (both above finality).
+  env->reorg(env->head() - doomed_block + 1);
+  EXPECT_TRUE(env->call("eth_getTransactionReceipt", {doomed}).is_null());
+  auto kept = env->burn("2000000000000000000");
+  auto kept_block = env->head();
+  finalize(kept_block + 1);
+  poll();
+  auto s = status(w);
+  EXPECT_FALSE(s.halted) << s.last_error;
+  EXPECT_GE(s.cursor, kept_block);
+  EXPECT_EQ(count("SELECT count(*) FROM unstake_requests WHERE tx_hash = '" + doomed + "'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM unstake_requests WHERE tx_hash = '" + kept + "'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM unstake_requests WHERE block_number >= "
+                  + std::to_string(cfg.start_block)),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM alerts"), 0);
+  stop(w);
+}
+
+TEST_F(eth_watcher_anvil, reorg_below_finality_alerts_pauses_flows_and_halts) {
+  auto w = start_watcher();
+  auto burn = env->burn("1000000000000000000");
+  finalize(env->head());
+  poll();
+  auto s = status(w);
+  ASSERT_EQ(count("SELECT count(*) FROM unstake_requests WHERE tx_hash = '" + burn + "'"), 1);
+  ASSERT_FALSE(s.halted);
+  auto cursor = s.cursor;
+
+  // Rewrite history deeper than finality, through the applied cursor.
+  env->reorg(env->head() - cursor + 3);
+  EXPECT_NE(env->block_hash(cursor), s.cursor_hash);
+  auto after = env->burn("1000000000000000000");
+  finalize(env->head());
+  poll();
+  s = status(w);
+  EXPECT_TRUE(s.halted);
+  EXPECT_NE(s.last_error.find("reorg below finality"), std::string::npos) << s.last_error;
+  EXPECT_EQ(s.cursor, cursor) << "a halted watcher does not advance";
+  EXPECT_FALSE(health(w).ok);
+  EXPECT_EQ(count("SELECT count(*) FROM alerts WHERE severity = 'critical' AND source = "
+                  "'eth_watcher' AND message LIKE 'reorg below finality%'"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM flows WHERE paused = 1 AND flow IN ('claims', 'payouts')"), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM flows WHERE paused = 1"), 2);
+  // Nothing from the rewritten chain is applied, however long we wait.
+  env->mine(10);
+  poll();
+  poll();
+  EXPECT_EQ(count("SELECT count(*) FROM unstake_requests WHERE tx_hash = '" + after + "'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM unstake_requests WHERE tx_hash = '" + burn + "'"), 1);
+  EXPECT_EQ(status(w).cursor, cursor);
+  stop(w);
+}
