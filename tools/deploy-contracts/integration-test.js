@@ -168,7 +168,9 @@ async function main() {
   check(refused.status !== 0 && /too open/.test(refused.stderr), 'deploy refuses a 0644 key file');
   const keyFile = writeKey('deployer.key', DEPLOYER_KEY, 0o600);
   const outFile = path.join(tmp, 'deployment.json');
-  const deployArgs = ['--rpc-url', url, '--private-key-file', keyFile, '--out', outFile, '--threshold', '2',
+  const tomlFile = path.join(tmp, 'ethereum.toml');
+  const deployArgs = ['--rpc-url', url, '--private-key-file', keyFile, '--out', outFile, '--toml-out', tomlFile,
+    '--threshold', '2',
     '--operator', operator, '--guardian', operator];
   for (const n of notaries) deployArgs.push('--notary', n);
   const dep = runDeploy(deployArgs);
@@ -190,6 +192,9 @@ async function main() {
   const poolBefore = await rpc.call('eth_getCode', [out.pool, '0x' + (out.deployBlock - 1).toString(16)]);
   check(poolAtDeployBlock.length > 2 && poolBefore === '0x', 'deployBlock is the pool creation block');
   const { pool, token } = out;
+  const toml = fs.readFileSync(tomlFile, 'utf8');
+  check(toml.includes('[ethereum]\n') && toml.includes(`pool_address = "${pool}"`) &&
+    toml.includes(`token_address = "${token}"`) && toml.includes(`chain_id = ${chainId}`), '--toml-out fragment');
 
   // --- the known-answer vector published in docs/contracts.md (first deployment from anvil key 0)
   if (pool === '0x5FbDB2315678afecb367f032d93F642f64180aa3') {
