@@ -1,0 +1,272 @@
+// Unit-level checks of the watcher: its event descriptions against the
+// committed ABI, its window adaptation and timers on the deterministic
+// scheduler. The peer here is a small scripted HTTP node (timing only); the
+// behaviour against a real node is in eth_watcher_anvil_test.cpp.
+#include "actors/eth_watcher.hpp"
+#include "chain/ethereum/keccak.hpp"
+#include "storage/storage_actor.hpp"
+#include "tests/support/actor_fixture.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <SQLiteCpp/Statement.h>
+#include <httplib.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+using namespace lstaked;
+using namespace std::chrono_literals;
+using rpc::json;
+
+namespace {
+
+json committed_event(const std::string& name) {
+  std::ifstream in{std::string(LSTAKED_SOURCE_DIR) + "/chain/ethereum/contracts/abi/PolkadotPool.json"};
+  auto abi = json::parse(in);
+  for (auto& item : abi)
+    if (item.value("type", "") == "event" && item.value("name", "") == name)
+      return item;
+  return json();
+}
+
+void expect_matches_abi(const chain::eth::event_abi& ours) {
+  auto theirs = committed_event(ours.name);
+  ASSERT_TRUE(theirs.is_object()) << ours.name << " is not in the committed ABI";
+  ASSERT_EQ(theirs["inputs"].size(), ours.params.size()) << ours.name;
+  for (size_t i = 0; i < ours.params.size(); ++i) {
+    EXPECT_EQ(theirs["inputs"][i]["name"], ours.params[i].name) << ours.name << " #" << i;
+    EXPECT_EQ(theirs["inputs"][i]["type"], ours.params[i].type.canonical()) << ours.name << " #" << i;
+    EXPECT_EQ(theirs["inputs"][i]["indexed"], ours.params[i].indexed) << ours.name << " #" << i;
+  }
+  EXPECT_FALSE(theirs["anonymous"].get<bool>());
+}
+
+/// A scripted node: `head` blocks with deterministic hashes, no logs, and an
+/// eth_getLogs that refuses ranges wider than `max_range` like geth does.
+class scripted_node {
+public:
+  uint64_t head = 100;
+  uint64_t max_range = 8;
+  uint64_t chain_id = 31337;
+  std::vector<std::pair<uint64_t, uint64_t>> served; // answered eth_getLogs ranges
+  std::vector<std::pair<uint64_t, uint64_t>> refused;
+
+  scripted_node() {
+    srv_.Post("/", [this](const httplib::Request& req, httplib::Response& res) {
+      auto body = json::parse(req.body);
+      json out;
+      if (body.is_array()) {
+        out = json::array();
+        for (auto& c : body)
+          out.push_back(answer(c));
+      } else {
+        out = answer(body);
+      }
+      res.set_content(out.dump(), "application/json");
+    });
+    port_ = srv_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { srv_.listen_after_bind(); });
+    while (!srv_.is_running())
+      std::this_thread::sleep_for(1ms);
+  }
+  ~scripted_node() {
+    srv_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  static std::string hash_of(uint64_t n) {
+    auto text = "block " + std::to_string(n);
+    return chain::to_hex(chain::eth::keccak256(
+      chain::byte_view(reinterpret_cast<const uint8_t*>(text.data()), text.size())));
+  }
+
+private:
+  json answer(const json& c) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    json r = {{"jsonrpc", "2.0"}, {"id", c["id"]}};
+    auto method = c["method"].get<std::string>();
+    if (method == "eth_chainId") {
+      r["result"] = rpc::u256{chain_id}.to_hex();
+    } else if (method == "eth_getBlockByNumber") {
+      auto tag = c["params"][0].get<std::string>();
+      uint64_t n = tag == "finalized" || tag == "latest" ? head : *rpc::parse_quantity_u64(tag);
+      if (n > head) {
+        r["result"] = nullptr;
+      } else {
+        r["result"] = {{"number", rpc::u256{n}.to_hex()},
+                       {"hash", hash_of(n)},
+                       {"parentHash", n ? hash_of(n - 1) : "0x" + std::string(64, '0')},
+                       {"timestamp", "0x1"}};
+      }
+    } else if (method == "eth_getLogs") {
+      auto from = *rpc::parse_quantity_u64(c["params"][0]["fromBlock"]);
+      auto to = *rpc::parse_quantity_u64(c["params"][0]["toBlock"]);
+      if (to - from + 1 > max_range) {
+        refused.emplace_back(from, to);
+        r["error"] = {{"code", -32005}, {"message", "query returned more than 10000 results"}};
+      } else {
+        served.emplace_back(from, to);
+        r["result"] = json::array();
+      }
+    } else {
+      r["error"] = {{"code", -32601}, {"message", "method not found"}};
+    }
+    return r;
+  }
+
+  std::mutex mutex_;
+  httplib::Server srv_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+} // namespace
+
+TEST(eth_watcher_events, match_the_committed_pool_abi) {
+  expect_matches_abi(bonds_claimed_event());
+  expect_matches_abi(tokens_burned_event());
+  EXPECT_EQ(tokens_burned_event().signature(),
+            "TokensBurned(address,address,uint256,uint256,bytes32,uint256)");
+}
+
+TEST(eth_watcher_events, decode_refuses_foreign_and_malformed_logs) {
+  rpc::eth_log log;
+  ledger::eth_batch batch;
+  EXPECT_TRUE(is(decode_pool_log(log, batch), ec::decode_error));
+  log.topics.push_back(chain::hash256{}); // not a pool event
+  EXPECT_TRUE(is(decode_pool_log(log, batch), ec::decode_error));
+  log.topics = {tokens_burned_event().topic0()}; // right event, missing indexed topics
+  EXPECT_TRUE(is(decode_pool_log(log, batch), ec::decode_error));
+  EXPECT_TRUE(batch.burns.empty());
+}
+
+TEST(eth_watcher_config, is_validated) {
+  eth_watcher_config cfg;
+  cfg.rpc.url = "http://127.0.0.1:8545";
+  cfg.pool_address = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
+  EXPECT_FALSE(validate(cfg));
+  auto bad = cfg;
+  bad.pool_address = "0x12";
+  EXPECT_TRUE(is(validate(bad), ec::invalid_config));
+  bad = cfg;
+  bad.finality = "latest";
+  EXPECT_TRUE(is(validate(bad), ec::invalid_config));
+  bad = cfg;
+  bad.finality = "confirmations";
+  bad.confirmations = 0;
+  EXPECT_TRUE(is(validate(bad), ec::invalid_config));
+  bad = cfg;
+  bad.initial_window = 0;
+  EXPECT_TRUE(is(validate(bad), ec::invalid_config));
+  bad = cfg;
+  bad.rpc.url = "localhost:8545";
+  EXPECT_TRUE(is(validate(bad), ec::invalid_config));
+}
+
+class eth_watcher_timing : public test::actor_fixture {
+protected:
+  test::temp_dir dir;
+  scripted_node node;
+  storage_actor storage;
+  eth_watcher_config cfg;
+
+  void SetUp() override {
+    storage = sys.spawn(lstaked::storage, storage_config{dir.file("ledger.sqlite")});
+    run();
+    cfg.rpc.url = node.url();
+    cfg.rpc.max_attempts = 1;
+    cfg.pool_address = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
+    cfg.chain_id = 31337;
+    cfg.start_block = 11;
+    cfg.poll_interval = 5000ms;
+    cfg.initial_window = 32;
+    cfg.max_window = 64;
+  }
+  void TearDown() override {
+    caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
+    run();
+  }
+  eth_watcher_status status(const eth_watcher_actor& w) {
+    auto reply = self->request(w, caf::infinite, eth_status_atom_v);
+    run();
+    eth_watcher_status out;
+    reply.receive([&](eth_watcher_status& s) { out = s; },
+                  [](caf::error& err) { ADD_FAILURE() << describe(err); });
+    return out;
+  }
+};
+
+TEST_F(eth_watcher_timing, windows_halve_on_too_many_results_and_cover_every_block_once) {
+  auto w = sys.spawn(eth_watcher, cfg, storage);
+  run();
+  auto s = status(w);
+  EXPECT_FALSE(s.halted) << s.last_error;
+  EXPECT_EQ(s.cursor, 100u) << s.last_error;
+  EXPECT_EQ(s.cursor_hash, scripted_node::hash_of(100));
+  EXPECT_LE(s.window, 16u);
+  ASSERT_FALSE(node.refused.empty());
+  EXPECT_EQ(node.refused.front(), std::make_pair(uint64_t{11}, uint64_t{42}));
+  // The answered windows tile 11..100 exactly: no gap, no block twice.
+  uint64_t next = 11;
+  for (auto [from, to] : node.served) {
+    EXPECT_EQ(from, next);
+    EXPECT_LE(to - from + 1, node.max_range);
+    next = to + 1;
+  }
+  EXPECT_EQ(next, 101u);
+
+  // Caught up: nothing happens until the poll interval has passed.
+  auto served = node.served.size();
+  node.head = 104;
+  advance_time(4999ms);
+  EXPECT_EQ(node.served.size(), served);
+  EXPECT_EQ(status(w).cursor, 100u);
+  advance_time(1ms);
+  EXPECT_EQ(status(w).cursor, 104u);
+  EXPECT_EQ(node.served.back(), std::make_pair(uint64_t{101}, uint64_t{104}));
+  caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+}
+
+TEST_F(eth_watcher_timing, errors_back_off_exponentially) {
+  cfg.error_backoff = 1000ms;
+  cfg.max_error_backoff = 4000ms;
+  node.max_range = 0; // every eth_getLogs fails, even a one-block window
+  cfg.initial_window = 1;
+  auto w = sys.spawn(eth_watcher, cfg, storage);
+  run();
+  EXPECT_EQ(node.refused.size(), 1u);
+  EXPECT_FALSE(status(w).last_error.empty());
+  advance_time(999ms);
+  EXPECT_EQ(node.refused.size(), 1u);
+  advance_time(1ms);
+  EXPECT_EQ(node.refused.size(), 2u);
+  advance_time(1999ms);
+  EXPECT_EQ(node.refused.size(), 2u);
+  advance_time(1ms);
+  EXPECT_EQ(node.refused.size(), 3u);
+  advance_time(4000ms);
+  EXPECT_EQ(node.refused.size(), 4u);
+  advance_time(4000ms); // capped
+  EXPECT_EQ(node.refused.size(), 5u);
+  // The node recovers: the next retry applies and the error clears.
+  node.max_range = 8;
+  advance_time(4000ms);
+  auto s = status(w);
+  EXPECT_TRUE(s.last_error.empty()) << s.last_error;
+  EXPECT_EQ(s.cursor, 100u);
+  caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+}
+
+TEST_F(eth_watcher_timing, wrong_chain_halts_before_reading_anything) {
+  node.chain_id = 1;
+  auto w = sys.spawn(eth_watcher, cfg, storage);
+  run();
+  auto s = status(w);
+  EXPECT_TRUE(s.halted);
+  EXPECT_FALSE(s.has_cursor);
+  EXPECT_TRUE(node.served.empty() && node.refused.empty());
+  caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+}
