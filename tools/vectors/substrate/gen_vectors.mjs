@@ -22,86 +22,9 @@ import { load, render, siType, lookupName, here } from './common.mjs';
 
 await cryptoWaitReady();
 
-// ---- deterministic PRNG -------------------------------------------------------------
-function mulberry32(a) {
-  return () => {
-    a |= 0; a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-let rnd = mulberry32(0x5eed);
-const ri = (n) => Math.floor(rnd() * n);
-const randBytes = (n) => Uint8Array.from({ length: n }, () => ri(256));
-
-const WIDTH = { U8: 1, U16: 2, U32: 4, U64: 8, U128: 16, U256: 32, I8: 1, I16: 2, I32: 4, I64: 8, I128: 16, I256: 32 };
-
-function compactWidth(reg, id) {
-  const d = siType(reg, id).def;
-  if (d.isPrimitive) return WIDTH[d.asPrimitive.type.toString()];
-  if (d.isComposite && d.asComposite.fields.length === 1) return compactWidth(reg, d.asComposite.fields[0].type);
-  return 0;
-}
-
-function randInt(width) {
-  const r = rnd();
-  let v;
-  if (r < 0.3) v = new BN(ri(64));
-  else if (r < 0.5) v = new BN(ri(1 << 14));
-  else v = new BN(randBytes(Math.min(width, 1 + ri(width))), 'le');
-  return v.bitLength() > 8 * width ? new BN(ri(256)) : v;
-}
-
-// Random SCALE bytes of type `id` (input generation only; polkadot-js is the reference decoder).
-function gen(reg, id, depth, out) {
-  const t = siType(reg, id);
-  const d = t.def;
-  const last = t.path.length ? t.path[t.path.length - 1].toString() : '';
-  if (d.isPrimitive) {
-    const p = d.asPrimitive.type.toString();
-    if (p === 'Bool') out.push(Uint8Array.of(ri(2)));
-    else if (p === 'Str') { const s = 'abcdefghij'.slice(0, ri(8)); out.push(compactToU8a(s.length), new TextEncoder().encode(s)); }
-    else if (p === 'Char') throw new Error('skip: char');
-    else { const w = WIDTH[p]; out.push(randInt(w).toArrayLike(Uint8Array, 'le', w)); }
-  } else if (d.isCompact) {
-    const w = compactWidth(reg, d.asCompact.type);
-    if (w) out.push(compactToU8a(randInt(w)));
-  } else if (d.isSequence) {
-    const elem = d.asSequence.type;
-    const ed = siType(reg, elem).def;
-    if (ed.isPrimitive && ed.asPrimitive.type.toString() === 'U8') { const n = ri(40); out.push(compactToU8a(n), randBytes(n)); return; }
-    // BTreeMap/BTreeSet are sorted and deduplicated by polkadot-js: at most one entry.
-    const n = depth > 5 ? 0 : (last === 'BTreeMap' || last === 'BTreeSet' || depth > 0 ? ri(2) : ri(3));
-    out.push(compactToU8a(n));
-    for (let i = 0; i < n; i++) gen(reg, elem, depth + 1, out);
-  } else if (d.isArray) {
-    const len = d.asArray.len.toNumber();
-    const ed = siType(reg, d.asArray.type).def;
-    if (ed.isPrimitive && ed.asPrimitive.type.toString() === 'U8') { out.push(randBytes(len)); return; }
-    for (let i = 0; i < len; i++) gen(reg, d.asArray.type, depth + 1, out);
-  } else if (d.isTuple) {
-    for (const e of d.asTuple) gen(reg, e, depth + 1, out);
-  } else if (d.isComposite) {
-    for (const f of d.asComposite.fields) gen(reg, f.type, depth + 1, out);
-  } else if (d.isVariant) {
-    const vs = d.asVariant.variants;
-    if (!vs.length) throw new Error('skip: empty enum');
-    let v = vs[ri(vs.length)];
-    if (depth > 5) v = [...vs].sort((a, b) => a.fields.length - b.fields.length)[0];
-    out.push(Uint8Array.of(v.index.toNumber()));
-    for (const f of v.fields) gen(reg, f.type, depth + 1, out);
-  } else if (d.isBitSequence) {
-    const n = ri(20);
-    out.push(compactToU8a(n), randBytes(Math.ceil(n / 8)));
-  } else throw new Error('skip: unknown def');
-}
-
-function storageValueType(m, pallet, item) {
-  const p = m.latest.pallets.find((x) => x.name.toString() === pallet);
-  const e = p.storage.unwrap().items.find((x) => x.name.toString() === item);
-  return e.type.asPlain;
-}
+import { rng, gen, storageValueType } from './common.mjs';
+const ri = (n) => rng.int(n);
+const randBytes = (n) => rng.bytes(n);
 
 // ---- events ---------------------------------------------------------------------------
 function eventVectors(m) {
@@ -307,7 +230,7 @@ function storageVectors(m) {
 }
 
 for (const name of ['kusama-v15', 'asset-hub-kusama-v15', 'kusama-v14']) {
-  rnd = mulberry32(0x5eed);
+  rng.seed(0x5eed);
   const m = load(name);
   const ev = eventVectors(m);
   const { extrinsics, builder } = extrinsicVectors(m);
