@@ -1,5 +1,7 @@
 #include "chain/substrate/events.hpp"
 
+#include <algorithm>
+
 namespace lstaked::chain::substrate {
 
 event_selector event_selector::all() {
@@ -81,9 +83,10 @@ decode_events(const metadata& md, byte_view storage_value, const event_selector&
     return n.error();
   if (*n > r.remaining())
     return fail("event count exceeds the input");
-  std::vector<event_record> out(*n);
+  std::vector<event_record> out;
+  out.reserve(std::min<size_t>(*n, r.remaining() / 4)); // a record takes at least 4 bytes
   for (uint32_t i = 0; i < *n; ++i) {
-    auto& rec = out[i];
+    auto& rec = out.emplace_back();
     rec.index = i;
     // Phase
     auto pidx = r.u8();

@@ -218,13 +218,14 @@ struct metadata_parser {
 
   caf::error registry() {
     TRY_ASSIGN(n, count());
-    md.types.resize(n);
+    // A type takes at least 5 bytes; grow as types parse so a lying count costs nothing.
+    md.types.reserve(std::min<size_t>(n, r.remaining() / 5));
     for (uint32_t i = 0; i < n; ++i) {
       TRY_ASSIGN(id, r.compact_u32());
       // scale-info numbers types densely in order; anything else is not a registry we trust.
       if (id != i)
         return bad("type id " + std::to_string(id) + " at position " + std::to_string(i));
-      TRY_ERR(type(md.types[i]));
+      TRY_ERR(type(md.types.emplace_back()));
     }
     return {};
   }

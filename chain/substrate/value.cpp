@@ -1,5 +1,6 @@
 #include "chain/substrate/value.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace lstaked::chain::substrate {
@@ -234,9 +235,13 @@ caf::error decode_value(const metadata& md, uint32_t type, scale_reader& r, valu
       if (n > r.remaining() + 1024)
         return fail("sequence of " + std::to_string(n) + " zero-sized elements");
       out.kind = value_kind::sequence;
-      out.items.resize(n);
-      for (auto& item : out.items)
-        TRY_ERR(decode_value(md, t.elem, r, item, depth + 1));
+      // Grow as elements actually decode: memory stays proportional to the input consumed,
+      // even for nested sequences that each claim the whole remaining input.
+      out.items.reserve(std::min<size_t>(n, 64));
+      for (size_t i = 0; i < n; ++i) {
+        out.items.emplace_back();
+        TRY_ERR(decode_value(md, t.elem, r, out.items.back(), depth + 1));
+      }
       return {};
     }
     case type_kind::tuple: {

@@ -136,6 +136,29 @@ TEST_P(substrate_vectors, extrinsic_decoding_is_strict) {
   }
 }
 
+TEST_P(substrate_vectors, hostile_lengths_fail_without_allocating) {
+  auto& md = *v().md;
+  // utility.batch(batch(batch(...))) where every level claims 2^29 calls: each level must fail
+  // or recurse without reserving memory for the claimed count.
+  auto batch = md.find_call("Utility", "batch");
+  ASSERT_TRUE(batch);
+  bytes body{0x04};
+  for (int i = 0; i < 200; ++i) {
+    body.push_back(batch->pallet->index);
+    body.push_back(batch->variant->index);
+    put_compact(body, u128{1} << 29);
+  }
+  bytes x;
+  put_bytes_prefixed(x, body);
+  auto dec = decode_extrinsic(md, x);
+  ASSERT_FALSE(dec);
+  // An events value claiming four billion records.
+  bytes ev;
+  put_compact(ev, 0xffffffffu);
+  ev.resize(ev.size() + 64, 0);
+  EXPECT_FALSE(decode_events(md, ev));
+}
+
 TEST_P(substrate_vectors, events_decode_like_polkadot_js) {
   auto& md = *v().md;
   size_t records = 0;
