@@ -311,6 +311,52 @@ TEST_P(substrate_vectors, storage_keys_match_polkadot_js) {
   EXPECT_FALSE(storage_key(md, "System", "NoSuchItem", {}));
 }
 
+TEST_P(substrate_vectors, storage_values_decode_like_polkadot_js) {
+  auto& md = *v().md;
+  size_t n = 0;
+  for (auto& s : v().doc["storage_values"]) {
+    auto pallet = s["pallet"].get<std::string>(), item = s["item"].get<std::string>();
+    bytes raw;
+    if (!s["hex"].is_null())
+      raw = hex(s["hex"]);
+    auto val = decode_storage_value(md, pallet, item, s["hex"].is_null() ? nullptr : &raw);
+    ASSERT_TRUE(val) << pallet << "." << item << ": " << describe(val.error());
+    EXPECT_EQ(first_difference(to_json(*val), s["json"]), "") << pallet << "." << item;
+    ++n;
+  }
+  EXPECT_GE(n, 15u);
+  // Optional items have no default.
+  auto ledger = decode_storage_value(md, "Staking", "Ledger", nullptr);
+  EXPECT_FALSE(ledger);
+}
+
+TEST_P(substrate_vectors, builder_accepts_every_signature_scheme) {
+  auto& md = *v().md;
+  json dest = {{"Id", "0x" + std::string(64, 'b')}};
+  auto call = encode_call(md, "Balances", "transfer_keep_alive", {{"dest", dest}, {"value", "5"}});
+  ASSERT_TRUE(call);
+  tx_params p;
+  p.spec_version = 1;
+  p.tx_version = 1;
+  for (auto [scheme, name, len] : {std::tuple{signature_scheme::ed25519, "Ed25519", 64},
+                                   std::tuple{signature_scheme::sr25519, "Sr25519", 64},
+                                   std::tuple{signature_scheme::ecdsa, "Ecdsa", 65}}) {
+    signer s;
+    s.scheme = scheme;
+    s.account_id.assign(32, 0x11);
+    s.sign = [len = len](byte_view) -> caf::expected<bytes> { return bytes(static_cast<size_t>(len), 0x5a); };
+    auto ext = build_signed_extrinsic(md, *call, p, s);
+    ASSERT_TRUE(ext) << describe(ext.error());
+    auto dec = decode_extrinsic(md, *ext);
+    ASSERT_TRUE(dec);
+    EXPECT_TRUE(to_json(*dec->signature).contains(name));
+    EXPECT_FALSE(dec->era); // immortal
+    // A signer returning the wrong length is refused.
+    s.sign = [len = len](byte_view) -> caf::expected<bytes> { return bytes(static_cast<size_t>(len) - 1, 0); };
+    EXPECT_FALSE(build_signed_extrinsic(md, *call, p, s));
+  }
+}
+
 TEST_P(substrate_vectors, constants_match_polkadot_js) {
   auto& md = *v().md;
   for (auto& c : v().doc["constants"]) {

@@ -220,7 +220,30 @@ function storageVectors(m) {
       const cm = pal.constants.find((x) => x.name.toString() === c);
       return { pallet: p, name: c, json: render(m.registry, cm.type, d.consts[stringCamelCase(p)][stringCamelCase(c)]) };
     });
-  return { storage: v, constants: consts };
+  // Storage values: random values of each item's type that polkadot-js decodes and re-encodes
+  // identically, and the item's default (fallback) where the modifier is Default.
+  const values = [];
+  for (const [p, item] of [['System', 'Account'], ['System', 'Number'], ['Staking', 'Ledger'], ['Staking', 'ActiveEra'], ['Staking', 'Nominators'], ['Staking', 'Payee'], ['Balances', 'Locks']]) {
+    const pal = m.latest.pallets.find((x) => x.name.toString() === p);
+    const e = pal.storage.unwrap().items.find((x) => x.name.toString() === item);
+    const ty = e.type.isPlain ? e.type.asPlain : e.type.asMap.value;
+    for (let attempt = 0, ok = 0; attempt < 20 && ok < 2; attempt++) {
+      const parts = [];
+      gen(m.registry, ty, 1, parts);
+      const bytes = u8aConcat(...parts);
+      try {
+        const c = m.registry.createType(lookupName(m.registry, ty), bytes);
+        if (u8aToHex(c.toU8a()) !== u8aToHex(bytes)) continue;
+        values.push({ pallet: p, item, hex: u8aToHex(bytes), json: render(m.registry, ty, c) });
+        ok++;
+      } catch (err) { /* try other random bytes */ }
+    }
+    if (e.modifier.isDefault) {
+      const c = m.registry.createType(lookupName(m.registry, ty), e.fallback.toU8a(true));
+      values.push({ pallet: p, item, hex: null, json: render(m.registry, ty, c) });
+    }
+  }
+  return { storage: v, constants: consts, values };
 }
 
 // SCALE compacts as polkadot-js encodes them.
@@ -234,7 +257,7 @@ for (const name of ['kusama-v15', 'asset-hub-kusama-v15', 'kusama-v14']) {
   const m = load(name);
   const ev = eventVectors(m);
   const { extrinsics, builder } = extrinsicVectors(m);
-  const { storage, constants } = storageVectors(m);
+  const { storage, constants, values } = storageVectors(m);
   const summary = {
     version: m.version, types: m.registry.lookup.types.length,
     pallets: m.latest.pallets.map((p) => [p.name.toString(), p.index.toNumber()]),
@@ -246,7 +269,7 @@ for (const name of ['kusama-v15', 'asset-hub-kusama-v15', 'kusama-v14']) {
       return [pc, call.callIndex[0], call.callIndex[1]];
     }),
   };
-  const doc = { metadata: `${name}.bin`, summary, generator: 'node tools/vectors/substrate/gen_vectors.mjs', extrinsics, builder, events: ev.blobs, storage, constants, dropped_events: ev.droppedNames };
+  const doc = { metadata: `${name}.bin`, summary, generator: 'node tools/vectors/substrate/gen_vectors.mjs', extrinsics, builder, events: ev.blobs, storage, storage_values: values, constants, dropped_events: ev.droppedNames };
   writeFileSync(new URL(`vectors-${name}.json`, here), JSON.stringify(doc, null, 1));
   console.log(name, 'extrinsics', extrinsics.length, 'builder', builder.length, 'event variants kept', ev.kept, 'dropped', ev.dropped, ev.droppedNames.join(' '));
 }
