@@ -49,8 +49,27 @@ bytes wrap_bytes(byte_view message) {
   return out;
 }
 
+caf::expected<bytes> bare_signature(scheme s, byte_view signature) {
+  size_t bare = s == scheme::ecdsa ? 65 : 64;
+  if (signature.size == bare)
+    return bytes(signature.begin(), signature.end());
+  if (signature.size == bare + 1) {
+    if (signature[0] != static_cast<uint8_t>(s))
+      return make_error(ec::invalid_input, std::string("MultiSignature variant is not ")
+                                             + to_string(s));
+    return bytes(signature.begin() + 1, signature.end());
+  }
+  return make_error(ec::invalid_input, std::string(to_string(s)) + ": signature must be "
+                                         + std::to_string(bare) + " bytes (or "
+                                         + std::to_string(bare + 1) + " as a MultiSignature)");
+}
+
 caf::expected<bool> verify_message(scheme s, byte_view signer, byte_view message,
-                                   byte_view signature) {
+                                   byte_view raw_signature) {
+  auto bare = bare_signature(s, raw_signature);
+  if (!bare)
+    return bare.error();
+  byte_view signature{*bare};
   switch (s) {
     case scheme::ed25519:
       if (signer.size != 32)

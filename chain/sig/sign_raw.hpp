@@ -7,6 +7,8 @@
 // only the wrapped form; `verify_message` checks a signature over the bytes as given.
 // A signer is a public key (32 bytes ed25519/sr25519, 33 bytes ecdsa), an AccountId
 // (32 bytes; for ecdsa the blake2-256 of the key) or an SS58 address of either.
+// A signature may also come as a SCALE MultiSignature (the scheme's variant byte first, as
+// some wallets return it); the byte must name the scheme given.
 // Malformed input (lengths, address) is an error; a wrong signature is `false`.
 #pragma once
 
@@ -23,6 +25,10 @@ bool is_wrapped(byte_view message, bool with_ethereum);
 
 /// polkadot-js u8aWrapBytes.
 bytes wrap_bytes(byte_view message);
+
+/// The bare signature: `signature` itself, or without its MultiSignature variant byte
+/// (64+1 bytes for ed25519/sr25519, 65+1 for ecdsa) when that byte matches `s`.
+caf::expected<bytes> bare_signature(scheme s, byte_view signature);
 
 /// Checks `signature` over `message` exactly as given.
 caf::expected<bool> verify_message(scheme s, byte_view signer, byte_view message,

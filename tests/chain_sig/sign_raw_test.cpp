@@ -45,6 +45,13 @@ TEST(sign_raw, verifies_extension_signatures) {
     EXPECT_EQ(*verify_sign_raw(s, *by_key, msg, sig), c["valid"].get<bool>()) << where;
     EXPECT_EQ(*verify_sign_raw(s, *other, msg, sig), c["validForOther"].get<bool>()) << where;
     EXPECT_EQ(*verify_message(s, *by_key, msg, sig), c["validUnwrapped"].get<bool>()) << where;
+    // The same signature as a SCALE MultiSignature (variant byte first) is accepted;
+    // with another scheme's variant byte it is malformed.
+    auto multi = sig;
+    multi.insert(multi.begin(), static_cast<uint8_t>(s));
+    EXPECT_EQ(*verify_sign_raw(s, *by_address, msg, multi), c["valid"].get<bool>()) << where;
+    multi[0] = static_cast<uint8_t>((multi[0] + 1) % 3);
+    EXPECT_FALSE(verify_sign_raw(s, *by_address, msg, multi)) << where;
     // A different message never verifies.
     auto changed = msg;
     changed.push_back('!');
@@ -57,7 +64,14 @@ TEST(sign_raw, verifies_extension_signatures) {
 TEST(sign_raw, malformed_input_is_an_error_not_false) {
   bytes key(32, 1), sig64(64, 0), sig65(65, 0), msg = text("m");
   EXPECT_FALSE(verify_sign_raw(scheme::sr25519, bytes(31, 1), msg, sig64));
-  EXPECT_FALSE(verify_sign_raw(scheme::ed25519, key, msg, sig65));
+  bytes sr_multi(65, 0);
+  sr_multi[0] = 1; // a MultiSignature of sr25519 is not an ed25519 signature
+  EXPECT_FALSE(verify_sign_raw(scheme::ed25519, key, msg, sr_multi));
+  EXPECT_FALSE(verify_sign_raw(scheme::ed25519, key, msg, bytes(66, 0)));
+  EXPECT_FALSE(verify_sign_raw(scheme::sr25519, key, msg, bytes(63, 0)));
+  // sig65 is a well-formed ed25519 MultiSignature (variant 0) that does not verify.
+  ASSERT_TRUE(verify_sign_raw(scheme::ed25519, key, msg, sig65));
+  EXPECT_FALSE(*verify_sign_raw(scheme::ed25519, key, msg, sig65));
   EXPECT_FALSE(verify_sign_raw(scheme::ecdsa, key, msg, sig64));
   EXPECT_FALSE(verify_sign_raw(scheme::ecdsa, bytes(34, 2), msg, sig65));
   EXPECT_FALSE(parse_signer("0x1234"));
