@@ -95,12 +95,27 @@ const chain::eth::event_abi& tokens_burned_event() {
   return e;
 }
 
+namespace {
+
+// keccak-256 of the signatures, computed once (decode runs per log).
+const hash256& bonds_claimed_topic() {
+  static const hash256 t = bonds_claimed_event().topic0();
+  return t;
+}
+
+const hash256& tokens_burned_topic() {
+  static const hash256 t = tokens_burned_event().topic0();
+  return t;
+}
+
+} // namespace
+
 caf::error decode_pool_log(const rpc::eth_log& log, ledger::eth_batch& batch) {
   if (log.topics.empty())
     return make_error(ec::decode_error, "pool log without topics");
   auto tx = to_hex(log.tx_hash);
   auto where = " (tx " + tx + " log " + std::to_string(log.log_index) + ")";
-  if (log.topics[0] == bonds_claimed_event().topic0()) {
+  if (log.topics[0] == bonds_claimed_topic()) {
     auto v = chain::eth::decode_log(bonds_claimed_event(), log.topics, log.data);
     if (!v)
       return make_error(ec::decode_error, "BondsClaimed" + where + ": " + describe(v.error()));
@@ -115,7 +130,7 @@ caf::error decode_pool_log(const rpc::eth_log& log, ledger::eth_batch& batch) {
     batch.claims.push_back(std::move(e));
     return caf::none;
   }
-  if (log.topics[0] == tokens_burned_event().topic0()) {
+  if (log.topics[0] == tokens_burned_topic()) {
     auto v = chain::eth::decode_log(tokens_burned_event(), log.topics, log.data);
     if (!v)
       return make_error(ec::decode_error, "TokensBurned" + where + ": " + describe(v.error()));
@@ -309,7 +324,7 @@ void step(self_ptr self) {
   //    cursor), in one request.
   rpc::log_filter filter;
   filter.addresses = {st.pool};
-  filter.topics = {{bonds_claimed_event().topic0(), tokens_burned_event().topic0()}};
+  filter.topics = {{bonds_claimed_topic(), tokens_burned_topic()}};
   filter.from_block = from;
   filter.to_block = to;
   std::vector<rpc::rpc_call> calls{
@@ -317,7 +332,9 @@ void step(self_ptr self) {
     {"eth_getBlockByNumber", rpc::json::array({rpc::to_param(from), false})},
     {"eth_getBlockByNumber", rpc::json::array({rpc::to_param(to), false})},
   };
+  auto fetch_started = std::chrono::steady_clock::now();
   auto answers = eth.rpc().batch(calls);
+  auto fetched = std::chrono::steady_clock::now();
   if (!answers)
     return failed(self, answers.error());
   auto& logs_answer = (*answers)[0];
@@ -387,6 +404,7 @@ void step(self_ptr self) {
   batch.to = {to, to_hex((*last)->hash)};
 
   // 4. One transaction: the events, the kept hashes and the new cursor.
+  auto decoded = std::chrono::steady_clock::now();
   auto expected = st.cursor;
   auto n_claims = batch.claims.size();
   auto n_burns = batch.burns.size();
@@ -405,8 +423,15 @@ void step(self_ptr self) {
   st.busy = true;
   self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
     .then(
-      [self, shared, n_claims, n_burns, full_window, started, head](uint64_t) {
+      [self, shared, n_claims, n_burns, full_window, started, head, fetch_started, fetched,
+       decoded](uint64_t) {
         auto& st = self->state;
+        auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+        spdlog::debug("eth_watcher: window ..{} ({} events): head {:.1f} ms, fetch {:.1f} ms, "
+                      "decode {:.1f} ms, commit {:.1f} ms",
+                      shared->to.number, n_claims + n_burns, ms(fetch_started - started),
+                      ms(fetched - fetch_started), ms(decoded - fetched),
+                      ms(std::chrono::steady_clock::now() - decoded));
         auto& m = watcher_metrics::get();
         st.busy = false;
         st.cursor = shared->to;
@@ -460,8 +485,8 @@ eth_watcher_actor::behavior_type eth_watcher(eth_watcher_actor::stateful_pointer
     return fail(client.error());
   st.eth = std::move(*client);
   // Build the event descriptions now, on one thread, not lazily in handlers.
-  (void)bonds_claimed_event();
-  (void)tokens_burned_event();
+  (void)bonds_claimed_topic();
+  (void)tokens_burned_topic();
   self->send(self, tick_atom_v);
   st.tick_armed = true;
   return {

@@ -1,0 +1,352 @@
+// P3: TokensBurned logs ingested per second through the watcher path (RPC
+// fetch, decode, one ledger transaction per window) next to anvil's raw
+// eth_getLogs rate for the same range, in the same run.
+//
+//   build/tools/bench_eth_ingest/bench_eth_ingest [--logs 20000] [--per-block 500] [--runs 3]
+//
+// It starts anvil on a free 127.0.0.1 port, deploys the real contracts with
+// tools/deploy-contracts/deploy, mints aKSMb through a claim signed by `cast`
+// (anvil's development key 0 is deployer and notary), then, with automine off,
+// sends `--logs` burnBond transactions (eth_sendTransaction from the unlocked
+// dev account, batched) and mines them `--per-block` per block.
+#include "actors/eth_watcher.hpp"
+#include "chain/ethereum/abi.hpp"
+#include "storage/storage_actor.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace lstaked;
+using namespace std::chrono_literals;
+using rpc::json;
+using clk = std::chrono::steady_clock;
+
+namespace {
+
+const std::string repo = LSTAKED_SOURCE_DIR;
+const std::string bin = repo + "/node_modules/.bin/";
+const std::string deployer_key = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const std::string deployer = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
+const std::string recipient = "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d";
+
+[[noreturn]] void die(const std::string& what) {
+  std::cerr << "bench_eth_ingest: " << what << "\n";
+  std::exit(1);
+}
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    die("bind");
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  ::close(fd);
+  return port;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+    s.pop_back();
+  return s;
+}
+
+double seconds(clk::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+struct bench {
+  test::temp_dir dir;
+  std::unique_ptr<test::background_process> anvil;
+  std::string url;
+  std::unique_ptr<rpc::json_rpc_client> rpc;
+  std::string pool, token;
+
+  json call(const std::string& method, json params = json::array()) {
+    auto r = rpc->call(method, std::move(params));
+    if (!r)
+      die(method + ": " + describe(r.error()));
+    return *r;
+  }
+  uint64_t head() { return *rpc::parse_quantity_u64(call("eth_blockNumber")); }
+
+  std::string cast(std::vector<std::string> args) {
+    args.insert(args.begin(), bin + "cast");
+    auto r = test::run_process(args, dir.path(), 120s);
+    if (r.exit_code != 0)
+      die("cast " + args[1] + ": " + r.err);
+    return trim(r.out);
+  }
+
+  void start_chain() {
+    ::setenv("HOME", dir.path().c_str(), 1);
+    ::setenv("FOUNDRY_DISABLE_NIGHTLY_WARNING", "1", 1);
+    auto port = free_port();
+    url = "http://127.0.0.1:" + std::to_string(port);
+    anvil = std::make_unique<test::background_process>(
+      std::vector<std::string>{bin + "anvil", "--host", "127.0.0.1", "--port", std::to_string(port),
+                               "--slots-in-an-epoch", "1", "--gas-limit", "2000000000"},
+      dir.file("anvil"));
+    if (!anvil->wait_for_line("Listening on", 30s))
+      die("anvil did not start: " + anvil->stderr_text());
+    rpc::json_rpc_config cfg;
+    cfg.url = url;
+    cfg.read_timeout = 120s;
+    rpc = std::move(*rpc::json_rpc_client::make(cfg));
+
+    auto key = dir.file("deployer.key");
+    std::ofstream{key} << deployer_key << "\n";
+    ::chmod(key.c_str(), 0600);
+    auto out = dir.file("deploy.json");
+    auto r = test::run_process({"/usr/bin/env", "node", repo + "/tools/deploy-contracts/deploy",
+                                "--rpc-url", url, "--private-key-file", key, "--out", out},
+                               dir.path(), 300s);
+    if (r.exit_code != 0)
+      die("deploy: " + r.err);
+    std::ifstream in{out};
+    auto deployed = json::parse(in);
+    pool = deployed["pool"];
+    token = deployed["token"];
+  }
+
+  void mint(const std::string& amount) {
+    json typed = {
+      {"types",
+       {{"EIP712Domain",
+         {{{"name", "name"}, {"type", "string"}},
+          {{"name", "version"}, {"type", "string"}},
+          {{"name", "chainId"}, {"type", "uint256"}},
+          {{"name", "verifyingContract"}, {"type", "address"}}}},
+        {"Claim",
+         {{{"name", "token"}, {"type", "address"}},
+          {{"name", "claimId"}, {"type", "uint256"}},
+          {{"name", "amount"}, {"type", "uint256"}},
+          {{"name", "claimBeforeBlock"}, {"type", "uint256"}},
+          {{"name", "account"}, {"type", "address"}}}}}},
+      {"primaryType", "Claim"},
+      {"domain",
+       {{"name", "PolkadotPool"}, {"version", "1"}, {"chainId", 31337}, {"verifyingContract", pool}}},
+      {"message",
+       {{"token", token},
+        {"claimId", "1"},
+        {"amount", amount},
+        {"claimBeforeBlock", "1000000000"},
+        {"account", deployer}}}};
+    auto file = dir.file("claim.json");
+    std::ofstream{file} << typed.dump();
+    auto sig = cast({"wallet", "sign", "--private-key", deployer_key, "--data", "--from-file", file});
+    cast({"send", "--rpc-url", url, "--private-key", deployer_key, pool,
+          "claimBonds(address,uint256,uint256,uint256,address,bytes)", token, "1", amount,
+          "1000000000", deployer, sig});
+  }
+
+  /// Sends `n` burnBond transactions, `per_block` per mined block; returns the first block.
+  uint64_t burn_many(uint64_t n, uint64_t per_block) {
+    using chain::eth::abi_value;
+    auto types = *chain::eth::parse_abi_types("(address,uint256,bytes)");
+    auto token_addr = *chain::eth::parse_address(token);
+    auto args = chain::eth::abi_encode(
+      types, {abi_value::address(token_addr), abi_value::number(rpc::u256{1'000'000'000'000ull}),
+              abi_value::blob(*chain::from_hex(recipient))});
+    if (!args)
+      die("abi: " + describe(args.error()));
+    auto selector = chain::eth::abi_selector("burnBond(address,uint256,bytes)");
+    chain::bytes data(selector.begin(), selector.end());
+    chain::append(data, *args);
+    json tx = {{"from", deployer}, {"to", pool}, {"data", chain::to_hex(data)}, {"gas", "0x30000"}};
+
+    call("evm_setAutomine", {false});
+    uint64_t first = head() + 1;
+    // Explicit nonces: anvil answers a batch's calls concurrently.
+    uint64_t nonce = *rpc::parse_quantity_u64(call("eth_getTransactionCount", {deployer, "pending"}));
+    uint64_t sent = 0;
+    while (sent < n) {
+      uint64_t in_block = std::min(per_block, n - sent);
+      std::vector<rpc::rpc_call> calls;
+      for (uint64_t i = 0; i < in_block; ++i) {
+        tx["nonce"] = rpc::u256{nonce++}.to_hex();
+        calls.push_back({"eth_sendTransaction", json::array({tx})});
+      }
+      auto r = rpc->batch(calls);
+      if (!r)
+        die("eth_sendTransaction batch: " + describe(r.error()));
+      for (auto& x : *r)
+        if (!x)
+          die("eth_sendTransaction: " + describe(x.error()));
+      call("anvil_mine", {"0x1"});
+      sent += in_block;
+    }
+    call("anvil_mine", {"0x4"}); // finality: latest - 2 with one slot per epoch
+    return first;
+  }
+
+  rpc::log_filter filter(uint64_t from, uint64_t to) {
+    rpc::log_filter f;
+    f.addresses = {*chain::eth::parse_address(pool)};
+    f.topics = {{bonds_claimed_event().topic0(), tokens_burned_event().topic0()}};
+    f.from_block = from;
+    f.to_block = to;
+    return f;
+  }
+};
+
+struct watcher_run {
+  double seconds = 0;
+  uint64_t windows = 0;
+  int64_t rows = 0;
+};
+
+watcher_run run_watcher(bench& b, uint64_t first, uint64_t last, uint64_t initial_window,
+                        const std::string& db_path) {
+  caf::actor_system_config sys_cfg;
+  sys_cfg.set("logger.verbosity", caf::atom("quiet"));
+  watcher_run out;
+  {
+    caf::actor_system sys{sys_cfg};
+    caf::scoped_actor self{sys};
+    auto storage = sys.spawn(lstaked::storage, storage_config{db_path});
+    // Storage is ready once it answers.
+    self->request(storage, 30s, health_atom_v).receive([](actor_health&) {},
+                                                       [](caf::error& e) { die(describe(e)); });
+    eth_watcher_config cfg;
+    cfg.rpc.url = b.url;
+    cfg.rpc.read_timeout = 120s;
+    cfg.pool_address = b.pool;
+    cfg.chain_id = 31337;
+    cfg.start_block = first;
+    cfg.poll_interval = 50ms;
+    cfg.initial_window = initial_window;
+    cfg.max_window = 100000;
+    auto started = clk::now();
+    auto w = sys.spawn<caf::detached>(eth_watcher, cfg, storage);
+    for (;;) {
+      eth_watcher_status s;
+      self->request(w, 60s, eth_status_atom_v)
+        .receive([&](eth_watcher_status& st) { s = st; }, [](caf::error& e) { die(describe(e)); });
+      if (s.halted)
+        die("watcher halted: " + s.last_error);
+      if (s.has_cursor && s.cursor >= last) {
+        out.seconds = seconds(clk::now() - started);
+        out.windows = s.windows_applied;
+        break;
+      }
+      if (seconds(clk::now() - started) > 600)
+        die("watcher did not catch up: " + s.last_error);
+      std::this_thread::sleep_for(1ms);
+    }
+    self->send_exit(w, caf::exit_reason::user_shutdown);
+    self->send_exit(storage, caf::exit_reason::user_shutdown);
+  }
+  SQLite::Database db(db_path, SQLite::OPEN_READONLY);
+  SQLite::Statement q(db, "SELECT count(*) FROM unstake_requests");
+  q.executeStep();
+  out.rows = q.getColumn(0).getInt64();
+  return out;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  uint64_t logs = 20000, per_block = 500, runs = 3;
+  bool verbose = false;
+  for (int i = 1; i < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--verbose") {
+      verbose = true;
+      --i;
+      continue;
+    }
+    if (i + 1 >= argc)
+      die(a + " needs a value");
+    uint64_t v = std::stoull(argv[i + 1]);
+    if (a == "--logs")
+      logs = v;
+    else if (a == "--per-block")
+      per_block = v;
+    else if (a == "--runs")
+      runs = v;
+    else
+      die("unknown option " + a);
+  }
+  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
+  bench b;
+  auto t0 = clk::now();
+  b.start_chain();
+  b.mint("1000000000000000000000000"); // 1e6 aKSMb
+  auto first = b.burn_many(logs, per_block);
+  auto fin = b.call("eth_getBlockByNumber", {"finalized", false});
+  auto last = *rpc::parse_quantity_u64(fin["number"]);
+  std::printf("setup: %llu burns in blocks %llu..%llu (finalized %llu) in %.1f s\n",
+              (unsigned long long)logs, (unsigned long long)first,
+              (unsigned long long)(first + (logs + per_block - 1) / per_block - 1),
+              (unsigned long long)last, seconds(clk::now() - t0));
+
+  // Raw: one eth_getLogs over the whole range, answer parsed as JSON (what any
+  // client must at least do).
+  std::vector<double> raw;
+  for (uint64_t r = 0; r < runs; ++r) {
+    auto started = clk::now();
+    auto got = b.call("eth_getLogs", {rpc::to_json(b.filter(first, last))});
+    raw.push_back(seconds(clk::now() - started));
+    if (got.size() != logs)
+      die("raw eth_getLogs returned " + std::to_string(got.size()) + " logs");
+  }
+
+  // The watcher path, from an empty ledger each run: default window (1000
+  // blocks: the whole range in one window) and a small start window (8
+  // blocks, growing) to show the per-window cost.
+  std::vector<std::pair<uint64_t, std::vector<watcher_run>>> variants;
+  for (uint64_t window : {uint64_t{1000}, uint64_t{8}}) {
+    std::vector<watcher_run> rs;
+    for (uint64_t r = 0; r < runs; ++r) {
+      auto path = b.dir.file("ledger-" + std::to_string(window) + "-" + std::to_string(r) + ".sqlite");
+      auto wr = run_watcher(b, first, last, window, path);
+      if (wr.rows != static_cast<int64_t>(logs))
+        die("watcher stored " + std::to_string(wr.rows) + " requests, expected " + std::to_string(logs));
+      rs.push_back(wr);
+    }
+    variants.emplace_back(window, rs);
+  }
+
+  double raw_rate = logs / median(raw);
+  std::printf("\n%-44s %10s %12s %8s\n", "path", "median s", "logs/s", "vs raw");
+  std::printf("%-44s %10.3f %12.0f %7.0f%%\n", "anvil eth_getLogs (one call, JSON parsed)",
+              median(raw), raw_rate, 100.0);
+  for (auto& [window, rs] : variants) {
+    std::vector<double> secs;
+    for (auto& r : rs)
+      secs.push_back(r.seconds);
+    double rate = logs / median(secs);
+    auto label = "watcher (initial window " + std::to_string(window) + ", "
+                 + std::to_string(rs[0].windows) + " windows)";
+    std::printf("%-44s %10.3f %12.0f %7.0f%%\n", label.c_str(), median(secs), rate,
+                100.0 * rate / raw_rate);
+  }
+  std::printf("\nruns per row: %llu; every watcher run stored exactly %llu unstake requests\n",
+              (unsigned long long)runs, (unsigned long long)logs);
+  return 0;
+}
