@@ -90,6 +90,22 @@ caf::expected<decoded_extrinsic> decode_extrinsic(const metadata& md, scale_read
     x.signature.emplace();
     if (auto e = decode_value(md, md.extrinsic.signature_type, r, *x.signature))
       return e;
+    // The signer's AccountId: MultiAddress::Id(AccountId32), or a bare AccountId32.
+    const value& addr = x.address->unwrap();
+    const value* id = &addr;
+    if (addr.kind == value_kind::variant)
+      id = addr.var->name == "Id" && addr.items.size() == 1 ? &addr.items[0].unwrap() : nullptr;
+    if (id && id->kind == value_kind::bytes && id->data.size() == 32)
+      x.signer_id = id->data;
+    const value& sig = x.signature->unwrap();
+    if (sig.kind == value_kind::variant) {
+      if (sig.var->name == "Ed25519")
+        x.scheme = signature_scheme::ed25519;
+      else if (sig.var->name == "Sr25519")
+        x.scheme = signature_scheme::sr25519;
+      else if (sig.var->name == "Ecdsa")
+        x.scheme = signature_scheme::ecdsa;
+    }
     x.extensions.reserve(md.extrinsic.extensions.size());
     for (auto& ext : md.extrinsic.extensions) {
       value v;
@@ -128,8 +144,7 @@ caf::expected<decoded_extrinsic> decode_extrinsic(const metadata& md, scale_read
   x.call.pallet = md.pallet_at(static_cast<uint8_t>(full.num));
   if (!x.call.pallet)
     return fail("no pallet with index " + to_decimal(full.num));
-  x.call.args = full.items[0];
-  x.call.call = x.call.args.var;
+  x.call.call = full.items[0].var;
   if (auto e = r.expect_end())
     return e;
   return x;
@@ -151,6 +166,9 @@ nlohmann::json decoded_extrinsic::to_json() const {
   j["signed"] = is_signed;
   j["address"] = address ? substrate::to_json(*address) : nlohmann::json(nullptr);
   j["signature"] = signature ? substrate::to_json(*signature) : nlohmann::json(nullptr);
+  static constexpr const char* scheme_names[] = {"ed25519", "sr25519", "ecdsa"};
+  j["scheme"] = scheme ? nlohmann::json(scheme_names[static_cast<int>(*scheme)]) : nlohmann::json(nullptr);
+  j["signer"] = signer_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(to_hex(signer_id));
   auto ext = nlohmann::json::object();
   for (auto& [def, v] : extensions)
     ext[def->identifier] = substrate::to_json(v);

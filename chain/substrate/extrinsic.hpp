@@ -34,15 +34,20 @@ mortal_era make_mortal_era(uint64_t period, uint64_t block_number);
 struct decoded_call {
   const pallet_def* pallet = nullptr;
   const variant_def* call = nullptr;
-  value args; // the pallet call enum value (variant with named fields)
-  value full; // the RuntimeCall value
+  value full; // the RuntimeCall value: {Pallet: {call: {args}}}
+  /// The pallet call enum value (variant whose items are the named arguments).
+  const value& args() const { return full.items[0]; }
 };
+
+enum class signature_scheme : uint8_t { ed25519, sr25519, ecdsa };
 
 struct decoded_extrinsic {
   uint8_t version = 0;
   bool is_signed = false;
   std::optional<value> address;   // e.g. MultiAddress
   std::optional<value> signature; // e.g. MultiSignature
+  std::optional<signature_scheme> scheme; // from the MultiSignature variant
+  bytes signer_id;                        // the 32-byte AccountId when the address is one
   std::vector<std::pair<const signed_extension*, value>> extensions;
   std::optional<mortal_era> era; // none when immortal or unsigned
   u128 nonce = 0;
@@ -50,8 +55,8 @@ struct decoded_extrinsic {
   decoded_call call;
   hash256 hash{}; // blake2-256 of the whole encoding (length prefix included)
 
-  /// {"version","signed","address","signature","extensions":{id: json},
-  ///  "era":{"period","phase"}|"Immortal"|null, "nonce","tip","call","hash"}
+  /// {"version","signed","address","signature","scheme","signer","extensions":{id: json},
+  ///  "era":{"period","phase"}|"Immortal"|null, "nonce","tip","call","pallet","method","hash"}
   nlohmann::json to_json() const;
 };
 
@@ -63,8 +68,6 @@ caf::expected<decoded_extrinsic> decode_extrinsic(const metadata& md, scale_read
 /// Encodes a call: pallet index, call index, arguments (canonical JSON object).
 caf::expected<bytes> encode_call(const metadata& md, std::string_view pallet,
                                  std::string_view call, const nlohmann::json& args);
-
-enum class signature_scheme : uint8_t { ed25519, sr25519, ecdsa };
 
 /// Signs on behalf of an account; implementations live in chain/sig/.
 struct signer {

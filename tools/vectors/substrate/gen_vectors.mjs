@@ -178,6 +178,8 @@ function decodeExtrinsic(m, hex) {
     const sig = ext.inner.signature;
     json.address = render(reg, extTypeParam(m, 'Address'), sig.signer);
     json.signature = render(reg, extTypeParam(m, 'Signature'), sig.multiSignature);
+    json.scheme = sig.multiSignature.type.toLowerCase();
+    json.signer = sig.signer.type === 'Id' ? sig.signer.inner.toHex() : null;
     json.era = sig.era.isMortalEra ? { period: sig.era.asMortalEra.period.toString(), phase: sig.era.asMortalEra.phase.toString() } : 'Immortal';
     json.nonce = sig.nonce.toBn().toString();
     json.tip = sig.tip.toBn().toString();
@@ -192,7 +194,7 @@ function decodeExtrinsic(m, hex) {
       off += codec.encodedLength;
     }
   } else {
-    json.address = null; json.signature = null; json.era = null; json.nonce = '0'; json.tip = '0'; json.extensions = {};
+    json.address = null; json.signature = null; json.scheme = null; json.signer = null; json.era = null; json.nonce = '0'; json.tip = '0'; json.extensions = {};
   }
   return { hex, json };
 }
