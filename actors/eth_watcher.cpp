@@ -163,6 +163,8 @@ caf::error validate(const eth_watcher_config& cfg) {
                         + cfg.finality);
   if (cfg.finality == "confirmations" && cfg.confirmations == 0)
     return make_error(ec::invalid_config, "ethereum confirmations must be >= 1");
+  if (cfg.target_events_per_window == 0)
+    return make_error(ec::invalid_config, "ethereum target_events_per_window must be >= 1");
   if (cfg.initial_window == 0 || cfg.max_window < cfg.initial_window)
     return make_error(ec::invalid_config, "ethereum windows must satisfy 1 <= initial <= max");
   if (cfg.poll_interval.count() <= 0 || cfg.error_backoff.count() <= 0
@@ -227,6 +229,7 @@ void load_cursor(self_ptr self) {
         st.busy = false;
         st.loaded = true;
         st.cursor = *out;
+        st.tip = *out;
         publish(st);
         step(self);
       },
@@ -264,7 +267,7 @@ void halt_on_reorg(self_ptr self, const std::string& what) {
 // and apply the next window.
 void step(self_ptr self) {
   auto& st = self->state;
-  if (st.halted || st.busy)
+  if (st.halted || st.busy || st.resync || st.inflight >= eth_watcher_state::max_inflight)
     return;
   if (!st.loaded) {
     load_cursor(self);
@@ -289,8 +292,11 @@ void step(self_ptr self) {
   // 1. Final head and the chain's block at the cursor, in one request.
   std::vector<rpc::block_id> ids;
   ids.emplace_back(st.cfg.finality == "confirmations" ? std::string("latest") : st.cfg.finality);
-  if (st.cursor)
-    ids.emplace_back(st.cursor->number);
+  // The window starts after the tip: the cursor, or the end of a window still
+  // being committed (reading the next one overlaps that commit).
+  auto& base = st.tip;
+  if (base)
+    ids.emplace_back(base->number);
   auto heads = eth.blocks(ids);
   if (!heads)
     return failed(self, heads.error());
@@ -303,16 +309,16 @@ void step(self_ptr self) {
   if (st.cfg.finality == "confirmations")
     head = head >= st.cfg.confirmations ? head - st.cfg.confirmations : 0;
   st.final_head = std::max(st.final_head, head);
-  if (st.cursor) {
+  if (base) {
     auto& at_cursor = (*heads)[1];
-    if (!at_cursor || to_hex(at_cursor->hash) != st.cursor->hash) {
+    if (!at_cursor || to_hex(at_cursor->hash) != base->hash) {
       return halt_on_reorg(
-        self, "reorg below finality: block " + std::to_string(st.cursor->number) + " was "
-                + st.cursor->hash + " when applied, the node now has "
+        self, "reorg below finality: block " + std::to_string(base->number) + " was "
+                + base->hash + " when applied, the node now has "
                 + (at_cursor ? to_hex(at_cursor->hash) : std::string("no such block")));
     }
   }
-  uint64_t from = st.cursor ? st.cursor->number + 1 : st.cfg.start_block;
+  uint64_t from = base ? base->number + 1 : st.cfg.start_block;
   if (from > head) {
     succeeded(st);
     publish(st);
@@ -361,10 +367,10 @@ void step(self_ptr self) {
     return failed(self, make_error(ec::rpc_error, "node does not have the blocks of window "
                                                     + std::to_string(from) + ".."
                                                     + std::to_string(to)));
-  if (st.cursor && to_hex((*first)->parent_hash) != st.cursor->hash)
+  if (base && to_hex((*first)->parent_hash) != base->hash)
     return halt_on_reorg(self, "reorg below finality: block " + std::to_string(from)
                                  + " no longer follows the applied block "
-                                 + std::to_string(st.cursor->number) + " " + st.cursor->hash);
+                                 + std::to_string(base->number) + " " + base->hash);
   if (!logs_answer->is_array())
     return failed(self, make_error(ec::decode_error, "eth_getLogs answer is not an array"));
 
@@ -405,7 +411,7 @@ void step(self_ptr self) {
 
   // 4. One transaction: the events, the kept hashes and the new cursor.
   auto decoded = std::chrono::steady_clock::now();
-  auto expected = st.cursor;
+  auto expected = base;
   auto n_claims = batch.claims.size();
   auto n_burns = batch.burns.size();
   bool full_window = to - from + 1 == st.window;
@@ -420,10 +426,11 @@ void step(self_ptr self) {
                     if (auto err = ledger::apply_eth_batch(db, *shared, now_ms()))
                       throw std::runtime_error(describe(err));
                   }};
-  st.busy = true;
+  ++st.inflight;
+  st.tip = shared->to;
   self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
     .then(
-      [self, shared, n_claims, n_burns, full_window, started, head, fetch_started, fetched,
+      [self, shared, n_claims, n_burns, full_window, started, fetch_started, fetched,
        decoded](uint64_t) {
         auto& st = self->state;
         auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
@@ -433,7 +440,8 @@ void step(self_ptr self) {
                       ms(fetched - fetch_started), ms(decoded - fetched),
                       ms(std::chrono::steady_clock::now() - decoded));
         auto& m = watcher_metrics::get();
-        st.busy = false;
+        --st.inflight;
+        // Replies come in the order the windows were sent (one storage mailbox).
         st.cursor = shared->to;
         ++st.windows_applied;
         st.logs_applied += n_claims + n_burns;
@@ -444,22 +452,33 @@ void step(self_ptr self) {
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now()
                                                                 - started)
             .count()));
-        if (full_window)
+        auto events = n_claims + n_burns;
+        if (events > st.cfg.target_events_per_window)
+          st.window = std::max<uint64_t>(1, st.window / 2);
+        else if (full_window && events <= st.cfg.target_events_per_window / 2)
           st.window = std::min(st.cfg.max_window, st.window * 2);
         succeeded(st);
         publish(st);
-        if (st.cursor->number < head)
+        if (st.tip->number < st.final_head)
           arm(self, std::chrono::milliseconds{0});
         else
           arm(self, st.cfg.poll_interval);
       },
       [self](caf::error& err) {
         auto& st = self->state;
-        st.busy = false;
-        // Re-read the cursor before anything else: storage is the truth.
-        st.loaded = false;
+        --st.inflight;
+        // Storage is the truth: once nothing is in flight (a window sent after
+        // this one fails its cursor check too), re-read the cursor.
+        st.resync = st.inflight > 0;
+        if (!st.resync) {
+          st.loaded = false;
+          st.tip.reset();
+        }
         failed(self, err);
       });
+  // Read the next window while this one commits.
+  if (st.tip->number < head && st.inflight < eth_watcher_state::max_inflight)
+    arm(self, std::chrono::milliseconds{0});
 }
 
 } // namespace

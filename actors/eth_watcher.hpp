@@ -7,7 +7,8 @@
 //   ever read into the ledger.
 // - Reads the pool's BondsClaimed and TokensBurned logs from cursor+1 in
 //   adaptive windows (doubled after a full window succeeds, halved when the
-//   node says "too many results" or times out) and applies each window with
+//   node says "too many results" or times out, or when a window carried more
+//   than `target_events_per_window` events) and applies each window with
 //   ONE storage write_task: ledger::apply_eth_batch stores the events, the
 //   kept block hashes and the new cursor in one transaction. The task first
 //   checks that the stored cursor is the one the window was read from, so a
@@ -80,6 +81,11 @@ struct eth_watcher_config {
   std::chrono::milliseconds max_error_backoff{60000};  // doubled up to this
   uint64_t initial_window = 1000;             // blocks per eth_getLogs
   uint64_t max_window = 10000;
+  // Events per window the watcher aims for: a window that returned more is
+  // halved, one that returned under half of it (and was full) doubles. Keeps
+  // each ledger transaction short, since the storage actor is every writer's
+  // queue (a notary claim waits behind a window's commit).
+  uint64_t target_events_per_window = 2000;
   std::chrono::milliseconds storage_timeout{30000};
 };
 
@@ -103,7 +109,15 @@ struct eth_watcher_state {
   bool chain_checked = false;
   uint64_t final_head = 0;
   uint64_t window = 0;
-  /// A storage task is in flight: ticks wait for its reply.
+  /// The end of the last window sent to storage (== cursor when none is in flight).
+  std::optional<ledger::eth_block_ref> tip;
+  /// Windows sent to storage and not answered yet; the next window is read
+  /// while the previous one commits, at most `max_inflight` at once.
+  unsigned inflight = 0;
+  static constexpr unsigned max_inflight = 2;
+  /// A window failed while another was in flight: wait for it, then reload.
+  bool resync = false;
+  /// A cursor load or alert task is in flight: ticks wait for its reply.
   bool busy = false;
   /// A delayed tick is armed (so ticks never pile up).
   bool tick_armed = false;

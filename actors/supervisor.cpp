@@ -27,6 +27,7 @@ void start_child(self_ptr self, const std::string& name) {
   if (name == "storage") {
     auto child = self->spawn(storage, st.cfg.storage);
     self->monitor(child);
+    self->link_to(child);
     st.storage = child;
     st.children[name].address = child.address();
     if (st.notary) // the notary keeps working with the new incarnation
@@ -34,6 +35,7 @@ void start_child(self_ptr self, const std::string& name) {
   } else if (name == "notary" && st.cfg.notary) {
     auto child = self->spawn(notary, *st.cfg.notary, st.storage);
     self->monitor(child);
+    self->link_to(child);
     st.notary = child;
     st.children[name].address = child.address();
     if (st.eth_head)
@@ -75,6 +77,15 @@ struct health_collector {
 supervisor_actor::behavior_type
 supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor_config cfg) {
   self->state.cfg = std::move(cfg);
+  // Children are linked so that they stop when the supervisor stops; their
+  // own exits are trapped here (restarts happen in the down handler), while
+  // an exit from anyone else stops the supervisor and, through the links, them.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    for (auto& [_, child] : self->state.children)
+      if (child.address == msg.source)
+        return;
+    self->quit(msg.reason);
+  });
   start_child(self, "storage");
   if (self->state.cfg.notary)
     start_child(self, "notary");

@@ -1,0 +1,277 @@
+// POST /v1/claims end to end inside the process: the real HTTP server, the
+// supervisor, storage and notary actors, and requests signed by polkadot-js
+// (tools/vectors/claims). Every refusal has a stable code and changes nothing.
+#include "actors/supervisor.hpp"
+#include "api/http_server.hpp"
+#include "api/user_routes.hpp"
+#include "chain/ethereum/claim_digest.hpp"
+#include "chain/ethereum/signature.hpp"
+#include "config/secret_file.hpp"
+#include "storage/database.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <SQLiteCpp/Statement.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+
+using namespace lstaked;
+using json = nlohmann::json;
+using chain::eth::u256;
+
+namespace {
+
+// anvil's well-known dev account #0: a test key, never a real one.
+const char* notary_key = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const char* notary_address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+const char* pool = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const char* token = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
+
+json vectors() {
+  std::ifstream in{std::string{LSTAKED_SOURCE_DIR} + "/tools/vectors/claims/claim_requests.json"};
+  return json::parse(in);
+}
+
+json vector(const std::string& name) {
+  auto all = vectors();
+  for (auto& r : all["requests"])
+    if (r["name"] == name)
+      return r;
+  throw std::runtime_error("no vector " + name);
+}
+
+} // namespace
+
+class claims_api_test : public ::testing::Test {
+protected:
+  test::temp_dir dir;
+  caf::actor_system_config sys_cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  supervisor_actor sup;
+  std::unique_ptr<api::http_server> server;
+  std::unique_ptr<httplib::Client> client;
+
+  void SetUp() override {
+    ASSERT_FALSE(create_secret_file(dir.file("notary.key"), notary_key));
+    sys_cfg.set("logger.verbosity", caf::atom("quiet"));
+    sys = std::make_unique<caf::actor_system>(sys_cfg);
+    supervisor_config cfg;
+    cfg.storage.path = dir.file("db.sqlite");
+    cfg.notary = notary_config{dir.file("notary.key"), 31337, pool, token, 50};
+    sup = sys->spawn(supervisor, cfg);
+    caf::anon_send(sup, eth_head_atom_v, uint64_t{1000});
+    // 100 KSM credited to every account the vectors sign for.
+    std::set<std::string> accounts;
+    auto all = vectors();
+    for (auto& r : all["requests"])
+      accounts.insert(r["accountId"].get<std::string>());
+    uint32_t event = 0;
+    for (auto& account : accounts)
+      write([account, event](SQLite::Database& db) {
+        ledger::kusama_deposit d{"0x" + std::string(64, '1'), 7, 1, event, "0x", account,
+                                 *u256::from_dec("100000000000000")};
+        if (!ledger::credit_deposit(db, d, u256::pow10(12), 1))
+          throw std::runtime_error("credit failed");
+      }), ++event;
+    http_config http;
+    http.port = 0;
+    http.max_body_bytes = 4096;
+    server = std::make_unique<api::http_server>(http);
+    api::add_user_routes(*server, {sys.get(), sup, dir.file("db.sqlite"), 2, 31337, token,
+                                   4000000000ll, std::chrono::milliseconds(10000)});
+    auto port = server->start();
+    ASSERT_TRUE(port);
+    client = std::make_unique<httplib::Client>("127.0.0.1", *port);
+  }
+
+  void TearDown() override {
+    client->stop();
+    server->stop();
+    caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+  }
+
+  void write(std::function<void(SQLite::Database&)> f) {
+    caf::scoped_actor self{*sys};
+    storage_actor storage;
+    self->request(sup, caf::infinite, storage_atom_v).receive([&](storage_actor s) { storage = s; },
+                                                               [](caf::error&) {});
+    self->request(storage, caf::infinite, write_atom_v, write_task{"test", write_durability::full, f})
+      .receive([](uint64_t) {}, [](caf::error& err) { FAIL() << describe(err); });
+  }
+
+  std::pair<int, json> post(const std::string& body) {
+    auto res = client->Post("/v1/claims", body, "application/json");
+    if (!res)
+      return {0, json()};
+    return {res->status, json::parse(res->body, nullptr, false)};
+  }
+
+  std::pair<int, json> post(const json& body) { return post(body.dump()); }
+
+  // Everything a refusal must leave untouched.
+  std::string ledger_snapshot() {
+    SQLite::Database db(dir.file("db.sqlite"));
+    std::string out;
+    for (auto* sql : {"SELECT count(*) FROM claims", "SELECT count(*) FROM claim_nonces",
+                      "SELECT group_concat(unclaimed_shares || '/' || reserved_shares) FROM accounts",
+                      "SELECT count(*) FROM history"}) {
+      SQLite::Statement q(db, sql);
+      q.executeStep();
+      out += q.getColumn(0).getString() + ";";
+    }
+    return out;
+  }
+
+  void expect_refused(const json& body, int status, const std::string& code) {
+    auto before = ledger_snapshot();
+    auto [got_status, got] = post(body);
+    EXPECT_EQ(got_status, status) << body.dump() << " -> " << got.dump();
+    EXPECT_EQ(got["error"]["code"], code) << got.dump();
+    EXPECT_FALSE(got["error"]["message"].get<std::string>().empty());
+    EXPECT_EQ(ledger_snapshot(), before) << "a refused request changed the ledger";
+  }
+};
+
+TEST_F(claims_api_test, every_scheme_gets_a_signed_claim_in_the_published_shape) {
+  for (auto name : {"sr25519_valid", "sr25519_valid_small", "ed25519_valid", "ecdsa_valid"}) {
+    auto v = vector(name);
+    auto [status, body] = post(v["body"]);
+    ASSERT_EQ(status, 200) << name << ": " << body.dump();
+    auto& claim = body["claim"];
+    EXPECT_EQ(claim["status"], "ACTIVE");
+    EXPECT_EQ(claim["address"], v["body"]["address"]);
+    EXPECT_EQ(claim["tokenAddress"], token);
+    EXPECT_EQ(body["tokenAddress"], token);
+    EXPECT_EQ(claim["loanId"], 0);
+    auto& data = claim["data"];
+    EXPECT_EQ(data["network"], 0);
+    EXPECT_EQ(data["amount"], v["body"]["amount"]);
+    EXPECT_EQ(data["claimBeforeBlock"], 1050);
+    EXPECT_EQ(data["ethAddress"], v["body"]["ethAddress"]);
+    EXPECT_EQ(data["claimId"].get<std::string>().size(), 66u);
+    // The EIP-712 signature recovers to the notary for exactly these fields.
+    auto domain = chain::eth::pool_domain(u256{31337}, *chain::eth::parse_address(pool));
+    auto planck = *u256::from_dec(data["nativeAmount"].get<std::string>());
+    chain::eth::claim_authorization auth{*chain::eth::parse_address(token),
+                                         *u256::from_hex(data["claimId"].get<std::string>()),
+                                         *checked_mul(planck, u256::pow10(6)), u256{1050},
+                                         *chain::eth::parse_address(data["ethAddress"].get<std::string>())};
+    auto sig = chain::from_hex(data["signature"].get<std::string>());
+    ASSERT_TRUE(sig);
+    auto signer = chain::eth::recover_address(chain::eth::claim_digest(domain, auth), *sig);
+    ASSERT_TRUE(signer);
+    EXPECT_EQ(chain::eth::to_checksum_address(*signer), notary_address);
+  }
+}
+
+TEST_F(claims_api_test, resubmitting_returns_the_same_claim_and_reserves_once) {
+  auto v = vector("sr25519_valid");
+  auto [s1, first] = post(v["body"]);
+  ASSERT_EQ(s1, 200);
+  auto after_first = ledger_snapshot();
+  auto [s2, second] = post(v["body"]);
+  ASSERT_EQ(s2, 200);
+  EXPECT_EQ(second["claim"]["data"]["claimId"], first["claim"]["data"]["claimId"]);
+  EXPECT_EQ(second["claim"]["data"]["signature"], first["claim"]["data"]["signature"]);
+  EXPECT_EQ(ledger_snapshot(), after_first);
+  auto address = v["body"]["address"].get<std::string>();
+  auto account = client->Get(("/v1/accounts/" + address).c_str());
+  ASSERT_EQ(account->status, 200);
+  auto summary = json::parse(account->body);
+  EXPECT_EQ(summary["claimable"]["amount"], "87.8766");
+  EXPECT_EQ(summary["inActiveClaims"]["amount"], "12.1234");
+  auto claim = client->Get(("/v1/claims/" + first["claim"]["data"]["claimId"].get<std::string>()).c_str());
+  ASSERT_EQ(claim->status, 200);
+  EXPECT_EQ(json::parse(claim->body)["claim"]["status"], "ACTIVE");
+  auto history = json::parse(client->Get(("/v1/accounts/" + address + "/history").c_str())->body);
+  ASSERT_EQ(history["entries"].size(), 2u);
+  EXPECT_EQ(history["entries"][0]["kind"], "CLAIM");
+  EXPECT_EQ(history["entries"][1]["kind"], "STAKE");
+}
+
+TEST_F(claims_api_test, signed_but_unacceptable_requests_are_refused) {
+  ASSERT_EQ(post(vector("sr25519_valid")["body"]).first, 200);
+  expect_refused(vector("sr25519_nonce_reused")["body"], 409, "nonce_reused");
+  expect_refused(vector("sr25519_above_claimable")["body"], 400, "amount_exceeds_claimable");
+  expect_refused(vector("sr25519_expired")["body"], 400, "request_expired");
+  expect_refused(vector("sr25519_tampered_amount")["body"], 400, "bad_signature");
+  expect_refused(vector("sr25519_tampered_recipient")["body"], 400, "bad_signature");
+  expect_refused(vector("sr25519_wrong_signer")["body"], 400, "bad_signature");
+  expect_refused(vector("sr25519_as_ed25519")["body"], 400, "bad_signature");
+}
+
+TEST_F(claims_api_test, malformed_requests_are_refused_field_by_field) {
+  auto good = vector("sr25519_valid")["body"];
+  auto with = [&](const char* field, json value) {
+    auto b = good;
+    b[field] = value;
+    return b;
+  };
+  auto without = [&](const char* field) {
+    auto b = good;
+    b.erase(field);
+    return b;
+  };
+  expect_refused(json("not an object"), 400, "invalid_json");
+  {
+    auto before = ledger_snapshot();
+    auto [status, body] = post(std::string{"{\"address\": "});
+    EXPECT_EQ(status, 400);
+    EXPECT_EQ(body["error"]["code"], "invalid_json");
+    EXPECT_EQ(ledger_snapshot(), before);
+  }
+  expect_refused(with("extra", 1), 400, "unknown_field");
+  expect_refused(without("nonce"), 400, "missing_field");
+  expect_refused(with("amount", 12.1234), 400, "missing_field"); // numbers are not amounts
+  auto address = good["address"].get<std::string>();
+  auto flipped = address;
+  flipped.back() = flipped.back() == 'F' ? 'G' : 'F';
+  expect_refused(with("address", flipped), 400, "invalid_address");                // checksum
+  expect_refused(with("address", "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"), 400,
+                 "invalid_address");                                                 // prefix 42
+  expect_refused(with("address", "not-an-address"), 400, "invalid_address");
+  auto eth = good["ethAddress"].get<std::string>();
+  auto bad_case = eth;
+  auto letter = bad_case.find_first_of("abcdefABCDEF", 2);
+  bad_case[letter] = std::isupper(static_cast<unsigned char>(bad_case[letter]))
+                       ? std::tolower(bad_case[letter])
+                       : std::toupper(bad_case[letter]);
+  expect_refused(with("ethAddress", bad_case), 400, "invalid_eth_address");           // EIP-55
+  expect_refused(with("ethAddress", "0x1234"), 400, "invalid_eth_address");
+  expect_refused(with("ethAddress", "0x0000000000000000000000000000000000000000"), 400,
+                 "invalid_eth_address");
+  expect_refused(with("scheme", "rsa"), 400, "invalid_scheme");
+  expect_refused(with("signature", "0x1234"), 400, "invalid_signature");
+  expect_refused(with("signature", "zz"), 400, "invalid_signature");
+  expect_refused(with("amount", "1.0000000000001"), 400, "invalid_amount");          // 13 decimals
+  expect_refused(with("amount", "0"), 400, "invalid_amount");
+  expect_refused(with("amount", "-1"), 400, "invalid_amount");
+  expect_refused(with("amount", "1e3"), 400, "invalid_amount");
+  expect_refused(with("amount", ""), 400, "invalid_amount");
+  expect_refused(with("nonce", "short"), 400, "invalid_nonce");
+  expect_refused(with("nonce", "bad nonce with spaces"), 400, "invalid_nonce");
+  expect_refused(with("expiresAt", 4000000001ll + 4000000000ll), 400, "expiry_too_far");
+  expect_refused(with("expiresAt", "soon"), 400, "missing_field");
+  json big = good;
+  big["nonce"] = std::string(5000, 'a');
+  expect_refused(big, 413, "payload_too_large");
+}
+
+TEST_F(claims_api_test, reads_refuse_bad_ids_and_addresses) {
+  EXPECT_EQ(client->Get("/v1/claims/0x1234")->status, 400);
+  auto unknown = client->Get(("/v1/claims/0x" + std::string(64, 'a')).c_str());
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(json::parse(unknown->body)["error"]["code"], "unknown_claim");
+  EXPECT_EQ(client->Get("/v1/accounts/nope")->status, 400);
+  auto alice = vector("sr25519_valid")["body"]["address"].get<std::string>();
+  EXPECT_EQ(client->Get(("/v1/accounts/" + alice + "/history?limit=0").c_str())->status, 400);
+  EXPECT_EQ(client->Get(("/v1/accounts/" + alice + "/history?limit=abc").c_str())->status, 400);
+}
+
+TEST_F(claims_api_test, paused_claims_are_refused) {
+  write([](SQLite::Database& db) { ledger::set_flow_paused(db, "claims", true, "test", 1); });
+  expect_refused(vector("sr25519_valid")["body"], 503, "claims_paused");
+}
