@@ -10,7 +10,8 @@
 // Values are a small tree (`abi_value`) that mirrors the type tree; integers
 // are 256-bit words, int<N> in two's complement. `abi_value_from_json` /
 // `abi_value_to_json` give the JSON form used by the debug command and the test
-// vectors: integers as decimal strings (with '-' for negatives), address as
+// vectors: integers as decimal strings (with '-' for negatives; 0x-hex or a JSON
+// integer also accepted on input), address as
 // EIP-55 text, bool, bytes as 0x-hex, string as text, arrays and tuples as arrays.
 #pragma once
 
