@@ -178,7 +178,7 @@ caf::expected<keypair> keypair::from_uri(scheme kind, std::string_view uri) {
       return mini.error();
     seed = *mini;
   }
-  // Junctions: "//x" hard, "/x" soft (refused), "///" (password, refused).
+  // Junctions: "//x" hard; "/x" soft, refused (it needs a different construction).
   std::vector<std::array<uint8_t, 32>> codes;
   size_t i = 0;
   while (i < path.size()) {
