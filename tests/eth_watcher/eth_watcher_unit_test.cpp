@@ -270,3 +270,38 @@ TEST_F(eth_watcher_timing, wrong_chain_halts_before_reading_anything) {
   EXPECT_TRUE(node.served.empty() && node.refused.empty());
   caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
 }
+
+TEST_F(eth_watcher_timing, a_cursor_moved_by_another_writer_is_reloaded_never_overwritten) {
+  auto w = sys.spawn(eth_watcher, cfg, storage);
+  run();
+  ASSERT_EQ(status(w).cursor, 100u);
+  // Someone else applied 101..103 (a second watcher, a restored backup...).
+  auto reply = self->request(storage, caf::infinite, write_atom_v,
+                             write_task{"move_cursor", write_durability::full,
+                                        [](SQLite::Database& db) {
+                                          SQLite::Statement q(
+                                            db, "UPDATE chain_cursors SET block_number = 103, "
+                                                "block_hash = ? WHERE chain = 'ethereum'");
+                                          q.bind(1, scripted_node::hash_of(103));
+                                          q.exec();
+                                        }});
+  run();
+  reply.receive([](uint64_t) {}, [](caf::error& err) { FAIL() << describe(err); });
+  node.head = 110;
+  node.served.clear();
+  advance_time(cfg.poll_interval);
+  // The windows read from cursor 100 (the second while the first committed)
+  // are refused at commit.
+  auto s = status(w);
+  EXPECT_NE(s.last_error.find("cursor moved"), std::string::npos) << s.last_error;
+  EXPECT_EQ(s.cursor, 100u);
+  advance_time(cfg.error_backoff);
+  s = status(w);
+  EXPECT_TRUE(s.last_error.empty()) << s.last_error;
+  EXPECT_EQ(s.cursor, 110u);
+  ASSERT_GE(node.served.size(), 2u);
+  EXPECT_EQ(node.served.back().second, 110u);
+  EXPECT_EQ(node.served.front().first, 101u); // read from cursor 100, refused at commit
+  EXPECT_EQ(node.served.back().first, 104u) << "continues after the stored cursor";
+  caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+}
