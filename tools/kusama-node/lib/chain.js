@@ -48,7 +48,7 @@ export class Chain {
     this.pool = new Map(); // hash -> validated tx
     this.devQueue = [];
     this.finalizedNumber = 0;
-    this.listeners = new Set(); // (kind, block) for WebSocket subscriptions
+    this.onBlock = null; // set by the WebSocket front to push subscriptions
     this.state = buildGenesisState(config, runtime);
     const ctx = new Ctx({ state: this.state, runtime, config, number: 0, now: config.genesisTime });
     staking.startEra(ctx, 0);
@@ -148,7 +148,7 @@ export class Chain {
     const block = this.sealBlock(number, parent.hash, extrinsics, ctx.events, now);
     const lag = this.config.finalityLag;
     this.finalizedNumber = Math.max(this.finalizedNumber, number - lag);
-    for (const fn of this.listeners) fn(block);
+    this.onBlock?.(block);
     return block;
   }
 

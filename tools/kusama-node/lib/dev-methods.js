@@ -63,6 +63,7 @@ export function devMethods(node) {
     dev_restore: async (path) => {
       if (typeof path !== 'string') throw bad('path');
       const restored = await Chain.restore(path, { blockMs: chain().config.blockMs });
+      restored.onBlock = node.chain.onBlock;
       node.chain = restored;
       return blockRef(restored.head);
     },

@@ -7,7 +7,9 @@ import { createRpc } from './rpc-methods.js';
 const MAX_BODY = 16 * 1024 * 1024;
 
 export function createNode(chain) {
-  const node = { chain, fault: null, timer: null };
+  const node = { chain, fault: null, timer: null, onBlock: null };
+  // Subscriptions follow whichever chain is current (dev_restore swaps it).
+  chain.onBlock = (b) => node.onBlock?.(b);
   node.setBlockInterval = (ms) => {
     node.chain.config.blockMs = ms;
     if (node.timer) clearInterval(node.timer);

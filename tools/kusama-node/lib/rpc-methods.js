@@ -64,7 +64,7 @@ export function createRpc(node) {
   };
 
   const methods = {
-    rpc_methods: () => ({ methods: Object.keys(methods).sort(), version: 1 }),
+    rpc_methods: () => ({ methods: [...Object.keys(methods), ...(node.subscriptionMethods || [])].sort(), version: 1 }),
     system_chain: () => chain().runtime.variant.chain,
     system_name: () => 'lstaked-kusama-node',
     system_version: () => '0.1.0',
