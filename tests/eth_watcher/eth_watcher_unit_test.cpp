@@ -305,3 +305,18 @@ TEST_F(eth_watcher_timing, a_cursor_moved_by_another_writer_is_reloaded_never_ov
   EXPECT_EQ(node.served.back().first, 104u) << "continues after the stored cursor";
   caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
 }
+
+TEST_F(eth_watcher_timing, confirmations_mode_stays_that_many_blocks_behind_latest) {
+  cfg.finality = "confirmations";
+  cfg.confirmations = 6;
+  auto w = sys.spawn(eth_watcher, cfg, storage);
+  run();
+  auto s = status(w);
+  EXPECT_EQ(s.final_head, 94u);
+  EXPECT_EQ(s.cursor, 94u);
+  EXPECT_EQ(node.served.back().second, 94u);
+  node.head = 101;
+  advance_time(cfg.poll_interval);
+  EXPECT_EQ(status(w).cursor, 95u);
+  caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+}
