@@ -417,9 +417,11 @@ int64_t compute_fixed(metadata& md, uint32_t id, std::vector<uint8_t>& state) {
       break;
     case type_kind::array: {
       int64_t s = compute_fixed(md, t.elem, state);
-      size = s < 0 ? -1 : s * static_cast<int64_t>(t.len);
-      if (size > (int64_t{1} << 40))
+      // Cap at 2^40 bytes (checked before multiplying: no overflow on hostile lengths).
+      if (s < 0 || (s > 0 && static_cast<int64_t>(t.len) > (int64_t{1} << 40) / s))
         size = -1;
+      else
+        size = s * static_cast<int64_t>(t.len);
       break;
     }
     case type_kind::variant: {

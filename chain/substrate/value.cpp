@@ -341,8 +341,14 @@ caf::error skip_value(const metadata& md, uint32_t type, scale_reader& r, int de
         n = *len;
       }
       auto& et = md.type(t.elem);
-      if (et.plain)
-        return r.skip(n * static_cast<size_t>(et.fixed_size));
+      if (et.plain) {
+        auto each = static_cast<size_t>(et.fixed_size);
+        if (each != 0 && n > r.remaining() / each)
+          return fail("sequence of " + std::to_string(n) + " elements exceeds the input");
+        if (each == 0 && n > r.remaining() + 1024) // same bound as decode_value
+          return fail("sequence of " + std::to_string(n) + " zero-sized elements");
+        return r.skip(n * each);
+      }
       if (n > r.remaining() && et.fixed_size != 0)
         return fail("sequence of " + std::to_string(n) + " elements exceeds the input");
       if (n > r.remaining() + 1024)
