@@ -188,6 +188,7 @@ export function payoutStakers(ctx, validator, era) {
   if (!st.ledgers[validator]) throw fail('Staking', 'NotStash');
   if (e.claimed[validator]) throw fail('Staking', 'AlreadyClaimed');
   e.claimed[validator] = [0];
+  e.version += 1;
   const points = BigInt(e.points.individual[validator] || 0);
   const totalPoints = BigInt(e.points.total || 0);
   ctx.emit('Staking', 'PayoutStarted', [era, validator, 0, null]);
@@ -255,6 +256,7 @@ export function rotateEra(ctx) {
   if (e) {
     const eraMs = BigInt(ctx.now - (st.activeEra.start ?? ctx.now));
     e.reward = (e.total * BigInt(ctx.config.annualRewardBps) * eraMs) / (10_000n * YEAR_MS);
+    e.version += 1; // storage-layout re-encodes an era only when its version moves
     ctx.emit('Staking', 'EraPaid', [ended, e.reward, 0n]);
   }
   startEra(ctx, ended + 1);
@@ -263,7 +265,7 @@ export function rotateEra(ctx) {
 export function startEra(ctx, index) {
   const st = S(ctx.state);
   const { overview, paged, prefs, total } = electExposures(ctx);
-  st.eras[index] = { overview, paged, prefs, total, reward: null, points: { total: 0, individual: {} }, claimed: {}, slashes: {} };
+  st.eras[index] = { version: 0, overview, paged, prefs, total, reward: null, points: { total: 0, individual: {} }, claimed: {} };
   st.currentEra = index;
   st.activeEra = { index, start: ctx.now };
   st.eraStartBlock = ctx.number;
