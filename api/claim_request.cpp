@@ -110,9 +110,13 @@ std::variant<claim_request, api_error> parse_claim_request(const std::string& bo
 
   auto sig = chain::from_hex(doc["signature"].get<std::string>());
   size_t want = *scheme == chain::sig::scheme::ecdsa ? 65 : 64;
-  if (!sig || sig->size() != want)
-    return bad("invalid_signature", "signature must be " + std::to_string(want) + " bytes of hex");
-  req.signature = *sig;
+  // Some wallets return a SCALE MultiSignature (variant byte first): accept it
+  // when the byte names the declared scheme.
+  auto bare = sig ? chain::sig::bare_signature(*scheme, *sig) : caf::expected<chain::bytes>{sig.error()};
+  if (!bare || bare->size() != want)
+    return bad("invalid_signature", "signature must be " + std::to_string(want)
+                                      + " bytes of hex (or a MultiSignature of this scheme)");
+  req.signature = *bare;
 
   req.message = claim_message({req.address, chain::eth::to_checksum_address(*eth), req.amount_text,
                                limits.chain_id, req.nonce, req.expires_at});

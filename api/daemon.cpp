@@ -4,7 +4,9 @@
 #include "api/http_server.hpp"
 #include "api/status_routes.hpp"
 #include "api/user_routes.hpp"
+#include "chain/common/secp256k1.hpp"
 #include "chain/ethereum/address.hpp"
+#include "chain/sig/self_check.hpp"
 #include "config/secret_file.hpp"
 #include "storage/database.hpp"
 
@@ -67,6 +69,12 @@ caf::expected<int> prepare_database(const config& cfg) {
 
 int run_daemon(const config& cfg) {
   ::umask(077); // database, WAL and generated secrets: owner only
+  // Known answers for every signature scheme before anything is signed or verified.
+  for (auto err : {chain::secp256k1::instance().self_check(), chain::sig::self_check()})
+    if (err) {
+      spdlog::error("crypto self-check failed: {}", describe(err));
+      return 1;
+    }
   if (auto err = prepare_data_dir(cfg.data_dir)) {
     spdlog::error("{}", describe(err));
     return 1;
@@ -108,6 +116,17 @@ int run_daemon(const config& cfg) {
   supervisor_config sup_cfg;
   sup_cfg.storage.path = cfg.database_path();
   sup_cfg.notary = notary_cfg;
+  if (!cfg.chains.pool_address.empty()) {
+    eth_watcher_config w;
+    w.rpc.url = cfg.chains.ethereum_rpc_url;
+    w.pool_address = cfg.chains.pool_address;
+    w.chain_id = cfg.chains.ethereum_chain_id;
+    w.start_block = cfg.chains.start_block;
+    w.finality = cfg.chains.finality;
+    w.confirmations = cfg.chains.confirmations;
+    w.poll_interval = std::chrono::milliseconds(cfg.chains.poll_interval_ms);
+    sup_cfg.eth_watcher = w;
+  }
   sup_cfg.restart_backoff = std::chrono::milliseconds(cfg.supervisor.restart_backoff_ms);
   sup_cfg.max_restart_backoff = std::chrono::milliseconds(cfg.supervisor.max_restart_backoff_ms);
   if (auto err = validate(sup_cfg)) {
