@@ -10,15 +10,18 @@ import { devMethods } from './dev-methods.js';
 const scale = (codec) => u8aToHex(codec.toU8a());
 const badParams = (why) => new RpcError(-32602, `Invalid params: ${why}`);
 
+// Built once per block: catch-up readers ask for the same headers again and again.
 function headerJson(block) {
+  if (block.headerJson) return block.headerJson;
   const h = block.header;
-  return {
+  block.headerJson = {
     parentHash: h.parentHash.toHex(),
     number: `0x${block.number.toString(16)}`,
     stateRoot: h.stateRoot.toHex(),
     extrinsicsRoot: h.extrinsicsRoot.toHex(),
     digest: { logs: h.digest.logs.map((l) => l.toHex()) },
   };
+  return block.headerJson;
 }
 
 function accountHex(address) {
