@@ -65,31 +65,26 @@ std::string word_text(const u256& word) {
   return to_hex(word.to_be32());
 }
 
-const chain::eth::event_abi& parsed(const char* text) {
+chain::eth::event_abi parsed(const char* text) {
   // Called with constants only; a parse failure is a programmer error.
-  static std::map<std::string, chain::eth::event_abi> cache;
-  auto it = cache.find(text);
-  if (it == cache.end()) {
-    auto e = chain::eth::parse_event(text);
-    if (!e) {
-      spdlog::critical("eth_watcher: bad built-in event signature {}: {}", text, describe(e.error()));
-      std::abort();
-    }
-    it = cache.emplace(text, std::move(*e)).first;
+  auto e = chain::eth::parse_event(text);
+  if (!e) {
+    spdlog::critical("eth_watcher: bad built-in event signature {}: {}", text, describe(e.error()));
+    std::abort();
   }
-  return it->second;
+  return std::move(*e);
 }
 
 } // namespace
 
 const chain::eth::event_abi& bonds_claimed_event() {
-  static const auto& e = parsed("BondsClaimed(uint256 indexed claimId, address indexed account, "
+  static const auto e = parsed("BondsClaimed(uint256 indexed claimId, address indexed account, "
                                 "address indexed bond, uint256 amount, uint256 shares)");
   return e;
 }
 
 const chain::eth::event_abi& tokens_burned_event() {
-  static const auto& e = parsed("TokensBurned(address indexed account, address indexed bond, "
+  static const auto e = parsed("TokensBurned(address indexed account, address indexed bond, "
                                 "uint256 amount, uint256 shares, bytes32 recipient, "
                                 "uint256 indexed requestId)");
   return e;

@@ -5,6 +5,7 @@
 //
 // anvil with --slots-in-an-epoch 2 reports finalized = latest - 4.
 #include "actors/eth_watcher.hpp"
+#include "actors/metrics.hpp"
 #include "storage/ledger.hpp"
 #include "storage/storage_actor.hpp"
 #include "tests/support/actor_fixture.hpp"
@@ -462,5 +463,112 @@ TEST_F(eth_watcher_anvil, reorg_below_finality_alerts_pauses_flows_and_halts) {
   EXPECT_EQ(count("SELECT count(*) FROM unstake_requests WHERE tx_hash = '" + after + "'"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM unstake_requests WHERE tx_hash = '" + burn + "'"), 1);
   EXPECT_EQ(status(w).cursor, cursor);
+  stop(w);
+}
+
+// The typed Ethereum client against the same node.
+TEST_F(eth_watcher_anvil, eth_client_typed_calls_on_a_real_node) {
+  rpc::json_rpc_config rc;
+  rc.url = env->url;
+  auto made = rpc::eth_client::make(rc);
+  ASSERT_TRUE(made) << describe(made.error());
+  auto& eth = **made;
+  EXPECT_EQ(*eth.chain_id(), 31337u);
+  auto head = eth.block_number();
+  ASSERT_TRUE(head);
+  auto latest = eth.block(std::string("latest"));
+  ASSERT_TRUE(latest && *latest);
+  EXPECT_EQ((*latest)->number, *head);
+  auto fin = eth.block(std::string("finalized"));
+  ASSERT_TRUE(fin && *fin);
+  EXPECT_EQ((*fin)->number, *head - finality_depth);
+  auto by_number = eth.blocks({*head, *head - 1, *head + 1000});
+  ASSERT_TRUE(by_number);
+  EXPECT_EQ((*by_number)[0]->hash, (*latest)->hash);
+  EXPECT_EQ((*by_number)[0]->parent_hash, (*by_number)[1]->hash);
+  EXPECT_FALSE((*by_number)[2]) << "a block the node does not have is nullopt";
+
+  // eth_call: the pool's lastRequestId() (selector by the codec).
+  auto pool = *chain::eth::parse_address(env->pool);
+  rpc::eth_call_request call;
+  call.to = pool;
+  auto sel = chain::eth::abi_selector("lastRequestId()");
+  call.data.assign(sel.begin(), sel.end());
+  auto before = eth.call(call);
+  ASSERT_TRUE(before) << describe(before.error());
+  ASSERT_EQ(before->size(), 32u);
+
+  // A burn, then its receipt and its log through eth_getLogs.
+  auto burn = env->burn("1000000000000000000");
+  auto receipt = eth.transaction_receipt(*chain::from_hex_fixed<32>(burn));
+  ASSERT_TRUE(receipt && *receipt) << (receipt ? "null" : describe(receipt.error()));
+  EXPECT_TRUE((*receipt)->success);
+  size_t pool_burns = 0; // besides the token's own events
+  for (auto& l : (*receipt)->logs)
+    pool_burns += l.emitter == *chain::eth::parse_address(env->pool) && !l.topics.empty()
+                  && l.topics[0] == tokens_burned_event().topic0();
+  EXPECT_EQ(pool_burns, 1u);
+  rpc::log_filter filter;
+  filter.addresses = {pool};
+  filter.topics = {{tokens_burned_event().topic0()}};
+  filter.from_block = filter.to_block = (*receipt)->block_number;
+  auto logs = eth.logs(filter);
+  ASSERT_TRUE(logs) << describe(logs.error());
+  ASSERT_EQ(logs->size(), 1u);
+  EXPECT_EQ(chain::to_hex((*logs)[0].tx_hash), burn);
+  ledger::eth_batch batch;
+  ASSERT_FALSE(decode_pool_log((*logs)[0], batch));
+  ASSERT_EQ(batch.burns.size(), 1u);
+  EXPECT_EQ(batch.burns[0].recipient, recipient);
+  EXPECT_EQ(batch.burns[0].account, deployer);
+  EXPECT_EQ(batch.burns[0].amount_wei.to_dec(), "1000000000000000000");
+  auto after = eth.call(call);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(*chain::eth::u256::from_be(*after), batch.burns[0].request_id);
+
+  // A raw transaction signed by cast (an independent signer), sent by us.
+  auto nonce = eth.transaction_count(*chain::eth::parse_address(deployer));
+  ASSERT_TRUE(nonce);
+  auto raw = env->cast({"mktx", "--rpc-url", env->url, "--private-key", deployer_key, "--nonce",
+                        std::to_string(*nonce), "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+                        "--value", "1"});
+  auto sent = eth.send_raw_transaction(*chain::from_hex(raw));
+  ASSERT_TRUE(sent) << describe(sent.error());
+  auto mined = eth.transaction_receipt(*sent);
+  ASSERT_TRUE(mined && *mined);
+  EXPECT_TRUE((*mined)->success);
+  // The same bytes again: the node's error, typed, not retried.
+  auto again = eth.send_raw_transaction(*chain::from_hex(raw));
+  ASSERT_FALSE(again);
+  EXPECT_TRUE(rpc::node_error_code(again.error())) << describe(again.error());
+  EXPECT_EQ(*eth.transaction_count(*chain::eth::parse_address(deployer)), *nonce + 1);
+
+  auto gas = eth.gas_price();
+  ASSERT_TRUE(gas);
+  EXPECT_FALSE(gas->is_zero());
+  EXPECT_TRUE(eth.max_priority_fee_per_gas());
+  auto fees = eth.fee_history(4, std::string("latest"), {25, 75});
+  ASSERT_TRUE(fees) << describe(fees.error());
+  EXPECT_EQ(fees->base_fee_per_gas.size(), 5u);
+  EXPECT_EQ(fees->reward.size(), 4u);
+}
+
+TEST_F(eth_watcher_anvil, metrics_and_health_report_the_cursor_and_lag) {
+  auto w = start_watcher();
+  env->mine(finality_depth + 3);
+  poll();
+  auto s = status(w);
+  ASSERT_TRUE(s.has_cursor);
+  auto text = metrics_registry::global().render();
+  EXPECT_NE(text.find("lstaked_eth_cursor_block " + std::to_string(s.cursor)), std::string::npos)
+    << text;
+  EXPECT_NE(text.find("lstaked_eth_final_head_block " + std::to_string(s.final_head)),
+            std::string::npos);
+  EXPECT_NE(text.find("lstaked_eth_lag_blocks 0"), std::string::npos);
+  EXPECT_NE(text.find("lstaked_eth_logs_ingested_total{event=\"TokensBurned\"}"), std::string::npos);
+  auto h = health(w);
+  EXPECT_TRUE(h.ok) << h.detail;
+  EXPECT_EQ(h.name, "eth_watcher");
+  EXPECT_NE(h.detail.find("cursor " + std::to_string(s.cursor)), std::string::npos) << h.detail;
   stop(w);
 }
