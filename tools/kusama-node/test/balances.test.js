@@ -3,6 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { hexToU8a, u8aToHex } from '@polkadot/util';
+import { Keyring } from '@polkadot/keyring';
 import { startNode, connect, sendAndSeal, names, freeOf, KSM } from './helpers.js';
 
 for (const metadata of ['kusama', 'asset-hub']) {
@@ -101,6 +102,20 @@ for (const metadata of ['kusama', 'asset-hub']) {
       await assert.rejects(node.rpc('author_submitExtrinsic', dup.toHex()), (e) => e.code === 1013);
       await node.rpc('dev_newBlocks', 1);
       await assert.rejects(node.rpc('author_submitExtrinsic', '0x1234'), (e) => e.code === 1001);
+    });
+
+    it('accepts ed25519 and ecdsa signers (MultiSignature), as the daemon signs with ed25519', async () => {
+      for (const type of ['ed25519', 'ecdsa']) {
+        const pair = new Keyring({ type, ss58Format: 2 }).addFromUri(`//Operator//${type}`);
+        await sendAndSeal(api, node.rpc, api.tx.balances.transferKeepAlive(pair.address, 100n * KSM), dev.alice);
+        const r = await sendAndSeal(api, node.rpc, api.tx.balances.transferKeepAlive(dev.bob.address, KSM), pair);
+        assert.deepEqual(names(r.byIndex[1]).slice(1, 2), ['balances.Transfer'], type);
+        assert.equal(r.byIndex[1][1].data[0].toString(), pair.address);
+        const forged = await api.tx.balances.transferKeepAlive(dev.bob.address, 2n * KSM).signAsync(pair);
+        const bytes = forged.toU8a();
+        bytes[bytes.length - 10] ^= 1; // change the destination after signing
+        await assert.rejects(node.rpc('author_submitExtrinsic', u8aToHex(bytes)), (e) => e.code === 1010 && e.data === 'Transaction has a bad signature');
+      }
     });
 
     it('accepts sequential nonces before a block and includes them in order', async () => {
