@@ -110,3 +110,26 @@ TEST(metadata, rejects_garbage_and_unknown_versions) {
   raw.resize(raw.size() / 2);
   EXPECT_FALSE(metadata::parse(raw));
 }
+
+TEST(metadata, accepts_the_runtime_api_wrappings) {
+  // Metadata_metadata_at_version answers Option<OpaqueMetadata>; OpaqueMetadata is a Vec<u8>.
+  auto raw = read_file(vectors_dir() + "kusama-v15.bin");
+  auto plain = metadata::parse(raw);
+  ASSERT_TRUE(plain);
+  bytes vec;
+  put_bytes_prefixed(vec, raw);
+  bytes opt{1};
+  append(opt, vec);
+  for (auto* wrapped : {&vec, &opt}) {
+    auto md = metadata::parse(*wrapped);
+    ASSERT_TRUE(md) << describe(md.error());
+    EXPECT_EQ((*md)->types.size(), (*plain)->types.size());
+    EXPECT_EQ((*md)->pallets.size(), (*plain)->pallets.size());
+  }
+  bytes none{0};
+  EXPECT_FALSE(metadata::parse(none));
+  // A trailing byte after the metadata is refused.
+  auto longer = raw;
+  longer.push_back(0);
+  EXPECT_FALSE(metadata::parse(longer));
+}
