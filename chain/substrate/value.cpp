@@ -499,7 +499,11 @@ caf::expected<u128> json_uint(const nlohmann::json& in, int width) {
   if (in.is_number_unsigned()) {
     v = in.get<uint64_t>();
   } else if (in.is_number_integer()) {
-    return enc_fail("negative value for an unsigned integer");
+    // nlohmann stores literals such as 0 or 5 as signed integers.
+    auto i = in.get<int64_t>();
+    if (i < 0)
+      return enc_fail("negative value for an unsigned integer");
+    v = static_cast<u128>(i);
   } else if (in.is_string()) {
     auto p = parse_u128(in.get<std::string>());
     if (!p)

@@ -283,6 +283,11 @@ TEST_P(substrate_vectors, builder_rejects_bad_arguments) {
   auto& md = *v().md;
   json dest = {{"Id", "0x" + std::string(64, 'a')}};
   EXPECT_TRUE(encode_call(md, "Balances", "transfer_keep_alive", {{"dest", dest}, {"value", "1"}}));
+  // JSON numbers are accepted too (nlohmann keeps small literals as signed integers).
+  auto by_number = encode_call(md, "Balances", "transfer_keep_alive", {{"dest", dest}, {"value", 1}});
+  ASSERT_TRUE(by_number);
+  EXPECT_EQ(*by_number, *encode_call(md, "Balances", "transfer_keep_alive", {{"dest", dest}, {"value", "1"}}));
+  EXPECT_TRUE(encode_call(md, "Staking", "withdraw_unbonded", {{"num_slashing_spans", 0}}));
   // Unknown names, missing/unknown fields, out-of-range and malformed values.
   EXPECT_FALSE(encode_call(md, "Balances", "transfer_kept_alive", {{"dest", dest}, {"value", "1"}}));
   EXPECT_FALSE(encode_call(md, "Balances", "transfer_keep_alive", {{"dest", dest}}));
