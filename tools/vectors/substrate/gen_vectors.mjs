@@ -216,6 +216,12 @@ function storageVectors(m) {
     { pallet: 'Staking', item: 'ErasValidatorPrefs', keys: ['6123', acct], key: key(d.query.staking.erasValidatorPrefs, 6123, acct) },
     { pallet: 'Balances', item: 'Locks', keys: [acct], key: key(d.query.balances.locks, acct) },
   ];
+  // Identity and Twox256 hashers, where the runtime has such items; a partial key (iteration prefix).
+  const has = (p, i) => d.query[stringCamelCase(p)] && d.query[stringCamelCase(p)][stringCamelCase(i)];
+  if (has('Claims', 'Claims')) v.push({ pallet: 'Claims', item: 'Claims', keys: ['0x' + '3b'.repeat(20)], key: key(d.query.claims.claims, '0x' + '3b'.repeat(20)) });
+  if (has('Preimage', 'StatusFor')) v.push({ pallet: 'Preimage', item: 'StatusFor', keys: ['0x' + '7e'.repeat(32)], key: key(d.query.preimage.statusFor, '0x' + '7e'.repeat(32)) });
+  if (has('CoretimeAssignmentProvider', 'CoreSchedules')) v.push({ pallet: 'CoretimeAssignmentProvider', item: 'CoreSchedules', keys: [['77', '3']], key: key(d.query.coretimeAssignmentProvider.coreSchedules, [77, 3]) });
+  v.push({ pallet: 'Staking', item: 'ErasStakersOverview', keys: ['6123'], key: u8aToHex(d.query.staking.erasStakersOverview.keyPrefix(6123)) });
   const consts = [['Balances', 'ExistentialDeposit'], ['Staking', 'BondingDuration'], ['Staking', 'HistoryDepth'], ['System', 'SS58Prefix'], ['System', 'BlockWeights'], ['System', 'Version']]
     .map(([p, c]) => {
       const pal = m.latest.pallets.find((x) => x.name.toString() === p);
