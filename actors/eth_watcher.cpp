@@ -146,6 +146,13 @@ caf::error decode_pool_log(const rpc::eth_log& log, ledger::eth_batch& batch) {
   return make_error(ec::decode_error, "not a pool event" + where);
 }
 
+eth_rpc_worker_actor::behavior_type eth_rpc_worker() {
+  return {[](eth_rpc_atom, eth_rpc_job& job) {
+    job.run();
+    return true;
+  }};
+}
+
 caf::error validate(const eth_watcher_config& cfg) {
   if (auto err = rpc::validate(cfg.rpc))
     return err;
@@ -258,41 +265,96 @@ void halt_on_reorg(self_ptr self, const std::string& what) {
           });
 }
 
+void on_heads(self_ptr self, std::chrono::steady_clock::time_point started,
+              std::optional<uint64_t> chain_id,
+              caf::expected<std::vector<std::optional<rpc::eth_block_header>>> heads);
+void on_window(self_ptr self, std::chrono::steady_clock::time_point started,
+               std::optional<ledger::eth_block_ref> base, uint64_t head, uint64_t from, uint64_t to,
+               std::chrono::steady_clock::time_point fetch_started,
+               caf::expected<std::vector<caf::expected<rpc::json>>> answers);
+
+// Runs `job` on the RPC worker (blocking HTTP happens there, so this actor
+// keeps answering status and health), then `done` here.
+template <class Job, class Done>
+void on_worker(self_ptr self, Job job, Done done) {
+  auto& st = self->state;
+  st.fetching = true;
+  using result_type = decltype(job());
+  auto out = std::make_shared<std::optional<result_type>>();
+  eth_rpc_job task{[out, job = std::move(job)]() mutable { out->emplace(job()); }};
+  // No timeout: every call inside is bounded by the client's timeouts, and a
+  // job must never still run while the next one starts.
+  self->request(st.worker, caf::infinite, eth_rpc_atom_v, std::move(task))
+    .then(
+      [self, out, done = std::move(done)](bool) mutable {
+        self->state.fetching = false;
+        done(std::move(**out));
+      },
+      [self](caf::error& err) {
+        self->state.fetching = false;
+        failed(self, err);
+      });
+}
+
 // One step: find the final head, check the cursor is still on the chain, read
 // and apply the next window.
 void step(self_ptr self) {
   auto& st = self->state;
-  if (st.halted || st.busy || st.resync || st.inflight >= eth_watcher_state::max_inflight)
+  if (st.halted || st.busy || st.fetching || st.resync
+      || st.inflight >= eth_watcher_state::max_inflight)
     return;
   if (!st.loaded) {
     load_cursor(self);
     return;
   }
-  auto& eth = *st.eth;
-  if (!st.chain_checked && st.cfg.chain_id != 0) {
-    auto id = eth.chain_id();
-    if (!id)
-      return failed(self, id.error());
-    if (*id != st.cfg.chain_id) {
+  auto started = std::chrono::steady_clock::now();
+  // 1. Final head and the chain's block at the tip, in one request. The
+  //    window starts after the tip: the cursor, or the end of a window still
+  //    being committed (reading the next one overlaps that commit).
+  std::vector<rpc::block_id> ids;
+  ids.emplace_back(st.cfg.finality == "confirmations" ? std::string("latest") : st.cfg.finality);
+  if (st.tip)
+    ids.emplace_back(st.tip->number);
+  bool check_chain = !st.chain_checked && st.cfg.chain_id != 0;
+  using heads_result = std::pair<caf::expected<std::optional<uint64_t>>,
+                                 caf::expected<std::vector<std::optional<rpc::eth_block_header>>>>;
+  on_worker(
+    self,
+    [eth = st.eth, ids, check_chain]() -> heads_result {
+      caf::expected<std::optional<uint64_t>> id{std::optional<uint64_t>{}};
+      if (check_chain) {
+        auto got = eth->chain_id();
+        if (!got)
+          return {got.error(), std::vector<std::optional<rpc::eth_block_header>>{}};
+        id = std::optional<uint64_t>{*got};
+      }
+      return {std::move(id), eth->blocks(ids)};
+    },
+    [self, started](heads_result r) {
+      if (!r.first)
+        return failed(self, r.first.error());
+      on_heads(self, started, *r.first, std::move(r.second));
+    });
+}
+
+void on_heads(self_ptr self, std::chrono::steady_clock::time_point started,
+              std::optional<uint64_t> chain_id,
+              caf::expected<std::vector<std::optional<rpc::eth_block_header>>> heads) {
+  auto& st = self->state;
+  if (st.halted)
+    return;
+  if (chain_id) {
+    if (*chain_id != st.cfg.chain_id) {
       st.halted = true;
-      st.last_error = "node reports chain id " + std::to_string(*id) + ", expected "
+      st.last_error = "node reports chain id " + std::to_string(*chain_id) + ", expected "
                       + std::to_string(st.cfg.chain_id);
       spdlog::critical("eth_watcher: {}", st.last_error);
       return;
     }
+    st.chain_checked = true;
+  } else if (st.cfg.chain_id == 0) {
+    st.chain_checked = true;
   }
-  st.chain_checked = true;
-  auto started = std::chrono::steady_clock::now();
-
-  // 1. Final head and the chain's block at the cursor, in one request.
-  std::vector<rpc::block_id> ids;
-  ids.emplace_back(st.cfg.finality == "confirmations" ? std::string("latest") : st.cfg.finality);
-  // The window starts after the tip: the cursor, or the end of a window still
-  // being committed (reading the next one overlaps that commit).
-  auto& base = st.tip;
-  if (base)
-    ids.emplace_back(base->number);
-  auto heads = eth.blocks(ids);
   if (!heads)
     return failed(self, heads.error());
   if (!(*heads)[0]) {
@@ -304,6 +366,7 @@ void step(self_ptr self) {
   if (st.cfg.finality == "confirmations")
     head = head >= st.cfg.confirmations ? head - st.cfg.confirmations : 0;
   st.final_head = std::max(st.final_head, head);
+  auto& base = st.tip;
   if (base) {
     auto& at_cursor = (*heads)[1];
     if (!at_cursor || to_hex(at_cursor->hash) != base->hash) {
@@ -334,8 +397,31 @@ void step(self_ptr self) {
     {"eth_getBlockByNumber", rpc::json::array({rpc::to_param(to), false})},
   };
   auto fetch_started = std::chrono::steady_clock::now();
-  auto answers = eth.rpc().batch(calls);
+  on_worker(
+    self, [eth = st.eth, calls]() { return eth->rpc().batch(calls); },
+    [self, started, base = st.tip, head, from, to,
+     fetch_started](caf::expected<std::vector<caf::expected<rpc::json>>> answers) {
+      on_window(self, started, base, head, from, to, fetch_started, std::move(answers));
+    });
+}
+
+bool same_ref(const std::optional<ledger::eth_block_ref>& a,
+              const std::optional<ledger::eth_block_ref>& b) {
+  return a.has_value() == b.has_value() && (!a || (a->number == b->number && a->hash == b->hash));
+}
+
+void on_window(self_ptr self, std::chrono::steady_clock::time_point started,
+               std::optional<ledger::eth_block_ref> base, uint64_t head, uint64_t from, uint64_t to,
+               std::chrono::steady_clock::time_point fetch_started,
+               caf::expected<std::vector<caf::expected<rpc::json>>> answers) {
+  auto& st = self->state;
   auto fetched = std::chrono::steady_clock::now();
+  if (st.halted)
+    return;
+  if (!st.loaded || st.resync || !same_ref(st.tip, base))
+    // A window in flight failed meanwhile: this one was read after it. Drop
+    // it; the cursor is reloaded from storage first.
+    return arm(self, std::chrono::milliseconds{0});
   if (!answers)
     return failed(self, answers.error());
   auto& logs_answer = (*answers)[0];
@@ -412,11 +498,7 @@ void step(self_ptr self) {
   bool full_window = to - from + 1 == st.window;
   auto shared = std::make_shared<ledger::eth_batch>(std::move(batch));
   write_task task{"eth_window", write_durability::full, [shared, expected](SQLite::Database& db) {
-                    auto stored = ledger::eth_cursor(db);
-                    bool same = stored.has_value() == expected.has_value()
-                                && (!stored || (stored->number == expected->number
-                                                && stored->hash == expected->hash));
-                    if (!same)
+                    if (!same_ref(ledger::eth_cursor(db), expected))
                       throw std::runtime_error("ethereum cursor moved under the watcher");
                     if (auto err = ledger::apply_eth_batch(db, *shared, now_ms()))
                       throw std::runtime_error(describe(err));
@@ -454,7 +536,7 @@ void step(self_ptr self) {
           st.window = std::min(st.cfg.max_window, st.window * 2);
         succeeded(st);
         publish(st);
-        if (st.tip->number < st.final_head)
+        if (st.tip && st.tip->number < st.final_head)
           arm(self, std::chrono::milliseconds{0});
         else
           arm(self, st.cfg.poll_interval);
@@ -472,7 +554,7 @@ void step(self_ptr self) {
         failed(self, err);
       });
   // Read the next window while this one commits.
-  if (st.tip->number < head && st.inflight < eth_watcher_state::max_inflight)
+  if (st.tip && st.tip->number < head && st.inflight < eth_watcher_state::max_inflight)
     arm(self, std::chrono::milliseconds{0});
 }
 
@@ -497,7 +579,10 @@ eth_watcher_actor::behavior_type eth_watcher(eth_watcher_actor::stateful_pointer
   auto client = rpc::eth_client::make(st.cfg.rpc);
   if (!client)
     return fail(client.error());
-  st.eth = std::move(*client);
+  st.eth = std::shared_ptr<rpc::eth_client>(std::move(*client));
+  // Blocking HTTP runs on the worker; linked, so it goes when the watcher goes.
+  st.worker = st.cfg.detached_rpc_worker ? self->spawn<caf::detached + caf::linked>(eth_rpc_worker)
+                                         : self->spawn<caf::linked>(eth_rpc_worker);
   // Build the event descriptions now, on one thread, not lazily in handlers.
   (void)bonds_claimed_topic();
   (void)tokens_burned_topic();

@@ -20,8 +20,10 @@
 //   by an operator.
 // - The first start without a cursor begins at `start_block` (the pool's
 //   deploy block).
-// - It makes blocking HTTP calls from its handlers: spawn it `caf::detached`
-//   in the daemon (the deterministic test scheduler runs it inline).
+// - Its HTTP calls block, so they run on a linked RPC worker actor (detached:
+//   its own thread); the watcher itself stays responsive to status and health
+//   and may be spawned either way. Tests set `detached_rpc_worker = false` so
+//   the deterministic scheduler runs everything inline.
 #pragma once
 
 #include "actors/actors.hpp"
@@ -31,6 +33,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +43,28 @@ namespace lstaked {
 // Local until the lead moves them into actors.hpp (CAF_ADD_ATOM there).
 using eth_status_atom = caf::atom_constant<caf::atom("ethstatus")>;
 constexpr eth_status_atom eth_status_atom_v{};
+using eth_rpc_atom = caf::atom_constant<caf::atom("ethrpc")>;
+constexpr eth_rpc_atom eth_rpc_atom_v{};
+
+/// Blocking work for the watcher's RPC worker; results travel back through
+/// whatever `run` captured.
+struct eth_rpc_job {
+  std::function<void()> run;
+};
+
+} // namespace lstaked
+
+// eth_rpc_job carries a closure: it only travels between the watcher and its worker.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(lstaked::eth_rpc_job)
+
+namespace lstaked {
+
+/// Runs the watcher's blocking RPC jobs off the watcher's thread.
+using eth_rpc_worker_actor = caf::typed_actor<
+  // Runs the job; replies when it is done.
+  caf::replies_to<eth_rpc_atom, eth_rpc_job>::with<bool>>;
+
+eth_rpc_worker_actor::behavior_type eth_rpc_worker();
 
 /// What the watcher knows, for the console and tests.
 struct eth_watcher_status {
@@ -87,6 +112,7 @@ struct eth_watcher_config {
   // queue (a notary claim waits behind a window's commit).
   uint64_t target_events_per_window = 2000;
   std::chrono::milliseconds storage_timeout{30000};
+  bool detached_rpc_worker = true;            // false only in deterministic tests
 };
 
 caf::error validate(const eth_watcher_config& cfg);
@@ -101,7 +127,11 @@ caf::error decode_pool_log(const rpc::eth_log& log, ledger::eth_batch& batch);
 struct eth_watcher_state {
   eth_watcher_config cfg;
   storage_actor storage;
-  std::unique_ptr<rpc::eth_client> eth;
+  /// Shared with jobs on the worker (which may finish after the watcher).
+  std::shared_ptr<rpc::eth_client> eth;
+  eth_rpc_worker_actor worker;
+  /// An RPC job is running on the worker: ticks wait for it.
+  bool fetching = false;
   chain::eth::address pool{};
   /// The stored cursor, once loaded from storage (loaded == true).
   bool loaded = false;

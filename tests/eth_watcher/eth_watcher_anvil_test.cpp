@@ -203,6 +203,7 @@ protected:
     cfg.pool_address = env->pool;
     cfg.chain_id = 31337;
     cfg.start_block = env->head() + 1; // this test's events only
+    cfg.detached_rpc_worker = false; // deterministic: the worker runs on the test scheduler
     cfg.finality = "finalized";
     cfg.poll_interval = 1000ms;
     cfg.initial_window = 2; // several windows per poll: exercises the growth

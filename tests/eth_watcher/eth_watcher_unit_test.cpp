@@ -178,6 +178,7 @@ protected:
     run();
     cfg.rpc.url = node.url();
     cfg.rpc.max_attempts = 1;
+    cfg.detached_rpc_worker = false; // deterministic: the worker runs on the test scheduler
     cfg.pool_address = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
     cfg.chain_id = 31337;
     cfg.start_block = 11;
