@@ -12,6 +12,7 @@ import { validate } from './extrinsic.js';
 import { getAccount } from './pallets/balances.js';
 import * as staking from './pallets/staking.js';
 import { parse, stringify } from './json.js';
+import { cloneState } from './clone-state.js';
 
 const ZERO_HASH = u8aToHex(new Uint8Array(32));
 
@@ -49,6 +50,8 @@ export class Chain {
     this.devQueue = [];
     this.finalizedNumber = 0;
     this.onBlock = null; // set by the WebSocket front to push subscriptions
+    this.forks = 0;
+    this.orphans = [];
     this.state = buildGenesisState(config, runtime);
     const ctx = new Ctx({ state: this.state, runtime, config, number: 0, now: config.genesisTime });
     staking.startEra(ctx, 0);
@@ -60,7 +63,8 @@ export class Chain {
   get head() { return this.blocks[this.blocks.length - 1]; }
   get finalized() { return this.blocks[this.finalizedNumber]; }
   blockHash(n) { return this.blocks[n]?.hash ?? null; }
-  blockByHash(hash) { const n = this.byHash.get(hash?.toLowerCase()); return n === undefined ? null : this.blocks[n]; }
+  // Also finds blocks orphaned by dev_reorg, as a real node still serves non-canonical blocks.
+  blockByHash(hash) { return this.byHash.get(hash?.toLowerCase()) ?? null; }
 
   storageAt(hash) {
     const block = hash ? this.blockByHash(hash) : this.head;
@@ -81,6 +85,8 @@ export class Chain {
       ? u8aConcat(new Uint8Array([2]), u32le(number % Math.max(1, this.config.validatorCount)), u64le(slot)) // SecondaryPlain
       : u64le(slot);
     const digest = { logs: [{ PreRuntime: [u8aToHex(stringToU8a(runtime.variant.engine)), u8aToHex(preDigest)] }] };
+    // After a dev_reorg the replacement blocks must hash differently from the orphaned ones.
+    if (this.forks) digest.logs.push({ Other: u8aToHex(u32le(this.forks)) });
     const ev = encodeEvents(events);
     // Per-block System items, encoded by hand (fixed-width LE) because they change every block.
     changes.set(runtime.key('System', 'Number'), u8aToHex(u32le(number)));
@@ -103,9 +109,13 @@ export class Chain {
     const hash = header.hash.toHex();
     const block = { number, hash, header, extrinsics, storage, changes: [...changes], now };
     this.blocks.push(block);
-    this.byHash.set(hash, number);
+    this.byHash.set(hash, block);
     const pruneAt = number - this.statePruning;
     if (pruneAt >= 0 && this.blocks[pruneAt]) { this.blocks[pruneAt].storage = null; this.blocks[pruneAt].changes = null; }
+    this.orphans = this.orphans.filter((b) => { if (b.number > pruneAt) return true; b.storage = null; return false; });
+    // JS state after each unfinalized block, so dev_reorg can go back to it.
+    block.postState = cloneState(this.state);
+    for (let n = this.finalizedNumber - 1; n >= 0 && this.blocks[n]?.postState; n -= 1) this.blocks[n].postState = null;
     return block;
   }
 
@@ -173,6 +183,29 @@ export class Chain {
     else ctx.emit('System', 'ExtrinsicSuccess', [info]);
   }
 
+  // Replaces the last `depth` (unfinalized) blocks by a new branch of `length` blocks. The
+  // retracted transactions go back to the pool (as on a real node) unless dropExtrinsics.
+  reorg(depth, { length = depth + 1, dropExtrinsics = false } = {}) {
+    const newHeadNumber = this.head.number - depth;
+    if (depth < 1 || newHeadNumber < this.finalizedNumber) {
+      throw new RpcError(-32602, `Invalid params: can only revert unfinalized blocks (best ${this.head.number}, finalized ${this.finalizedNumber})`);
+    }
+    const retracted = this.blocks.splice(newHeadNumber + 1);
+    this.orphans.push(...retracted);
+    this.state = cloneState(this.blocks[newHeadNumber].postState);
+    this.layout = new StorageLayout(this.runtime);
+    this.layout.diff(this.state); // encoder cache now matches the new head's storage
+    this.devQueue = [];
+    this.forks += 1;
+    if (!dropExtrinsics) {
+      for (const b of retracted) for (const hex of b.extrinsics.slice(1)) { try { this.submit(hex); } catch { /* invalid on the new branch */ } }
+    } else {
+      this.pool.clear();
+    }
+    for (const tx of [...this.pool.values()]) { try { validate(this, tx.hex, { bestNumber: this.head.number, state: this.state }); } catch { this.pool.delete(tx.hash); } }
+    return { retracted: retracted.map((b) => b.hash), head: this.produceBlocks(length) };
+  }
+
   produceBlocks(n) {
     let block = this.head;
     for (let i = 0; i < n; i += 1) block = this.produceBlock();
@@ -230,7 +263,8 @@ export class Chain {
       return { number, hash: header.hash.toHex(), header, extrinsics: b.extrinsics, storage: null, changes: null, now: b.now };
     });
     this.genesisHash = this.blocks[0].hash;
-    this.byHash = new Map(this.blocks.map((b) => [b.hash, b.number]));
+    this.byHash = new Map(this.blocks.map((b) => [b.hash, b]));
+    this.blocks.at(-1).postState = cloneState(this.state); // a restored chain can reorg from its head only
     let storage = new Map(data.baseStorage);
     this.blocks[data.baseNumber].storage = storage;
     data.changes.forEach((changes, i) => {

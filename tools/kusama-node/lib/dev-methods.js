@@ -22,6 +22,12 @@ export function devMethods(node) {
       while (c.state.staking.activeEra.index < target) c.produceBlock();
       return { era: c.state.staking.activeEra.index, ...blockRef(c.head) };
     },
+    // Replace the last `depth` unfinalized blocks by a new branch (default depth + 1 blocks long).
+    dev_reorg: (depth, { length, dropExtrinsics = false } = {}) => {
+      const d = Number(depth);
+      const r = chain().reorg(d, { length: length === undefined ? d + 1 : Number(length), dropExtrinsics });
+      return { retracted: r.retracted, ...blockRef(r.head) };
+    },
     dev_setFinalityLag: (lag) => {
       const c = chain();
       c.config.finalityLag = Math.max(0, Number(lag));

@@ -1,6 +1,7 @@
 // Call dispatch: one context per block phase, the call table, and transactional rollback
 // (a failed call leaves no state change and no event behind, as in FRAME).
 import { DispatchFail, raw } from './errors.js';
+import { cloneState } from './clone-state.js';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import * as balances from './pallets/balances.js';
 import * as staking from './pallets/staking.js';
@@ -33,7 +34,7 @@ export class Ctx {
   }
 
   transactional(fn) {
-    const snapshot = structuredClone(this.state);
+    const snapshot = cloneState(this.state);
     const mark = this.events.length;
     try {
       return fn();

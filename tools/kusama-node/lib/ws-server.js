@@ -36,6 +36,7 @@ export function attachWebSocket(node, server) {
         for (const [k, v] of changes) s.values.set(k, v);
         if (changes.length) notify(s, { block: block.hash, changes });
       } else if (s.kind === 'watch') {
+        if (s.inBlock && chain.blocks[s.inBlock.number] !== s.inBlock) { notify(s, { retracted: s.inBlock.hash }); s.inBlock = null; }
         if (!s.inBlock) {
           const i = block.extrinsics.findIndex((x) => x === s.hex);
           if (i >= 0) { s.inBlock = block; notify(s, { inBlock: block.hash }); }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Metadata, TypeRegistry } from '@polkadot/types';
 import { hexToU8a, u8aToHex, u8aToString } from '@polkadot/util';
 import { blake2AsHex, xxhashAsHex } from '@polkadot/util-crypto';
-import { startNode, connect, shippedMetadataHex } from './helpers.js';
+import { startNode, connect, shippedMetadataHex, sendAndSeal, freeOf, KSM } from './helpers.js';
 
 const post = (url, body) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
@@ -138,6 +138,30 @@ describe('dev controls (kusama)', () => {
       const next2 = await second.rpc('dev_newBlocks', 1);
       assert.equal(next1.hash, next2.hash, 'replay is deterministic');
     } finally { await second.stop(); }
+  });
+
+  it('dev_reorg replaces unfinalized blocks; retracted transfers vanish or are re-included', async () => {
+    const { api, dev } = await connect(node.url);
+    try {
+      await node.rpc('dev_setFinalityLag', 3);
+      await node.rpc('dev_newBlocks', 4);
+      const before = await freeOf(api, dev.bob.address);
+      const sent = await sendAndSeal(api, node.rpc, api.tx.balances.transferKeepAlive(dev.bob.address, 7n * KSM), dev.alice);
+      const n = (await api.rpc.chain.getHeader(sent.blockHash)).number.toNumber();
+      await assert.rejects(node.rpc('dev_reorg', 4), (e) => e.code === -32602, 'finalized blocks cannot be reverted');
+      const r = await node.rpc('dev_reorg', 1, { dropExtrinsics: true });
+      assert.deepEqual(r.retracted, [sent.blockHash]);
+      assert.equal(r.number, n + 1);
+      assert.notEqual(await node.rpc('chain_getBlockHash', n), sent.blockHash);
+      assert.ok(await node.rpc('chain_getBlock', sent.blockHash), 'orphaned block still served by hash');
+      assert.equal(await freeOf(api, dev.bob.address), before, 'transfer gone with its block');
+      const again = await sendAndSeal(api, node.rpc, api.tx.balances.transferKeepAlive(dev.bob.address, 7n * KSM), dev.alice);
+      const r2 = await node.rpc('dev_reorg', 1);
+      assert.deepEqual(r2.retracted, [again.blockHash]);
+      const block = await api.rpc.chain.getBlock(await node.rpc('chain_getBlockHash', r2.number - 1));
+      assert.ok(block.block.extrinsics.some((x) => x.hash.toHex() === again.hash), 're-included on the new branch');
+      assert.equal(await freeOf(api, dev.bob.address), before + 7n * KSM);
+    } finally { await api.disconnect(); }
   });
 
   it('produces blocks on the --block-ms interval', async () => {
