@@ -1,0 +1,90 @@
+#include "tests/support/anvil.hpp"
+
+#include "config/secret_file.hpp"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <stdexcept>
+
+namespace lstaked::test {
+
+namespace {
+const std::string repo = LSTAKED_TEST_SOURCE_DIR;
+
+std::string trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.pop_back();
+  return s;
+}
+} // namespace
+
+anvil_node::anvil_node(const temp_dir& dir, unsigned slots) : dir_(dir) {
+  ::setenv("HOME", dir.path().c_str(), 1); // anvil and cast write under $HOME
+  process_ = std::make_unique<background_process>(
+    std::vector<std::string>{repo + "/node_modules/.bin/anvil", "--host", "127.0.0.1", "--port", "0",
+                             "--slots-in-an-epoch", std::to_string(slots)},
+    dir.file("anvil"));
+  auto line = process_->wait_for_line("Listening on", std::chrono::seconds(30));
+  std::smatch m;
+  if (line && std::regex_search(*line, m, std::regex{R"(127\.0\.0\.1:(\d+))"}))
+    url = "http://127.0.0.1:" + m[1].str();
+}
+
+nlohmann::json anvil_node::rpc(const std::string& method, nlohmann::json params) {
+  httplib::Client client{url};
+  client.set_read_timeout(std::chrono::seconds(30));
+  nlohmann::json req = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}};
+  auto res = client.Post("/", req.dump(), "application/json");
+  if (!res || res->status != 200)
+    throw std::runtime_error("anvil " + method + ": no answer");
+  auto body = nlohmann::json::parse(res->body);
+  if (body.contains("error"))
+    throw std::runtime_error("anvil " + method + ": " + body["error"].dump());
+  return body["result"];
+}
+
+void anvil_node::mine(uint64_t blocks) {
+  rpc("anvil_mine", {"0x" + [&] {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(blocks));
+        return std::string{buf};
+      }()});
+}
+
+uint64_t anvil_node::block_number() {
+  return std::stoull(rpc("eth_blockNumber").get<std::string>(), nullptr, 16);
+}
+
+uint64_t anvil_node::finalized_number() {
+  auto b = rpc("eth_getBlockByNumber", {"finalized", false});
+  return std::stoull(b["number"].get<std::string>(), nullptr, 16);
+}
+
+std::string anvil_node::cast(std::vector<std::string> args) {
+  args.insert(args.begin(), repo + "/node_modules/.bin/cast");
+  auto r = run_process(args, dir_.path(), std::chrono::seconds(120));
+  if (r.exit_code != 0)
+    throw std::runtime_error("cast failed: " + r.err);
+  return trim(r.out);
+}
+
+deployment anvil_node::deploy(const std::string& notary) {
+  auto key = dir_.file("deployer.key");
+  if (auto err = create_secret_file(key, anvil_key0.substr(2)))
+    throw std::runtime_error("cannot write the deployer key");
+  auto out = dir_.file("deploy.json");
+  auto r = run_process({"/usr/bin/env", "node", repo + "/tools/deploy-contracts/deploy", "--rpc-url",
+                        url, "--private-key-file", key, "--notary", notary, "--out", out},
+                       dir_.path(), std::chrono::seconds(300));
+  if (r.exit_code != 0)
+    throw std::runtime_error("deploy failed: " + r.err);
+  std::ifstream in{out};
+  auto d = nlohmann::json::parse(in);
+  return deployment{d["pool"], d["token"], d["deployBlock"]};
+}
+
+} // namespace lstaked::test
