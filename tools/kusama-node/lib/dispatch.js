@@ -7,13 +7,14 @@ import * as balances from './pallets/balances.js';
 import * as staking from './pallets/staking.js';
 import * as utility from './pallets/utility.js';
 import * as proxy from './pallets/proxy.js';
+import * as multisig from './pallets/multisig.js';
 
 const system = {
   remark() {},
   remarkWithEvent(ctx, origin, [remark]) { ctx.emit('System', 'Remarked', [origin, blake2AsHex(remark.toU8a(true))]); },
 };
 
-const TABLE = { balances: balances.calls, staking: staking.calls, utility: utility.calls, proxy: proxy.calls, system };
+const TABLE = { balances: balances.calls, staking: staking.calls, utility: utility.calls, proxy: proxy.calls, multisig: multisig.calls, system };
 
 export class Ctx {
   constructor({ state, runtime, config, number, now }) {

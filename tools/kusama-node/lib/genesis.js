@@ -46,6 +46,7 @@ export function buildGenesisState(config, runtime) {
       slashedValidators: {},
     },
     proxies: {},
+    multisigs: {},
   };
   const endow = (pair, amount) => {
     const who = u8aToHex(pair.publicKey);

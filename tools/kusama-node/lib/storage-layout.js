@@ -19,6 +19,11 @@ function* groups(runtime, state) {
   for (const [who, p] of Object.entries(state.proxies)) {
     yield [`proxy:${who}`, p, () => [['Proxy', 'Proxies', [who], [p.list.map((d) => ({ delegate: d.delegate, proxyType: d.proxyType, delay: d.delay })), p.deposit]]]];
   }
+  for (const [k, m] of Object.entries(state.multisigs || {})) {
+    yield [`multisig:${k}`, m, () => [['Multisig', 'Multisigs', [m.id, m.callHash], {
+      when: m.when, deposit: m.deposit, depositor: m.depositor, approvals: m.approvals,
+    }]]];
+  }
   for (const [stash, l] of Object.entries(st.ledgers)) {
     const payee = st.payee[stash];
     yield [`ledger:${stash}`, [l, payee], () => [

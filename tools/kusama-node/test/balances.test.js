@@ -3,6 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { hexToU8a, u8aToHex } from '@polkadot/util';
+import { createKeyMulti, encodeAddress, sortAddresses } from '@polkadot/util-crypto';
 import { Keyring } from '@polkadot/keyring';
 import { startNode, connect, sendAndSeal, names, freeOf, KSM } from './helpers.js';
 
@@ -116,6 +117,29 @@ for (const metadata of ['kusama', 'asset-hub']) {
         bytes[bytes.length - 10] ^= 1; // change the destination after signing
         await assert.rejects(node.rpc('author_submitExtrinsic', u8aToHex(bytes)), (e) => e.code === 1010 && e.data === 'Transaction has a bad signature');
       }
+    });
+
+    it('a 2-of-3 multisig transfer executes on the second approval (Balances.Transfer from the multisig)', async () => {
+      const members = [dev.alice, dev.bob, dev.charlie];
+      const multi = encodeAddress(createKeyMulti(members.map((m) => m.address), 2), 2);
+      await sendAndSeal(api, node.rpc, api.tx.balances.transferKeepAlive(multi, 10n * KSM), dev.alice);
+      const others = (me) => sortAddresses(members.filter((m) => m !== me).map((m) => m.address), 2);
+      const call = api.tx.balances.transferKeepAlive(dev.dave.address, 3n * KSM);
+      const weight = { refTime: 1_000_000_000n, proofSize: 100_000n };
+      const first = await sendAndSeal(api, node.rpc, api.tx.multisig.asMulti(2, others(dev.alice), null, call, weight), dev.alice);
+      assert.ok(names(first.byIndex[1]).includes('multisig.NewMultisig'));
+      const height = (await api.rpc.chain.getHeader(first.blockHash)).number.toNumber();
+      const second = await sendAndSeal(api, node.rpc, api.tx.multisig.asMulti(2, others(dev.bob), { height, index: 1 }, call, weight), dev.bob);
+      const evs = second.byIndex[1];
+      const transfer = evs.find((e) => e.method === 'Transfer');
+      assert.equal(transfer.data[0].toString(), multi);
+      assert.equal(transfer.data[2].toBigInt(), 3n * KSM);
+      assert.ok(evs.find((e) => e.method === 'MultisigExecuted').data[4].isOk);
+      const single = encodeAddress(createKeyMulti([dev.alice.address, dev.charlie.address], 1), 2);
+      await sendAndSeal(api, node.rpc, api.tx.balances.transferKeepAlive(single, 10n * KSM), dev.alice);
+      const r = await sendAndSeal(api, node.rpc, api.tx.multisig.asMultiThreshold1([dev.alice.address], api.tx.balances.transferKeepAlive(dev.dave.address, KSM)), dev.charlie);
+      const t1 = r.byIndex[1].find((e) => e.method === 'Transfer');
+      assert.equal(t1.data[0].toString(), single);
     });
 
     it('accepts sequential nonces before a block and includes them in order', async () => {
