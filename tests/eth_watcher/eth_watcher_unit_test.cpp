@@ -12,6 +12,7 @@
 #include <httplib.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -50,6 +51,8 @@ public:
   uint64_t head = 100;
   uint64_t max_range = 8;
   uint64_t chain_id = 31337;
+  std::chrono::milliseconds logs_delay{0}; // each eth_getLogs answer waits this long
+  std::atomic<int> logs_calls{0};
   std::vector<std::pair<uint64_t, uint64_t>> served; // answered eth_getLogs ranges
   std::vector<std::pair<uint64_t, uint64_t>> refused;
 
@@ -85,6 +88,10 @@ public:
 
 private:
   json answer(const json& c) {
+    if (c["method"] == "eth_getLogs") {
+      ++logs_calls;
+      std::this_thread::sleep_for(logs_delay);
+    }
     std::lock_guard<std::mutex> guard(mutex_);
     json r = {{"jsonrpc", "2.0"}, {"id", c["id"]}};
     auto method = c["method"].get<std::string>();
@@ -320,4 +327,44 @@ TEST_F(eth_watcher_timing, confirmations_mode_stays_that_many_blocks_behind_late
   advance_time(cfg.poll_interval);
   EXPECT_EQ(status(w).cursor, 95u);
   caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+}
+
+// On the real scheduler: the HTTP call blocks the RPC worker's thread, not the
+// watcher, which keeps answering status (the supervisor asks it periodically).
+TEST(eth_watcher_threads, status_is_answered_while_a_slow_call_runs) {
+  test::temp_dir dir;
+  scripted_node node;
+  node.head = 20;
+  node.max_range = 1000; // one window, one slow call
+  node.logs_delay = 1500ms;
+  caf::actor_system_config sys_cfg;
+  sys_cfg.set("logger.verbosity", caf::atom("quiet"));
+  caf::actor_system sys{sys_cfg};
+  caf::scoped_actor self{sys};
+  auto storage = sys.spawn(lstaked::storage, storage_config{dir.file("ledger.sqlite")});
+  eth_watcher_config cfg;
+  cfg.rpc.url = node.url();
+  cfg.pool_address = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
+  cfg.start_block = 11;
+  cfg.poll_interval = 100ms;
+  auto w = sys.spawn(eth_watcher, cfg, storage);
+  for (int i = 0; i < 5000 && node.logs_calls == 0; ++i)
+    std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(node.logs_calls, 1) << "the slow eth_getLogs call has started";
+  auto asked = std::chrono::steady_clock::now();
+  self->request(w, 500ms, eth_status_atom_v)
+    .receive([](eth_watcher_status& s) { EXPECT_FALSE(s.has_cursor); },
+             [](caf::error& err) { ADD_FAILURE() << "no status during the call: " << describe(err); });
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 500ms);
+  // And the window still completes once the node answers.
+  eth_watcher_status s;
+  for (int i = 0; i < 100 && s.cursor < 20; ++i) {
+    std::this_thread::sleep_for(50ms);
+    self->request(w, 5s, eth_status_atom_v)
+      .receive([&](eth_watcher_status& st) { s = st; },
+               [](caf::error& err) { ADD_FAILURE() << describe(err); });
+  }
+  EXPECT_EQ(s.cursor, 20u) << s.last_error;
+  self->send_exit(w, caf::exit_reason::user_shutdown);
+  self->send_exit(storage, caf::exit_reason::user_shutdown);
 }
