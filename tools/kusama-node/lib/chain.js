@@ -61,6 +61,13 @@ export class Chain {
   }
 
   get head() { return this.blocks[this.blocks.length - 1]; }
+
+  // Runtime version in force at block n: the shipped one, with specVersion bumped by each
+  // dev_runtimeUpgrade at or before n (the metadata itself does not change).
+  versionAt(n) {
+    const ups = (this.state.runtimeUpgrades || []).filter((u) => u.block <= n);
+    return ups.length ? { ...this.runtime.version, specVersion: ups.at(-1).specVersion } : this.runtime.version;
+  }
   get finalized() { return this.blocks[this.finalizedNumber]; }
   blockHash(n) { return this.blocks[n]?.hash ?? null; }
   // Also finds blocks orphaned by dev_reorg, as a real node still serves non-canonical blocks.

@@ -28,6 +28,18 @@ export function devMethods(node) {
       const r = chain().reorg(d, { length: length === undefined ? d + 1 : Number(length), dropExtrinsics });
       return { retracted: r.retracted, ...blockRef(r.head) };
     },
+    // Simulated runtime upgrade: System.CodeUpdated in the next block, and from that block on
+    // state_getRuntimeVersion reports specVersion + 1 (or the one given); transactions must be
+    // signed for it. Lets the daemon test re-fetching metadata on an upgrade.
+    dev_runtimeUpgrade: (specVersion) => {
+      const c = chain();
+      const next = specVersion === undefined ? c.versionAt(c.head.number).specVersion + 1 : Number(specVersion);
+      c.queue((ctx) => {
+        (ctx.state.runtimeUpgrades ||= []).push({ block: ctx.number, specVersion: next });
+        ctx.emit('System', 'CodeUpdated', []);
+      });
+      return { specVersion: next, ...blockRef(c.produceBlock()) };
+    },
     dev_setFinalityLag: (lag) => {
       const c = chain();
       c.config.finalityLag = Math.max(0, Number(lag));
@@ -77,7 +89,7 @@ export function devMethods(node) {
       const c = chain();
       const st = c.state.staking;
       return {
-        metadata: c.config.metadata, chain: c.runtime.variant.chain, specVersion: c.runtime.version.specVersion,
+        metadata: c.config.metadata, chain: c.runtime.variant.chain, specVersion: c.versionAt(c.head.number).specVersion,
         head: blockRef(c.head), finalized: blockRef(c.finalized), genesisHash: c.genesisHash,
         activeEra: st.activeEra.index, currentEra: st.currentEra,
         eraBlocks: c.config.eraBlocks, blockMs: c.config.blockMs, finalityLag: c.config.finalityLag,

@@ -69,7 +69,7 @@ export function validate(chain, hex, { bestNumber, state, known = null }) {
   const payload = known && known.birthHash === birthHash ? null : sig.createPayload(ext.method, {
     era, nonce: sig.nonce, tip: sig.tip, assetId: sig.assetId, mode: sig.mode,
     genesisHash: chain.genesisHash, blockHash: birthHash,
-    runtimeVersion: { specVersion: runtime.version.specVersion, transactionVersion: runtime.version.transactionVersion },
+    runtimeVersion: chain.versionAt(bestNumber + 1),
   });
   if (sig.mode && sig.mode.toNumber && sig.mode.toNumber() !== 0) throw TX.badProof(); // metadata hash check not simulated
   if (!(known && known.birthHash === birthHash)) {

@@ -50,7 +50,7 @@ export function createRpc(node) {
     Metadata_metadata: () => u8aToHex(chain().runtime.registry.createType('Bytes', chain().runtime.metaV14Bytes).toU8a()),
     Metadata_metadata_versions: () => scale(chain().runtime.registry.createType('Vec<u32>', [14, 15])),
     Metadata_metadata_at_version: (data) => chain().runtime.metadataAtVersion(u8aToBn(data.subarray(0, 4), { isLe: true }).toNumber()),
-    Core_version: () => scale(chain().runtime.registry.createType('RuntimeVersion', chain().runtime.version)),
+    Core_version: (data, block) => scale(chain().runtime.registry.createType('RuntimeVersion', chain().versionAt(block.number))),
     AccountNonceApi_account_nonce: (data) => scale(chain().runtime.registry.createType('u32', chain().nextIndex(u8aToHex(data.subarray(0, 32))))),
     TransactionPaymentApi_query_info: (data) => {
       const [offset, length] = compactFromU8a(data);
@@ -91,7 +91,7 @@ export function createRpc(node) {
       return b ? { block: { header: headerJson(b), extrinsics: b.extrinsics }, justifications: null } : null;
     },
     chain_getFinalizedHead: () => chain().finalized.hash,
-    state_getRuntimeVersion: () => chain().runtime.version,
+    state_getRuntimeVersion: (at) => { const b = blockAt(at); if (!b) throw new RpcError(4003, `Client error: UnknownBlock: ${at}`); return chain().versionAt(b.number); },
     state_getMetadata: () => u8aToHex(chain().runtime.metaV14Bytes),
     state_getStorage: (key, at) => chain().storageAt(at).get(key?.toLowerCase()) ?? null,
     state_getStorageHash: (key, at) => { const v = chain().storageAt(at).get(key?.toLowerCase()); return v ? blake2AsHex(hexToU8a(v)) : null; },
@@ -111,7 +111,7 @@ export function createRpc(node) {
       chain().storageAt(at); // unknown/pruned block -> the same error as a real node
       const fn = stateCall[method];
       if (!fn) throw new RpcError(4003, `Client error: Execution failed: Other("Exported method ${method} is not found")`);
-      return fn(hexToU8a(data || '0x'));
+      return fn(hexToU8a(data || '0x'), blockAt(at));
     },
     author_submitExtrinsic: (hex) => {
       if (!isHex(hex)) throw badParams('expected hex extrinsic');

@@ -15,6 +15,10 @@ function* groups(runtime, state) {
       data: { free: a.free, reserved: a.reserved, frozen: a.frozen, flags: NEW_LOGIC_FLAG },
     }]]];
   }
+  const upgrade = (state.runtimeUpgrades || []).at(-1);
+  yield ['lastUpgrade', upgrade ?? null, () => [['System', 'LastRuntimeUpgrade', [], {
+    specVersion: upgrade ? upgrade.specVersion : runtime.version.specVersion, specName: runtime.version.specName,
+  }]]];
   yield ['issuance', state.totalIssuance, () => [['Balances', 'TotalIssuance', [], state.totalIssuance]]];
   for (const [who, p] of Object.entries(state.proxies)) {
     yield [`proxy:${who}`, p, () => [['Proxy', 'Proxies', [who], [p.list.map((d) => ({ delegate: d.delegate, proxyType: d.proxyType, delay: d.delay })), p.deposit]]]];

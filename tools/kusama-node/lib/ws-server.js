@@ -30,6 +30,10 @@ export function attachWebSocket(node, server) {
     const chain = node.chain;
     for (const s of subs.values()) {
       if (s.kind === 'heads') notify(s, header(block.hash));
+      else if (s.kind === 'version') {
+        const v = chain.versionAt(block.number);
+        if (v.specVersion !== s.specVersion) { s.specVersion = v.specVersion; notify(s, v); }
+      }
       else if (s.kind === 'finalized' && chain.finalizedNumber > s.last) { s.last = chain.finalizedNumber; notify(s, header(chain.finalized.hash)); }
       else if (s.kind === 'storage') {
         const changes = s.keys.map((k) => [k, block.storage.get(k) ?? null]).filter(([k, v]) => s.values.get(k) !== v);
@@ -55,7 +59,7 @@ export function attachWebSocket(node, server) {
     let first;
     if (kind === 'heads') first = header();
     if (kind === 'finalized') { s.last = chain.finalizedNumber; first = header(chain.finalized.hash); }
-    if (kind === 'version') first = chain.runtime.version;
+    if (kind === 'version') { first = chain.versionAt(chain.head.number); s.specVersion = first.specVersion; }
     if (kind === 'storage') {
       s.keys = (req.params?.[0] || []).map((k) => k.toLowerCase());
       s.values = new Map(s.keys.map((k) => [k, chain.head.storage.get(k) ?? null]));

@@ -164,6 +164,30 @@ describe('dev controls (kusama)', () => {
     } finally { await api.disconnect(); }
   });
 
+  it('dev_runtimeUpgrade: CodeUpdated, new specVersion from that block, old-version signatures refused', async () => {
+    const old = await connect(node.url);
+    try {
+      const before = await node.rpc('state_getRuntimeVersion');
+      const oldHash = await node.rpc('chain_getBlockHash');
+      const up = await node.rpc('dev_runtimeUpgrade');
+      assert.equal(up.specVersion, before.specVersion + 1);
+      const evs = await (await old.api.at(up.hash)).query.system.events();
+      assert.ok(evs.some(({ event, phase }) => event.method === 'CodeUpdated' && phase.isInitialization));
+      assert.equal((await node.rpc('state_getRuntimeVersion')).specVersion, up.specVersion);
+      assert.equal((await node.rpc('state_getRuntimeVersion', oldHash)).specVersion, before.specVersion);
+      const last = await old.api.query.system.lastRuntimeUpgrade();
+      assert.equal(last.unwrap().specVersion.toNumber(), up.specVersion);
+      const stale = await old.api.tx.balances.transferKeepAlive(old.dev.bob.address, KSM).signAsync(old.dev.alice, { era: 0 });
+      await assert.rejects(node.rpc('author_submitExtrinsic', stale.toHex()), (e) => e.code === 1010 && e.data === 'Transaction has a bad signature');
+      const fresh = await connect(node.url);
+      try {
+        assert.equal(fresh.api.runtimeVersion.specVersion.toNumber(), up.specVersion);
+        const r = await sendAndSeal(fresh.api, node.rpc, fresh.api.tx.balances.transferKeepAlive(fresh.dev.bob.address, KSM), fresh.dev.alice);
+        assert.ok(r.byIndex[1].some((e) => e.method === 'Transfer'));
+      } finally { await fresh.api.disconnect(); }
+    } finally { await old.api.disconnect(); }
+  });
+
   it('produces blocks on the --block-ms interval', async () => {
     const timed = await startNode(['--block-ms', '100']);
     try {
