@@ -30,6 +30,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <csignal>
 #include <unistd.h>
 
 using namespace lstaked;
@@ -45,8 +46,13 @@ const std::string deployer_key = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed
 const std::string deployer = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
 const std::string recipient = "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d";
 
+// The running anvil, killed by die(): std::exit skips main's destructors.
+test::background_process* running_anvil = nullptr;
+
 [[noreturn]] void die(const std::string& what) {
   std::cerr << "bench_eth_ingest: " << what << "\n";
+  if (running_anvil)
+    running_anvil->signal(SIGKILL);
   std::exit(1);
 }
 
@@ -111,6 +117,7 @@ struct bench {
       std::vector<std::string>{bin + "anvil", "--host", "127.0.0.1", "--port", std::to_string(port),
                                "--slots-in-an-epoch", "1", "--gas-limit", "2000000000"},
       dir.file("anvil"));
+    running_anvil = anvil.get();
     if (!anvil->wait_for_line("Listening on", 30s))
       die("anvil did not start: " + anvil->stderr_text());
     rpc::json_rpc_config cfg;
