@@ -5,7 +5,7 @@
 //     state_getStorage(System.Events at that hash), with C concurrent keep-alive clients.
 // usage: node tools/kusama-node/bench/throughput.js [--metadata kusama|asset-hub] [--blocks 2000] [--clients 4]
 import { xxhashAsHex } from '@polkadot/util-crypto';
-import { startNode, connect, KSM } from '../test/helpers.js';
+import { startNode, connect, KSM } from '../test-support/helpers.js';
 
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const metadata = arg('metadata', 'kusama');

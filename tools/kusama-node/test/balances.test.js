@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { hexToU8a, u8aToHex } from '@polkadot/util';
 import { createKeyMulti, encodeAddress, sortAddresses } from '@polkadot/util-crypto';
 import { Keyring } from '@polkadot/keyring';
-import { startNode, connect, sendAndSeal, names, freeOf, KSM } from './helpers.js';
+import { startNode, connect, sendAndSeal, names, freeOf, KSM } from '../test-support/helpers.js';
 
 for (const metadata of ['kusama', 'asset-hub']) {
   describe(`balances and utility (${metadata})`, () => {

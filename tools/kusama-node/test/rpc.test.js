@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Metadata, TypeRegistry } from '@polkadot/types';
 import { hexToU8a, u8aToHex, u8aToString } from '@polkadot/util';
 import { blake2AsHex, xxhashAsHex } from '@polkadot/util-crypto';
-import { startNode, connect, shippedMetadataHex, sendAndSeal, freeOf, KSM } from './helpers.js';
+import { startNode, connect, shippedMetadataHex, sendAndSeal, freeOf, KSM } from '../test-support/helpers.js';
 
 const post = (url, body) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 

@@ -3,7 +3,7 @@
 // bonding duration, a slash, and a Staking proxy.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startNode, connect, sendAndSeal, names, KSM } from './helpers.js';
+import { startNode, connect, sendAndSeal, names, KSM } from '../test-support/helpers.js';
 
 for (const metadata of ['kusama', 'asset-hub']) {
   describe(`staking (${metadata})`, () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { startNode, KSM } from './helpers.js';
+import { startNode, KSM } from '../test-support/helpers.js';
 
 for (const metadata of ['kusama', 'asset-hub']) {
   describe(`websocket subscriptions (${metadata})`, () => {

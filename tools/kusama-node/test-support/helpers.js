@@ -1,5 +1,6 @@
-// Test support: start a node on a free port (port 0), connect the real @polkadot/api over
-// HTTP, and helpers to call dev methods and read a block's events.
+// Test support, kept out of test/ so that `node --test test/` does not run it as a test file:
+// start a node on a free port (port 0), connect the real @polkadot/api over HTTP, call dev
+// methods and read a block's events.
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
