@@ -33,6 +33,17 @@ for (const metadata of ['kusama', 'asset-hub']) {
       assert.ok(heads.at(-1) - fins.at(-1) >= 2);
     });
 
+    it('runtime version subscription reports a dev_runtimeUpgrade', async () => {
+      const versions = [];
+      const unsub = await api.rpc.state.subscribeRuntimeVersion((v) => versions.push(v.specVersion.toNumber()));
+      await new Promise((r) => setTimeout(r, 200));
+      const up = await node.rpc('dev_runtimeUpgrade');
+      await new Promise((r) => setTimeout(r, 500));
+      unsub();
+      assert.equal(versions.at(-1), up.specVersion);
+      assert.equal(versions[0], up.specVersion - 1);
+    });
+
     it('signAndSend with a status callback sees Ready, InBlock, Finalized and the Transfer event; storage subscription updates', async () => {
       const seen = [];
       let bobFree = null;
