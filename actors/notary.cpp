@@ -83,6 +83,92 @@ struct notary_metrics {
 
 } // namespace
 
+namespace {
+
+// Group commit: while one transaction is in flight, requests queue up; the
+// next transaction carries all of them (each in its own SAVEPOINT, so one
+// refusal never undoes another). A claim is answered only after the commit
+// that stored it, so no signature leaves the process before its claim is on disk.
+void flush(notary_actor::stateful_pointer<notary_state> self, notary_metrics& metrics) {
+  auto& st = self->state;
+  if (st.writing || st.queue.empty())
+    return;
+  st.writing = true;
+  auto batch = std::make_shared<std::vector<pending_claim>>();
+  size_t take = std::min(st.queue.size(), notary_state::max_batch);
+  batch->assign(std::make_move_iterator(st.queue.begin()),
+                std::make_move_iterator(st.queue.begin() + static_cast<std::ptrdiff_t>(take)));
+  st.queue.erase(st.queue.begin(), st.queue.begin() + static_cast<std::ptrdiff_t>(take));
+  std::vector<ledger::claim_intent> intents;
+  for (auto& p : *batch)
+    intents.push_back(p.intent);
+  auto results = std::make_shared<std::vector<caf::expected<ledger::claim_record>>>();
+  auto domain = st.domain;
+  auto token = st.token;
+  auto key = st.key;
+  write_task task{"reserve_claims", write_durability::full,
+                  [intents, domain, token, key, results](SQLite::Database& db) {
+                    auto sign = [&](const ledger::claim_record& c) -> caf::expected<std::string> {
+                      auto to = chain::eth::parse_address(c.eth_address);
+                      auto id = chain::eth::u256::from_hex(c.claim_id);
+                      if (!to || !id)
+                        return make_error(ec::invalid_input, "bad claim fields");
+                      chain::eth::claim_authorization auth{
+                        token, *id, c.amount_wei, chain::eth::u256{c.claim_before_block}, *to};
+                      auto sig = chain::eth::sign_claim(domain, auth, key);
+                      if (!sig)
+                        return sig.error();
+                      return chain::to_hex(*sig);
+                    };
+                    results->clear();
+                    for (auto& intent : intents) {
+                      db.exec("SAVEPOINT claim");
+                      try {
+                        auto claim = ledger::reserve_claim(db, intent, sign, now_ms());
+                        if (!claim)
+                          db.exec("ROLLBACK TO claim");
+                        db.exec("RELEASE claim");
+                        results->push_back(std::move(claim));
+                      } catch (const std::exception& e) {
+                        db.exec("ROLLBACK TO claim");
+                        db.exec("RELEASE claim");
+                        results->push_back(make_error(ec::database_error, e.what()));
+                      }
+                    }
+                  }};
+  self->request(st.storage, std::chrono::seconds(30), write_atom_v, std::move(task))
+    .then(
+      [self, batch, results, &metrics](uint64_t) {
+        auto now = std::chrono::steady_clock::now();
+        for (size_t i = 0; i < batch->size(); ++i) {
+          auto& p = (*batch)[i];
+          auto& r = (*results)[i];
+          if (r) {
+            self->state.signed_claims += 1;
+            metrics.signed_claims.inc();
+            metrics.latency.observe_us(static_cast<uint64_t>(
+              std::chrono::duration_cast<std::chrono::microseconds>(now - p.started).count()));
+            p.promise.deliver(*r);
+          } else {
+            metrics.refused_other.inc();
+            p.promise.deliver(r.error());
+          }
+        }
+        self->state.writing = false;
+        flush(self, metrics);
+      },
+      [self, batch, &metrics](caf::error& err) {
+        for (auto& p : *batch) {
+          metrics.refused_other.inc();
+          p.promise.deliver(err);
+        }
+        self->state.writing = false;
+        flush(self, metrics);
+      });
+}
+
+} // namespace
+
 notary_actor::behavior_type notary(notary_actor::stateful_pointer<notary_state> self,
                                    notary_config cfg, storage_actor storage) {
   auto& st = self->state;
@@ -136,46 +222,9 @@ notary_actor::behavior_type notary(notary_actor::stateful_pointer<notary_state> 
       intent.nonce = req.nonce;
       intent.claim_before_block = *st.latest_block + st.validity_blocks;
       intent.expires_at_ms = req.expires_at * 1000;
-      auto domain = st.domain;
-      auto token = st.token;
-      auto key = st.key;
-      auto result = std::make_shared<ledger::claim_record>();
-      write_task task{"reserve_claim", write_durability::full,
-                      [intent, domain, token, key, result](SQLite::Database& db) {
-                        auto sign = [&](const ledger::claim_record& c)
-                          -> caf::expected<std::string> {
-                          auto to = chain::eth::parse_address(c.eth_address);
-                          auto id = chain::eth::u256::from_hex(c.claim_id);
-                          if (!to || !id)
-                            return make_error(ec::invalid_input, "bad claim fields");
-                          chain::eth::claim_authorization auth{
-                            token, *id, c.amount_wei, chain::eth::u256{c.claim_before_block}, *to};
-                          auto sig = chain::eth::sign_claim(domain, auth, key);
-                          if (!sig)
-                            return sig.error();
-                          return chain::to_hex(*sig);
-                        };
-                        auto claim = ledger::reserve_claim(db, intent, sign, now_ms());
-                        if (!claim)
-                          throw write_refused{claim.error()};
-                        *result = *claim;
-                      }};
       auto rp = self->make_response_promise<ledger::claim_record>();
-      self->request(st.storage, std::chrono::seconds(30), write_atom_v, std::move(task))
-        .then(
-          [self, rp, result, started, &metrics](uint64_t) mutable {
-            self->state.signed_claims += 1;
-            metrics.signed_claims.inc();
-            metrics.latency.observe_us(static_cast<uint64_t>(
-              std::chrono::duration_cast<std::chrono::microseconds>(
-                std::chrono::steady_clock::now() - started)
-                .count()));
-            rp.deliver(*result);
-          },
-          [rp, &metrics](caf::error& err) mutable {
-            metrics.refused_other.inc();
-            rp.deliver(std::move(err));
-          });
+      st.queue.push_back(pending_claim{std::move(intent), rp, started});
+      flush(self, metrics);
       return rp;
     },
     [self](eth_head_atom, uint64_t block) {

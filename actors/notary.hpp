@@ -5,7 +5,9 @@
 // is). For each claim_request it verifies the user's signRaw signature over
 // the exact message, then, in ONE storage transaction at FULL durability,
 // checks nonce and claimable, reserves the shares, signs the EIP-712 claim and
-// stores it; it replies only after that commit. So a signature never leaves
+// stores it; it replies only after that commit. Requests that arrive while a
+// transaction is in flight share the next one (group commit), each in its own
+// savepoint. So a signature never leaves
 // the process unless the claim that it authorises is on disk, and the same
 // request returns the same claim (same claimId) instead of a second one.
 #pragma once
@@ -15,7 +17,9 @@
 #include "chain/ethereum/address.hpp"
 #include "chain/ethereum/claim_digest.hpp"
 
+#include <chrono>
 #include <optional>
+#include <vector>
 #include <string>
 
 namespace lstaked {
@@ -30,6 +34,13 @@ struct notary_config {
 
 caf::error validate(const notary_config& cfg);
 
+/// A verified request waiting for the next group commit.
+struct pending_claim {
+  ledger::claim_intent intent;
+  caf::typed_response_promise<ledger::claim_record> promise;
+  std::chrono::steady_clock::time_point started;
+};
+
 struct notary_state {
   chain::secret_key32 key;
   chain::eth::address signer;          // address of `key`
@@ -39,6 +50,9 @@ struct notary_state {
   std::optional<uint64_t> latest_block; // unknown until the watcher reports
   storage_actor storage;
   uint64_t signed_claims = 0;
+  std::vector<pending_claim> queue; // verified, waiting for a transaction
+  bool writing = false;             // a transaction is in flight
+  static constexpr size_t max_batch = 256;
   static constexpr const char* name = "notary";
 };
 
