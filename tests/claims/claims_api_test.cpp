@@ -17,6 +17,7 @@
 
 #include <fstream>
 #include <set>
+#include <thread>
 
 using namespace lstaked;
 using json = nlohmann::json;
@@ -53,6 +54,7 @@ protected:
   supervisor_actor sup;
   std::unique_ptr<api::http_server> server;
   std::unique_ptr<httplib::Client> client;
+  uint16_t port = 0;
 
   void SetUp() override {
     ASSERT_FALSE(create_secret_file(dir.file("notary.key"), notary_key));
@@ -82,9 +84,10 @@ protected:
     server = std::make_unique<api::http_server>(http);
     api::add_user_routes(*server, {sys.get(), sup, dir.file("db.sqlite"), 2, 31337, token,
                                    4000000000ll, std::chrono::milliseconds(10000)});
-    auto port = server->start();
-    ASSERT_TRUE(port);
-    client = std::make_unique<httplib::Client>("127.0.0.1", *port);
+    auto bound = server->start();
+    ASSERT_TRUE(bound);
+    port = *bound;
+    client = std::make_unique<httplib::Client>("127.0.0.1", port);
   }
 
   void TearDown() override {
@@ -274,4 +277,35 @@ TEST_F(claims_api_test, reads_refuse_bad_ids_and_addresses) {
 TEST_F(claims_api_test, paused_claims_are_refused) {
   write([](SQLite::Database& db) { ledger::set_flow_paused(db, "claims", true, "test", 1); });
   expect_refused(vector("sr25519_valid")["body"], 503, "claims_paused");
+}
+
+TEST_F(claims_api_test, concurrent_requests_share_transactions_without_double_reservation) {
+  // The same request 8 times at once and two requests competing for one nonce:
+  // group commit puts them in shared transactions; the ledger still decides each once.
+  auto same = vector("sr25519_valid")["body"];
+  auto rival = vector("sr25519_nonce_reused")["body"]; // same nonce, other amount
+  std::vector<std::thread> threads;
+  std::vector<std::pair<int, json>> answers(10);
+  for (int i = 0; i < 10; ++i)
+    threads.emplace_back([&, i] {
+      httplib::Client c{"127.0.0.1", port};
+      auto res = c.Post("/v1/claims", (i == 9 ? rival : same).dump(), "application/json");
+      answers[i] = {res ? res->status : 0, res ? json::parse(res->body, nullptr, false) : json()};
+    });
+  for (auto& t : threads)
+    t.join();
+  std::set<std::string> ids;
+  int signed_count = 0;
+  for (auto& [status, body] : answers)
+    if (status == 200) {
+      ++signed_count;
+      ids.insert(body["claim"]["data"]["claimId"].get<std::string>());
+    }
+  // Either the rival won the nonce (and the 8 identical ones were refused) or the reverse.
+  ASSERT_EQ(ids.size(), 1u);
+  EXPECT_TRUE(signed_count == 9 || signed_count == 1) << signed_count;
+  SQLite::Database db(dir.file("db.sqlite"));
+  SQLite::Statement q(db, "SELECT count(*) FROM claims");
+  q.executeStep();
+  EXPECT_EQ(q.getColumn(0).getInt(), 1);
 }

@@ -151,3 +151,15 @@ TEST_F(storage_actor_test, reports_health_and_checkpoints) {
   cp.receive([](int64_t frames) { EXPECT_GE(frames, 0); },
              [](caf::error& err) { FAIL() << describe(err); });
 }
+
+TEST_F(storage_actor_test, a_refusing_task_rolls_back_and_keeps_its_own_error) {
+  auto refused = write({"refuse", write_durability::full, [](SQLite::Database& db) {
+                          db.exec("INSERT INTO alerts (created_at, severity, source, message) "
+                                  "VALUES (1, 'info', 'test', 'rolled back')");
+                          throw write_refused{make_error(ec::invalid_input, "amount too large")};
+                        }});
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(is(refused.error(), ec::invalid_input)) << describe(refused.error());
+  SQLite::Database reader(dir.file("db.sqlite"));
+  EXPECT_EQ(count(reader, "SELECT count(*) FROM alerts"), 0);
+}
