@@ -159,3 +159,22 @@ TEST(daemon_e2e, cli_reports_versions_and_checks_config) {
   EXPECT_EQ(check.exit_code, 0) << check.err;
   EXPECT_NE(check.out.find("integrity ok"), std::string::npos);
 }
+
+TEST(daemon_e2e, debug_commands_answer_json_with_the_documented_exit_codes) {
+  test::temp_dir dir;
+  // //Alice's sr25519 key on Kusama (prefix 2), as polkadot-js encodes it.
+  auto yes = test::run_process({binary, "debug", "ss58", "encode", "--prefix", "2",
+                                "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d"},
+                               dir.path());
+  EXPECT_EQ(yes.exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(yes.out)["address"], "HNZata7iMYWmk5RvZRTiAsSDhV8366zq2YGb3tLH5Upf74F");
+  auto no = test::run_process({binary, "debug", "verify", "--scheme", "sr25519", "--public-key",
+                               "HNZata7iMYWmk5RvZRTiAsSDhV8366zq2YGb3tLH5Upf74F", "--message", "hi",
+                               "--signature", "0x" + std::string(128, '0')},
+                              dir.path());
+  EXPECT_EQ(no.exit_code, 1);
+  EXPECT_EQ(nlohmann::json::parse(no.out)["valid"], false);
+  auto bad = test::run_process({binary, "debug", "ss58", "decode", "not-an-address"}, dir.path());
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("error:"), std::string::npos);
+}
