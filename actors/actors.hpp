@@ -136,6 +136,8 @@ using supervisor_actor = caf::typed_actor<
   // Drains the storage queue, checkpoints, stops every child; then quits.
   caf::replies_to<shutdown_atom>::with<bool>,
   // Internal timer: restart the named child now.
-  caf::reacts_to<restart_atom, std::string>>;
+  caf::reacts_to<restart_atom, std::string>,
+  // Internal timer: forward the Ethereum watcher's final head to the notary.
+  caf::reacts_to<tick_atom>>;
 
 } // namespace lstaked

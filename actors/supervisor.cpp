@@ -13,6 +13,9 @@ caf::error validate(const supervisor_config& cfg) {
   if (cfg.notary)
     if (auto err = validate(*cfg.notary))
       return err;
+  if (cfg.eth_watcher)
+    if (auto err = validate(*cfg.eth_watcher))
+      return err;
   if (cfg.restart_backoff.count() <= 0 || cfg.max_restart_backoff < cfg.restart_backoff)
     return make_error(ec::invalid_config, "restart backoff must be positive and below its maximum");
   return caf::none;
@@ -32,6 +35,16 @@ void start_child(self_ptr self, const std::string& name) {
     st.children[name].address = child.address();
     if (st.notary) // the notary keeps working with the new incarnation
       self->send(*st.notary, storage_atom_v, st.storage);
+    // The watcher holds the storage handle in flight windows: restart it on the new one.
+    if (st.eth_watcher && st.children["eth_watcher"].address)
+      self->send_exit(*st.eth_watcher, caf::exit_reason::user_shutdown);
+  } else if (name == "eth_watcher" && st.cfg.eth_watcher) {
+    // Blocking JSON-RPC calls: its own thread, so it never stalls the scheduler.
+    auto child = self->spawn<caf::detached>(eth_watcher, *st.cfg.eth_watcher, st.storage);
+    self->monitor(child);
+    self->link_to(child);
+    st.eth_watcher = child;
+    st.children[name].address = child.address();
   } else if (name == "notary" && st.cfg.notary) {
     auto child = self->spawn(notary, *st.cfg.notary, st.storage);
     self->monitor(child);
@@ -53,6 +66,8 @@ std::chrono::milliseconds backoff_for(const supervisor_config& cfg, uint64_t fai
 health_protocol health_handle(self_ptr self, const std::string& name) {
   if (name == "storage")
     return caf::actor_cast<health_protocol>(self->state.storage);
+  if (name == "eth_watcher")
+    return caf::actor_cast<health_protocol>(*self->state.eth_watcher);
   return caf::actor_cast<health_protocol>(*self->state.notary);
 }
 
@@ -89,6 +104,10 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
   start_child(self, "storage");
   if (self->state.cfg.notary)
     start_child(self, "notary");
+  if (self->state.cfg.eth_watcher) {
+    start_child(self, "eth_watcher");
+    self->send(self, tick_atom_v);
+  }
   self->set_down_handler([self](caf::down_msg& msg) {
     for (auto& [name, child] : self->state.children) {
       if (child.address != msg.source)
@@ -149,6 +168,21 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
                                                                   : "claims are not configured");
       return *self->state.notary;
     },
+    [self](tick_atom) {
+      auto& st = self->state;
+      if (st.shutting_down)
+        return;
+      self->delayed_send(self, st.cfg.head_interval, tick_atom_v);
+      if (!st.eth_watcher || !st.children["eth_watcher"].address)
+        return;
+      self->request(*st.eth_watcher, st.cfg.head_interval, eth_status_atom_v)
+        .then(
+          [self](const eth_watcher_status& s) {
+            if (s.final_head > 0)
+              self->send(self, eth_head_atom_v, s.final_head);
+          },
+          [](caf::error&) {}); // health reports a silent watcher
+    },
     [self](eth_head_atom, uint64_t block) {
       self->state.eth_head = block;
       if (self->state.notary)
@@ -159,6 +193,8 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
       auto rp = self->make_response_promise<bool>();
       if (self->state.notary)
         self->send_exit(*self->state.notary, caf::exit_reason::user_shutdown);
+      if (self->state.eth_watcher)
+        self->send_exit(*self->state.eth_watcher, caf::exit_reason::user_shutdown);
       if (!self->state.children["storage"].address) {
         rp.deliver(true);
         self->quit();

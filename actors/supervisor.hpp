@@ -10,6 +10,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "actors/eth_watcher.hpp"
 #include "actors/notary.hpp"
 #include "storage/storage_actor.hpp"
 
@@ -24,6 +25,10 @@ struct supervisor_config {
   storage_config storage;
   /// Absent: claims are not configured (POST /v1/claims answers 503).
   std::optional<notary_config> notary;
+  /// Absent: no Ethereum watcher (no pool configured).
+  std::optional<eth_watcher_config> eth_watcher;
+  /// How often the watcher's final head is forwarded to the notary.
+  std::chrono::milliseconds head_interval{2000};
   std::chrono::milliseconds restart_backoff{500};
   std::chrono::milliseconds max_restart_backoff{30000};
   /// Timeout for a child's health answer.
@@ -44,6 +49,7 @@ struct supervisor_state {
   storage_actor storage;                          // current storage incarnation
   std::optional<notary_actor> notary;             // current notary, if configured
   std::optional<uint64_t> eth_head;               // replayed to a restarted notary
+  std::optional<eth_watcher_actor> eth_watcher;   // current watcher, if configured
   std::map<std::string, supervised_child> children; // by role name
   bool shutting_down = false;
   static constexpr const char* name = "supervisor";

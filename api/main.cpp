@@ -1,5 +1,6 @@
 // The `lstaked` command line: run, db, config, version (and debug).
 #include "api/daemon.hpp"
+#include "api/debug_commands.hpp"
 #include "api/logging.hpp"
 #include "api/version.hpp"
 #include "config/config.hpp"
@@ -141,6 +142,13 @@ int main(int argc, char** argv) {
   auto cfg_keys = cfg_cmd->add_subcommand("keys", "Print every key with default and meaning");
   cfg_keys->callback([] { std::cout << config_reference_markdown(); });
 
+  auto debug = app.add_subcommand("debug", "Codec checks for operators (JSON on stdout; "
+                                          "exit 0 yes, 1 no, 2 bad input)");
+  debug->require_subcommand(1);
+  api::add_debug_sig_commands(*debug);
+  api::add_debug_substrate_commands(*debug);
+  api::add_debug_ethereum_commands(*debug);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -148,6 +156,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return 2; // bad usage
+  } catch (const api::debug_exit& e) {
+    return e.code;
   }
   return exit_code;
 }

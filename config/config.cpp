@@ -177,6 +177,23 @@ std::vector<key_spec> make_specs() {
                        [](config& c) -> std::string& { return c.chains.pool_address; }));
   v.push_back(text_key("ethereum.token_address", "", "Address of the aKSMb bond token.",
                        [](config& c) -> std::string& { return c.chains.token_address; }));
+  v.push_back(unsigned_key("ethereum.start_block", "0", 0, UINT64_MAX / 2,
+                           "First block the Ethereum watcher reads when it has no cursor yet: the "
+                           "pool's deploy block (tools/deploy-contracts prints it).",
+                           [](config& c) -> uint64_t& { return c.chains.start_block; }));
+  v.push_back(text_key("ethereum.finality", "finalized",
+                       "Which blocks count as final: the node's `finalized` or `safe` tag, or "
+                       "`confirmations` (latest minus ethereum.confirmations) for chains without "
+                       "the tags.",
+                       [](config& c) -> std::string& { return c.chains.finality; },
+                       {"finalized", "safe", "confirmations"}));
+  v.push_back(unsigned_key("ethereum.confirmations", "12", 1, 100000,
+                           "Blocks behind the head that count as final when ethereum.finality = "
+                           "\"confirmations\".",
+                           [](config& c) -> uint64_t& { return c.chains.confirmations; }));
+  v.push_back(unsigned_key("ethereum.poll_interval_ms", "4000", 50, 600000,
+                           "How often the Ethereum watcher looks for a new final block once caught up.",
+                           [](config& c) -> uint64_t& { return c.chains.poll_interval_ms; }));
   v.push_back(text_key("claims.notary_key_file", "",
                        "File with the notary's secp256k1 secret key (64 hex digits), mode 0600. "
                        "Empty: no notary on this node, claims are disabled.",

@@ -45,6 +45,10 @@ struct chain_endpoints {
   uint64_t ethereum_chain_id = 31337;
   std::string pool_address;  // PolkadotPool; empty: claims disabled
   std::string token_address; // aKSMb
+  uint64_t start_block = 0;   // first block the watcher reads (the deploy block)
+  std::string finality = "finalized"; // finalized | safe | confirmations
+  uint64_t confirmations = 12;
+  uint64_t poll_interval_ms = 4000;
 };
 
 struct claims_settings {
