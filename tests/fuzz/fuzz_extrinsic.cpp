@@ -2,6 +2,7 @@
 // crash or read past the input; a decoded call renders to canonical JSON that encodes
 // back (by pallet and call name) to exactly the call's bytes.
 // Metadata: $LSTAKED_METADATA, else tools/vectors/substrate/kusama-v15.bin next to this file.
+#include "tests/fuzz/fuzz_support.hpp"
 #include "chain/substrate/extrinsic.hpp"
 
 #include <cstdlib>
@@ -14,21 +15,7 @@ using namespace lstaked::chain::substrate;
 
 namespace {
 const metadata& md() {
-  static metadata_ptr m = [] {
-    std::string path;
-    if (const char* env = std::getenv("LSTAKED_METADATA"))
-      path = env;
-    else
-      path = std::string(__FILE__).substr(0, std::string(__FILE__).rfind("tests/fuzz/"))
-             + "tools/vectors/substrate/kusama-v15.bin";
-    std::ifstream in(path, std::ios::binary);
-    bytes raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto parsed = metadata::parse(raw);
-    if (!parsed)
-      std::abort();
-    return *parsed;
-  }();
-  return *m;
+  return fuzz::kusama_metadata();
 }
 } // namespace
 

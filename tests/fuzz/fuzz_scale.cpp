@@ -4,6 +4,7 @@
 // renders to canonical JSON that encodes back to the very same bytes, and skip_value
 // consumes exactly as many bytes as decode_value.
 // Metadata: $LSTAKED_METADATA, else tools/vectors/substrate/kusama-v15.bin next to this file.
+#include "tests/fuzz/fuzz_support.hpp"
 #include "chain/substrate/value.hpp"
 
 #include <cstdlib>
@@ -16,21 +17,7 @@ using namespace lstaked::chain::substrate;
 
 namespace {
 const metadata& md() {
-  static metadata_ptr m = [] {
-    std::string path;
-    if (const char* env = std::getenv("LSTAKED_METADATA"))
-      path = env;
-    else
-      path = std::string(__FILE__).substr(0, std::string(__FILE__).rfind("tests/fuzz/"))
-             + "tools/vectors/substrate/kusama-v15.bin";
-    std::ifstream in(path, std::ios::binary);
-    bytes raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto parsed = metadata::parse(raw);
-    if (!parsed)
-      std::abort(); // the fuzzer needs real metadata
-    return *parsed;
-  }();
-  return *m;
+  return fuzz::kusama_metadata();
 }
 } // namespace
 
