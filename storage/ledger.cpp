@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include <optional>
 #include <stdexcept>
 
 namespace lstaked::ledger {
@@ -62,11 +63,22 @@ void store_account(SQLite::Database& db, const std::string& account, const accou
     abort_tx("account " + account + " vanished");
 }
 
+constexpr const char* history_insert_sql =
+  "INSERT INTO history (account, kind, amount_planck, status, reference, chain_ref, created_at, "
+  "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+// `prepared` (optional) is a statement of history_insert_sql reused across rows:
+// preparing costs more than the insert itself when a window carries thousands.
 void add_history(SQLite::Database& db, const std::string& account, const char* kind,
                  const u256& planck, const std::string& status, const std::string& reference,
-                 const std::string& chain_ref, int64_t now_ms) {
-  SQLite::Statement q(db, "INSERT INTO history (account, kind, amount_planck, status, reference, "
-                          "chain_ref, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                 const std::string& chain_ref, int64_t now_ms,
+                 SQLite::Statement* prepared = nullptr) {
+  std::optional<SQLite::Statement> own;
+  if (!prepared)
+    prepared = &own.emplace(db, history_insert_sql);
+  auto& q = *prepared;
+  q.reset();
+  q.clearBindings();
   q.bind(1, account);
   q.bind(2, kind);
   q.bind(3, planck.to_dec());
@@ -380,15 +392,26 @@ void apply_claim_event(SQLite::Database& db, const eth_claim_event& e, int64_t n
   set_history_status(db, "CLAIM", e.claim_id, "CLAIMED", e.tx_hash, now_ms);
 }
 
-void apply_burn_event(SQLite::Database& db, const eth_burn_event& e, int64_t now_ms) {
+struct burn_statements {
+  SQLite::Statement unstake;
+  SQLite::Statement history;
+  explicit burn_statements(SQLite::Database& db)
+    : unstake(db, "INSERT INTO unstake_requests (request_id, tx_hash, log_index, block_number, "
+                  "eth_account, recipient, amount_wei, amount_planck, shares, status, created_at, "
+                  "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'REQUESTED', ?, ?) "
+                  "ON CONFLICT DO NOTHING"),
+      history(db, history_insert_sql) {}
+};
+
+void apply_burn_event(SQLite::Database& db, const eth_burn_event& e, int64_t now_ms,
+                      burn_statements& st) {
   u256 planck, dust;
   u256::divmod(e.amount_wei, wei_per_planck(), planck, dust); // sub-planck dust is not payable
-  SQLite::Statement q(db, "INSERT INTO unstake_requests (request_id, tx_hash, log_index, "
-                          "block_number, eth_account, recipient, amount_wei, amount_planck, shares, "
-                          "status, created_at, updated_at) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'REQUESTED', ?, ?) "
-                          "ON CONFLICT DO NOTHING");
-  q.bind(1, e.request_id.to_dec());
+  auto& q = st.unstake;
+  q.reset();
+  q.clearBindings();
+  auto request_id = e.request_id.to_dec();
+  q.bind(1, request_id);
   q.bind(2, e.tx_hash);
   q.bind(3, static_cast<int64_t>(e.log_index));
   q.bind(4, static_cast<int64_t>(e.block_number));
@@ -401,8 +424,8 @@ void apply_burn_event(SQLite::Database& db, const eth_burn_event& e, int64_t now
   q.bind(11, now_ms);
   if (q.exec() == 0)
     return; // already recorded
-  add_history(db, e.recipient, "UNSTAKE", planck, "REQUESTED", e.request_id.to_dec(), e.tx_hash,
-              now_ms);
+  add_history(db, e.recipient, "UNSTAKE", planck, "REQUESTED", request_id, e.tx_hash, now_ms,
+              &st.history);
 }
 
 void expire_claims(SQLite::Database& db, uint64_t finalized, int64_t now_ms) {
@@ -448,8 +471,11 @@ caf::error apply_eth_batch(SQLite::Database& db, const eth_batch& batch, int64_t
   }
   for (auto& e : batch.claims)
     apply_claim_event(db, e, now_ms);
-  for (auto& e : batch.burns)
-    apply_burn_event(db, e, now_ms);
+  if (!batch.burns.empty()) {
+    burn_statements statements{db};
+    for (auto& e : batch.burns)
+      apply_burn_event(db, e, now_ms, statements);
+  }
   expire_claims(db, batch.to.number, now_ms);
   SQLite::Statement cur(db, "INSERT INTO chain_cursors (chain, block_number, block_hash, updated_at) "
                             "VALUES ('ethereum', ?, ?, ?) ON CONFLICT (chain) DO UPDATE SET "
