@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <sstream>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -23,6 +24,8 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& out, const 
   pid_t pid = ::fork();
   if (pid != 0)
     return pid;
+  // A test killed by its timeout must not leave its node (anvil, the Kusama node) behind.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   ::dup2(o, 1);
