@@ -205,6 +205,44 @@ caf::expected<deposit_outcome> credit_deposit(SQLite::Database& db, const kusama
   return credit ? deposit_outcome::credited : deposit_outcome::below_minimum;
 }
 
+std::optional<kusama_block_ref> kusama_cursor(SQLite::Database& db) {
+  SQLite::Statement q(db, "SELECT block_number, block_hash FROM chain_cursors WHERE chain = 'kusama'");
+  if (!q.executeStep())
+    return std::nullopt;
+  return kusama_block_ref{static_cast<uint64_t>(q.getColumn(0).getInt64()),
+                          q.getColumn(1).getString()};
+}
+
+caf::expected<std::vector<deposit_outcome>>
+apply_kusama_block(SQLite::Database& db, const kusama_block_ref& block,
+                   const std::vector<kusama_deposit>& deposits, const u256& minimum_planck,
+                   int64_t now_ms) {
+  auto cursor = kusama_cursor(db);
+  if (cursor && block.number != cursor->number + 1)
+    return make_error(ec::invalid_state, "block " + std::to_string(block.number)
+                                           + " does not follow the cursor "
+                                           + std::to_string(cursor->number));
+  std::vector<deposit_outcome> outcomes;
+  for (auto& d : deposits) {
+    if (d.block_hash != block.hash || d.block_number != block.number)
+      return make_error(ec::invalid_input, "deposit of another block in block "
+                                             + std::to_string(block.number));
+    auto outcome = credit_deposit(db, d, minimum_planck, now_ms);
+    if (!outcome)
+      throw std::runtime_error(describe(outcome.error())); // roll the whole block back
+    outcomes.push_back(*outcome);
+  }
+  SQLite::Statement cur(db, "INSERT INTO chain_cursors (chain, block_number, block_hash, updated_at) "
+                            "VALUES ('kusama', ?, ?, ?) ON CONFLICT (chain) DO UPDATE SET "
+                            "block_number = excluded.block_number, block_hash = excluded.block_hash, "
+                            "updated_at = excluded.updated_at");
+  cur.bind(1, static_cast<int64_t>(block.number));
+  cur.bind(2, block.hash);
+  cur.bind(3, now_ms);
+  cur.exec();
+  return outcomes;
+}
+
 caf::expected<account_summary> summarize_account(SQLite::Database& db,
                                                  const std::string& account) {
   account_summary s;

@@ -115,6 +115,23 @@ enum class deposit_outcome { credited, below_minimum, duplicate };
 caf::expected<deposit_outcome> credit_deposit(SQLite::Database& db, const kusama_deposit& deposit,
                                               const u256& minimum_planck, int64_t now_ms);
 
+struct kusama_block_ref {
+  uint64_t number = 0;
+  std::string hash; // 0x + 64 hex
+};
+
+/// Applies one finalized Kusama block: credits its deposits (credit_deposit
+/// each) and moves the Kusama cursor to it, in the caller's transaction.
+/// Refuses (nothing changes) a block that is not the cursor's successor, so
+/// a block is never applied twice nor skipped. Returns the outcomes in order.
+caf::expected<std::vector<deposit_outcome>>
+apply_kusama_block(SQLite::Database& db, const kusama_block_ref& block,
+                   const std::vector<kusama_deposit>& deposits, const u256& minimum_planck,
+                   int64_t now_ms);
+
+/// The Kusama cursor (last applied finalized block), if any.
+std::optional<kusama_block_ref> kusama_cursor(SQLite::Database& db);
+
 /// The ratio in force: the last published one, or ratio_one() before any.
 u256 current_ratio(SQLite::Database& db);
 

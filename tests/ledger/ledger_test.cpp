@@ -247,3 +247,23 @@ TEST_F(ledger_test, shares_are_conserved_across_credit_claim_settle_and_expire) 
   EXPECT_EQ(find_claim(*db, "0x0b")->status, "EXPIRED");
   EXPECT_TRUE(s.reserved_shares.is_zero());
 }
+
+TEST_F(ledger_test, kusama_blocks_apply_in_order_with_their_cursor_once) {
+  auto block = [](uint64_t n) { return kusama_block_ref{n, "0x" + std::string(63, '0') + std::to_string(n % 10)}; };
+  auto dep = [&](uint64_t n, uint32_t event, uint64_t ksm) {
+    auto d = deposit(alice, planck(ksm), event, block(n).hash);
+    d.block_number = n;
+    return d;
+  };
+  auto first = tx([&](auto& d) { return apply_kusama_block(d, block(5), {dep(5, 1, 2), dep(5, 2, 3)}, planck(1), 1); });
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->size(), 2u);
+  EXPECT_EQ(kusama_cursor(*db)->number, 5u);
+  auto again = tx([&](auto& d) { return apply_kusama_block(d, block(5), {dep(5, 1, 2)}, planck(1), 2); });
+  EXPECT_FALSE(again) << "a block is applied once";
+  auto gap = tx([&](auto& d) { return apply_kusama_block(d, block(7), {}, planck(1), 2); });
+  EXPECT_FALSE(gap) << "no block is skipped";
+  ASSERT_TRUE(tx([&](auto& d) { return apply_kusama_block(d, block(6), {}, planck(1), 3); }));
+  EXPECT_EQ(kusama_cursor(*db)->number, 6u);
+  EXPECT_EQ(summary(alice).claimable_planck, planck(5));
+}
