@@ -1,0 +1,424 @@
+// P1 benchmark: signed claims per second through POST /v1/claims (real HTTP
+// server, supervisor, notary and storage actors, SQLite on disk) next to a
+// single-thread loop of just the crypto every claim needs (sr25519 signRaw
+// verify + EIP-712 secp256k1 claim signature), measured in the same run.
+//
+// Loopback only, bounded: N requests per concurrency level, and each phase
+// stops at --max-seconds. Every answer must be 200 or the run fails.
+//
+//   bench_claims [--requests N] [--clients 1,4,16] [--accounts A] [--max-seconds S]
+#include "actors/metrics.hpp"
+#include "actors/supervisor.hpp"
+#include "api/claim_request.hpp"
+#include "api/http_server.hpp"
+#include "api/user_routes.hpp"
+#include "chain/ethereum/amount.hpp"
+#include "chain/ethereum/claim_digest.hpp"
+#include "chain/ethereum/keccak.hpp"
+#include "chain/sig/keypair.hpp"
+#include "chain/sig/sign_raw.hpp"
+#include "config/secret_file.hpp"
+#include "storage/ledger.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/resource.h>
+
+using namespace lstaked;
+using json = nlohmann::json;
+using chain::eth::u256;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+// anvil's well-known dev account #0: a test key, never a real one.
+const char* notary_key = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const char* pool = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const char* token = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
+constexpr uint64_t chain_id = 31337;
+constexpr uint64_t eth_head = 1000;
+constexpr uint64_t validity_blocks = 50;
+constexpr uint16_t ss58_prefix = 2;
+
+struct options {
+  size_t requests = 2000;
+  std::vector<size_t> clients{1, 4, 16};
+  size_t accounts = 8;
+  double max_seconds = 60;
+  uint32_t server_threads = 0; // 0: max(clients)
+};
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "bench_claims: %s\n", what.c_str());
+  std::exit(1);
+}
+
+options parse_args(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc)
+        die("missing value after " + a);
+      return argv[++i];
+    };
+    if (a == "--requests")
+      o.requests = std::stoul(next());
+    else if (a == "--accounts")
+      o.accounts = std::stoul(next());
+    else if (a == "--max-seconds")
+      o.max_seconds = std::stod(next());
+    else if (a == "--server-threads")
+      o.server_threads = static_cast<uint32_t>(std::stoul(next()));
+    else if (a == "--clients") {
+      o.clients.clear();
+      std::stringstream ss(next());
+      for (std::string part; std::getline(ss, part, ',');)
+        o.clients.push_back(std::stoul(part));
+    } else
+      die("unknown argument " + a + " (see the comment at the top of bench_claims.cpp)");
+  }
+  if (o.requests == 0 || o.clients.empty() || o.accounts == 0)
+    die("requests, clients and accounts must be positive");
+  if (o.server_threads == 0)
+    o.server_threads = static_cast<uint32_t>(*std::max_element(o.clients.begin(), o.clients.end()));
+  return o;
+}
+
+chain::byte_view view(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+// One pre-signed request: the HTTP body and what the crypto loop needs.
+struct prepared {
+  std::string body;
+  size_t account = 0;
+  std::string message;
+  chain::bytes signature;
+  chain::eth::claim_authorization auth;
+};
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+std::vector<prepared> make_requests(const std::vector<chain::sig::keypair>& keys, size_t count,
+                                    const std::string& tag, const std::string& eth_to) {
+  std::vector<prepared> out;
+  out.reserve(count);
+  auto expires = unix_now() + 1800;
+  auto planck = *chain::eth::parse_amount("0.001", chain::eth::ksm_decimals);
+  auto token_addr = *chain::eth::parse_address(token);
+  auto to = *chain::eth::parse_address(eth_to);
+  for (size_t i = 0; i < count; ++i) {
+    prepared p;
+    p.account = i % keys.size();
+    auto& key = keys[p.account];
+    auto address = key.address(ss58_prefix);
+    auto nonce = "bench-" + tag + "-" + std::to_string(i);
+    p.message = api::claim_message({address, eth_to, "0.001", chain_id, nonce, expires});
+    auto sig = key.sign(chain::sig::wrap_bytes(view(p.message)));
+    if (!sig)
+      die("sr25519 sign failed: " + describe(sig.error()));
+    p.signature = *sig;
+    p.body = json{{"address", address},     {"ethAddress", eth_to}, {"amount", "0.001"},
+                  {"nonce", nonce},         {"expiresAt", expires}, {"scheme", "sr25519"},
+                  {"signature", chain::to_hex(*sig)}}
+               .dump();
+    // What the notary signs for this request (claimId = keccak-256 of the message).
+    auto id = chain::eth::keccak256(view(p.message));
+    p.auth = chain::eth::claim_authorization{
+      token_addr, *u256::from_hex(chain::to_hex(id)), *checked_mul(planck, u256::pow10(6)),
+      u256{eth_head + validity_blocks}, to};
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+struct baseline_result {
+  size_t ops = 0;
+  double seconds = 0;
+  double per_second() const { return ops / seconds; }
+};
+
+// (a) Just the crypto, one thread: verify the wallet's signature, sign the claim.
+baseline_result crypto_loop(const std::vector<prepared>& reqs,
+                            const std::vector<chain::sig::keypair>& keys,
+                            const chain::secret_key32& key, const chain::eth::eip712_domain& domain,
+                            double max_seconds) {
+  baseline_result r;
+  auto start = clock_type::now();
+  for (auto& p : reqs) {
+    auto ok = chain::sig::verify_sign_raw(chain::sig::scheme::sr25519,
+                                          chain::bytes(keys[p.account].account().begin(),
+                                                       keys[p.account].account().end()),
+                                          view(p.message), p.signature);
+    if (!ok || !*ok)
+      die("baseline: a pre-signed request does not verify");
+    auto sig = chain::eth::sign_claim(domain, p.auth, key);
+    if (!sig)
+      die("baseline: sign_claim failed");
+    ++r.ops;
+    if (std::chrono::duration<double>(clock_type::now() - start).count() > max_seconds)
+      break;
+  }
+  r.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  return r;
+}
+
+struct e2e_result {
+  size_t clients = 0;
+  size_t ok = 0;
+  size_t failed = 0;
+  double seconds = 0;
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;
+  std::string first_failure;
+  double cpu_seconds = 0;      // whole process (server, actors and clients), user + sys
+  uint64_t commits = 0;        // FULL-sync SQLite transactions during the phase
+  uint64_t commit_sum_us = 0;  // their BEGIN..COMMIT time
+  double per_second() const { return ok / seconds; }
+};
+
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// The storage actor's own metrics (same registry, same process).
+counter_metric& full_commits() {
+  return metrics_registry::global().counter("lstaked_sqlite_commits_total",
+                                            "Storage transactions committed", {{"durability", "full"}});
+}
+histogram_metric& commit_time() {
+  return metrics_registry::global().histogram(
+    "lstaked_sqlite_commit_seconds", "Time from BEGIN to durable COMMIT of one storage transaction");
+}
+
+// (b) K keep-alive clients share the requests (client i takes i, i+K, ...).
+e2e_result run_clients(uint16_t port, const std::vector<prepared>& reqs, size_t k,
+                       double max_seconds) {
+  e2e_result r;
+  r.clients = k;
+  std::vector<std::vector<double>> latencies(k);
+  std::vector<size_t> failed(k, 0);
+  std::vector<std::string> failures(k);
+  auto cpu0 = process_cpu_seconds();
+  auto commits0 = full_commits().value.load();
+  auto commit_us0 = commit_time().sum_us();
+  auto start = clock_type::now();
+  auto deadline = start + std::chrono::duration_cast<clock_type::duration>(
+                            std::chrono::duration<double>(max_seconds));
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < k; ++t)
+    threads.emplace_back([&, t] {
+      httplib::Client client{"127.0.0.1", port};
+      client.set_tcp_nodelay(true);
+      client.set_keep_alive(true);
+      client.set_read_timeout(30, 0);
+      for (size_t i = t; i < reqs.size() && clock_type::now() < deadline; i += k) {
+        auto t0 = clock_type::now();
+        auto res = client.Post("/v1/claims", reqs[i].body, "application/json");
+        auto t1 = clock_type::now();
+        if (res && res->status == 200) {
+          latencies[t].push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+        } else {
+          if (failed[t]++ == 0)
+            failures[t] = res ? std::to_string(res->status) + " " + res->body
+                              : "transport error " + httplib::to_string(res.error());
+        }
+      }
+    });
+  for (auto& th : threads)
+    th.join();
+  r.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  r.cpu_seconds = process_cpu_seconds() - cpu0;
+  r.commits = full_commits().value.load() - commits0;
+  r.commit_sum_us = commit_time().sum_us() - commit_us0;
+  std::vector<double> all;
+  for (size_t t = 0; t < k; ++t) {
+    all.insert(all.end(), latencies[t].begin(), latencies[t].end());
+    r.failed += failed[t];
+    if (r.first_failure.empty())
+      r.first_failure = failures[t];
+  }
+  r.ok = all.size();
+  std::sort(all.begin(), all.end());
+  auto pct = [&](double q) {
+    if (all.empty())
+      return 0.0;
+    auto idx = static_cast<size_t>(q * static_cast<double>(all.size() - 1) + 0.5);
+    return all[std::min(idx, all.size() - 1)];
+  };
+  r.p50_ms = pct(0.50);
+  r.p99_ms = pct(0.99);
+  r.max_ms = all.empty() ? 0 : all.back();
+  return r;
+}
+
+std::string load_average() {
+  std::ifstream in{"/proc/loadavg"};
+  std::string a, b, c;
+  in >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto opt = parse_args(argc, argv);
+  spdlog::set_level(spdlog::level::warn);
+
+  char tmpl[] = "/tmp/bench_claims.XXXXXX";
+  if (!mkdtemp(tmpl))
+    die("mkdtemp failed");
+  std::filesystem::path dir{tmpl};
+  auto db_path = (dir / "db.sqlite").string();
+  if (auto err = create_secret_file((dir / "notary.key").string(), notary_key))
+    die("notary key: " + describe(err));
+
+  // Signing accounts (dev-phrase derivations) and their requests, before any timing.
+  std::vector<chain::sig::keypair> keys;
+  for (size_t a = 0; a < opt.accounts; ++a) {
+    auto k = chain::sig::keypair::from_uri(chain::sig::scheme::sr25519,
+                                           "//bench" + std::to_string(a));
+    if (!k)
+      die("keypair: " + describe(k.error()));
+    keys.push_back(std::move(*k));
+  }
+  std::string eth_to = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"; // anvil dev account #1
+  auto baseline_reqs = make_requests(keys, opt.requests, "baseline", eth_to);
+  std::vector<std::vector<prepared>> e2e_reqs;
+  for (auto k : opt.clients)
+    e2e_reqs.push_back(make_requests(keys, opt.requests, "k" + std::to_string(k) + "-"
+                                                            + std::to_string(e2e_reqs.size()),
+                                     eth_to));
+
+  // The daemon's components, as in tests/claims/claims_api_test.cpp.
+  caf::actor_system_config sys_cfg;
+  sys_cfg.set("logger.verbosity", caf::atom("quiet"));
+  auto sys = std::make_unique<caf::actor_system>(sys_cfg);
+  supervisor_config cfg;
+  cfg.storage.path = db_path;
+  cfg.notary = notary_config{(dir / "notary.key").string(), chain_id, pool, token, validity_blocks};
+  auto sup = sys->spawn(supervisor, cfg);
+  caf::anon_send(sup, eth_head_atom_v, eth_head);
+  {
+    caf::scoped_actor self{*sys};
+    storage_actor storage;
+    self->request(sup, caf::infinite, storage_atom_v)
+      .receive([&](storage_actor s) { storage = s; },
+               [](caf::error& err) { die("no storage: " + describe(err)); });
+    // 100 KSM per account: far more than N x 0.001 KSM.
+    for (size_t a = 0; a < keys.size(); ++a) {
+      auto account = chain::to_hex(chain::bytes(keys[a].account().begin(), keys[a].account().end()));
+      auto event = static_cast<uint32_t>(a);
+      write_task task{"bench credit", write_durability::full, [account, event](SQLite::Database& db) {
+                        ledger::kusama_deposit d{"0x" + std::string(64, '1'), 7, 1, event, "0x",
+                                                 account, *u256::from_dec("100000000000000")};
+                        if (!ledger::credit_deposit(db, d, u256::pow10(12), 1))
+                          throw std::runtime_error("credit failed");
+                      }};
+      self->request(storage, caf::infinite, write_atom_v, std::move(task))
+        .receive([](uint64_t) {}, [](caf::error& err) { die("credit: " + describe(err)); });
+    }
+  }
+  http_config http;
+  http.port = 0;
+  http.threads = opt.server_threads;
+  http.max_body_bytes = 4096;
+  api::http_server server{http};
+  api::add_user_routes(server, {sys.get(), sup, db_path, ss58_prefix, chain_id, token, 3600,
+                                std::chrono::milliseconds(30000)});
+  auto bound = server.start();
+  if (!bound)
+    die("http: " + describe(bound.error()));
+
+  // The notary's key and domain, for the crypto loop.
+  chain::secret_key32 key;
+  {
+    auto raw = *chain::from_hex(notary_key);
+    key = chain::secret_key32{raw.data()};
+  }
+  auto domain = chain::eth::pool_domain(u256{chain_id}, *chain::eth::parse_address(pool));
+
+  std::printf("bench_claims: %zu requests per phase, %zu sr25519 accounts, amount 0.001 KSM, "
+              "server threads %u, cores %u, load average %s\n",
+              opt.requests, opt.accounts, opt.server_threads, std::thread::hardware_concurrency(),
+              load_average().c_str());
+  std::fflush(stdout);
+
+  // Warm-up: a few claims so first-connection and first-statement costs are not timed.
+  {
+    auto warm = make_requests(keys, 20, "warmup", eth_to);
+    auto w = run_clients(*bound, warm, 1, opt.max_seconds);
+    if (w.failed)
+      die("warm-up failed: " + w.first_failure);
+  }
+
+  auto before = crypto_loop(baseline_reqs, keys, key, domain, opt.max_seconds);
+  std::vector<e2e_result> results;
+  bool all_ok = true;
+  for (size_t i = 0; i < opt.clients.size(); ++i) {
+    results.push_back(run_clients(*bound, e2e_reqs[i], opt.clients[i], opt.max_seconds));
+    if (results.back().failed) {
+      all_ok = false;
+      std::fprintf(stderr, "clients=%zu: %zu failed, first: %s\n", opt.clients[i],
+                   results.back().failed, results.back().first_failure.c_str());
+    }
+  }
+  // Measured again after the HTTP phases: the mean brackets load drift on a shared machine.
+  auto after = crypto_loop(baseline_reqs, keys, key, domain, opt.max_seconds);
+  double baseline = (before.per_second() + after.per_second()) / 2;
+
+  std::printf("\ncrypto loop (1 thread, sr25519 verify + EIP-712 sign): %.0f ops/s before, "
+              "%.0f after, mean %.0f\n\n",
+              before.per_second(), after.per_second(), baseline);
+  std::printf("| clients | claims | failed | seconds | claims/s | p50 ms | p99 ms | max ms | "
+              "e2e / crypto |\n");
+  std::printf("|--------:|-------:|-------:|--------:|---------:|-------:|-------:|-------:|"
+              "-------------:|\n");
+  for (auto& r : results)
+    std::printf("| %7zu | %6zu | %6zu | %7.2f | %8.0f | %6.2f | %6.2f | %6.2f | %11.0f%% |\n",
+                r.clients, r.ok, r.failed, r.seconds, r.per_second(), r.p50_ms, r.p99_ms,
+                r.max_ms, 100.0 * r.per_second() / baseline);
+  std::printf("\nwhere the time goes (per phase):\n\n");
+  std::printf("| clients | CPU ms/claim (process) | cores busy | SQLite FULL commits | claims/commit | "
+              "mean commit ms |\n");
+  std::printf("|--------:|----------------------:|-----------:|--------------------:|--------------:|"
+              "---------------:|\n");
+  for (auto& r : results)
+    std::printf("| %7zu | %21.3f | %10.2f | %19llu | %13.1f | %14.3f |\n", r.clients,
+                r.ok ? 1000.0 * r.cpu_seconds / r.ok : 0.0, r.cpu_seconds / r.seconds,
+                static_cast<unsigned long long>(r.commits),
+                r.commits ? static_cast<double>(r.ok) / r.commits : 0.0,
+                r.commits ? r.commit_sum_us / 1000.0 / r.commits : 0.0);
+  std::printf("\ncrypto loop CPU: %.3f ms per claim\n", 1000.0 / baseline);
+  std::printf("\ntarget: e2e >= 50%% of the crypto loop; load average at end %s\n",
+              load_average().c_str());
+
+  server.stop();
+  caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+  sys.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return all_ok ? 0 : 2;
+}
