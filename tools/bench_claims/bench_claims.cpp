@@ -274,6 +274,66 @@ e2e_result run_clients(uint16_t port, const std::vector<prepared>& reqs, size_t 
   return r;
 }
 
+struct storage_result {
+  size_t batch = 0;
+  size_t claims = 0;
+  double seconds = 0;
+  double ms_per_claim() const { return 1000.0 * seconds / claims; }
+};
+
+// (c) Just the storage transaction the notary runs, without any crypto: write
+// tasks of `batch` claims (each in a SAVEPOINT, as the notary's group commit
+// does) with a constant signature, one after the other. Isolates SQL + fsync.
+storage_result storage_only(caf::actor_system& sys, storage_actor storage,
+                            const std::vector<chain::sig::keypair>& keys, size_t count, size_t batch,
+                            const std::string& tag) {
+  std::vector<ledger::claim_intent> intents;
+  auto planck = *chain::eth::parse_amount("0.001", chain::eth::ksm_decimals);
+  auto expires_ms = (unix_now() + 1800) * 1000;
+  for (size_t i = 0; i < count; ++i) {
+    ledger::claim_intent in;
+    auto seed = "storage-" + tag + "-" + std::to_string(i);
+    in.claim_id = chain::to_hex(chain::eth::keccak256(view(seed)));
+    in.request_digest = chain::to_hex(chain::eth::keccak256(view(seed + "/digest")));
+    auto& acc = keys[i % keys.size()].account();
+    in.account = chain::to_hex(chain::bytes(acc.begin(), acc.end()));
+    in.eth_address = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+    in.amount_planck = planck;
+    in.nonce = seed;
+    in.claim_before_block = eth_head + validity_blocks;
+    in.expires_at_ms = expires_ms;
+    intents.push_back(std::move(in));
+  }
+  const std::string fixed_sig = "0x" + std::string(130, 'a');
+  caf::scoped_actor self{sys};
+  auto start = clock_type::now();
+  for (size_t i = 0; i < count; i += batch) {
+    auto end = std::min(count, i + batch);
+    std::vector<ledger::claim_intent> part(intents.begin() + static_cast<std::ptrdiff_t>(i),
+                                           intents.begin() + static_cast<std::ptrdiff_t>(end));
+    write_task task{"bench reserve", write_durability::full,
+                    [part, fixed_sig](SQLite::Database& db) {
+                      auto sign = [&](const ledger::claim_record&) -> caf::expected<std::string> {
+                        return fixed_sig;
+                      };
+                      for (auto& in : part) {
+                        db.exec("SAVEPOINT claim");
+                        auto c = ledger::reserve_claim(db, in, sign, 1);
+                        if (!c)
+                          throw std::runtime_error("reserve_claim: " + describe(c.error()));
+                        db.exec("RELEASE claim");
+                      }
+                    }};
+    self->request(storage, caf::infinite, write_atom_v, std::move(task))
+      .receive([](uint64_t) {}, [](caf::error& err) { die("storage phase: " + describe(err)); });
+  }
+  storage_result r;
+  r.batch = batch;
+  r.claims = count;
+  r.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  return r;
+}
+
 std::string load_average() {
   std::ifstream in{"/proc/loadavg"};
   std::string a, b, c;
@@ -321,9 +381,9 @@ int main(int argc, char** argv) {
   cfg.notary = notary_config{(dir / "notary.key").string(), chain_id, pool, token, validity_blocks};
   auto sup = sys->spawn(supervisor, cfg);
   caf::anon_send(sup, eth_head_atom_v, eth_head);
+  storage_actor storage;
   {
     caf::scoped_actor self{*sys};
-    storage_actor storage;
     self->request(sup, caf::infinite, storage_atom_v)
       .receive([&](storage_actor s) { storage = s; },
                [](caf::error& err) { die("no storage: " + describe(err)); });
@@ -388,6 +448,10 @@ int main(int argc, char** argv) {
   // Measured again after the HTTP phases: the mean brackets load drift on a shared machine.
   auto after = crypto_loop(baseline_reqs, keys, key, domain, opt.max_seconds);
   double baseline = (before.per_second() + after.per_second()) / 2;
+  std::vector<storage_result> storage_results;
+  for (size_t b : {size_t{1}, size_t{8}, size_t{64}})
+    storage_results.push_back(storage_only(*sys, storage, keys, std::min<size_t>(opt.requests, 2000),
+                                           b, "b" + std::to_string(b)));
 
   std::printf("\ncrypto loop (1 thread, sr25519 verify + EIP-712 sign): %.0f ops/s before, "
               "%.0f after, mean %.0f\n\n",
@@ -412,6 +476,11 @@ int main(int argc, char** argv) {
                 r.commits ? static_cast<double>(r.ok) / r.commits : 0.0,
                 r.commits ? r.commit_sum_us / 1000.0 / r.commits : 0.0);
   std::printf("\ncrypto loop CPU: %.3f ms per claim\n", 1000.0 / baseline);
+  std::printf("\nstorage only (reserve_claim in FULL write tasks, constant signature, no crypto, "
+              "1 caller):\n\n| claims/tx | claims | claims/s | ms/claim |\n|---:|---:|---:|---:|\n");
+  for (auto& r : storage_results)
+    std::printf("| %zu | %zu | %.0f | %.3f |\n", r.batch, r.claims, r.claims / r.seconds,
+                r.ms_per_claim());
   std::printf("\ntarget: e2e >= 50%% of the crypto loop; load average at end %s\n",
               load_average().c_str());
 
