@@ -121,10 +121,11 @@ void flush(notary_actor::stateful_pointer<notary_state> self, notary_metrics& me
                       return chain::to_hex(*sig);
                     };
                     results->clear();
+                    ledger::statement_cache statements{db}; // prepared once per group commit
                     for (auto& intent : intents) {
                       db.exec("SAVEPOINT claim");
                       try {
-                        auto claim = ledger::reserve_claim(db, intent, sign, now_ms());
+                        auto claim = ledger::reserve_claim(statements, intent, sign, now_ms());
                         if (!claim)
                           db.exec("ROLLBACK TO claim");
                         db.exec("RELEASE claim");

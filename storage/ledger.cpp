@@ -7,6 +7,19 @@
 
 namespace lstaked::ledger {
 
+SQLite::Statement& statement_cache::operator()(const std::string& sql) {
+  auto& slot = statements_[sql];
+  if (!slot)
+    slot = std::make_unique<SQLite::Statement>(db_, sql);
+  slot->reset();
+  slot->clearBindings();
+  return *slot;
+}
+
+// The statement_cache versions do the work; the Database& ones (end of file) wrap them.
+void raise_alert(statement_cache& sc, const std::string& severity, const std::string& source,
+                 const std::string& message, int64_t now_ms);
+
 namespace {
 
 // Ledger functions run inside a storage write_task: throwing rolls the whole
@@ -28,8 +41,8 @@ u256 must(caf::expected<u256> v, const char* what) {
   return *v;
 }
 
-void ensure_account(SQLite::Database& db, const std::string& account, int64_t now_ms) {
-  SQLite::Statement q(db, "INSERT INTO accounts (account, updated_at) VALUES (?, ?) "
+void ensure_account(statement_cache& sc, const std::string& account, int64_t now_ms) {
+  auto& q = sc("INSERT INTO accounts (account, updated_at) VALUES (?, ?) "
                           "ON CONFLICT (account) DO NOTHING");
   q.bind(1, account);
   q.bind(2, now_ms);
@@ -40,8 +53,8 @@ struct account_row {
   u256 unclaimed, reserved, deposited;
 };
 
-std::optional<account_row> load_account(SQLite::Database& db, const std::string& account) {
-  SQLite::Statement q(db, "SELECT unclaimed_shares, reserved_shares, deposited_planck "
+std::optional<account_row> load_account(statement_cache& sc, const std::string& account) {
+  auto& q = sc("SELECT unclaimed_shares, reserved_shares, deposited_planck "
                           "FROM accounts WHERE account = ?");
   q.bind(1, account);
   if (!q.executeStep())
@@ -50,9 +63,9 @@ std::optional<account_row> load_account(SQLite::Database& db, const std::string&
                      dec(q.getColumn(2).getString())};
 }
 
-void store_account(SQLite::Database& db, const std::string& account, const account_row& row,
+void store_account(statement_cache& sc, const std::string& account, const account_row& row,
                    int64_t now_ms) {
-  SQLite::Statement q(db, "UPDATE accounts SET unclaimed_shares = ?, reserved_shares = ?, "
+  auto& q = sc("UPDATE accounts SET unclaimed_shares = ?, reserved_shares = ?, "
                           "deposited_planck = ?, updated_at = ? WHERE account = ?");
   q.bind(1, row.unclaimed.to_dec());
   q.bind(2, row.reserved.to_dec());
@@ -67,18 +80,10 @@ constexpr const char* history_insert_sql =
   "INSERT INTO history (account, kind, amount_planck, status, reference, chain_ref, created_at, "
   "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
-// `prepared` (optional) is a statement of history_insert_sql reused across rows:
-// preparing costs more than the insert itself when a window carries thousands.
-void add_history(SQLite::Database& db, const std::string& account, const char* kind,
+void add_history(statement_cache& sc, const std::string& account, const char* kind,
                  const u256& planck, const std::string& status, const std::string& reference,
-                 const std::string& chain_ref, int64_t now_ms,
-                 SQLite::Statement* prepared = nullptr) {
-  std::optional<SQLite::Statement> own;
-  if (!prepared)
-    prepared = &own.emplace(db, history_insert_sql);
-  auto& q = *prepared;
-  q.reset();
-  q.clearBindings();
+                 const std::string& chain_ref, int64_t now_ms) {
+  auto& q = sc(history_insert_sql);
   q.bind(1, account);
   q.bind(2, kind);
   q.bind(3, planck.to_dec());
@@ -93,9 +98,9 @@ void add_history(SQLite::Database& db, const std::string& account, const char* k
   q.exec();
 }
 
-void set_history_status(SQLite::Database& db, const char* kind, const std::string& reference,
+void set_history_status(statement_cache& sc, const char* kind, const std::string& reference,
                         const std::string& status, const std::string& chain_ref, int64_t now_ms) {
-  SQLite::Statement q(db, "UPDATE history SET status = ?, chain_ref = coalesce(?, chain_ref), "
+  auto& q = sc("UPDATE history SET status = ?, chain_ref = coalesce(?, chain_ref), "
                           "updated_at = ? WHERE kind = ? AND reference = ?");
   q.bind(1, status);
   if (chain_ref.empty())
@@ -159,24 +164,24 @@ caf::expected<u256> planck_for_shares(const u256& shares, const u256& ratio) {
   return checked_div(*wei, wei_per_planck());
 }
 
-u256 current_ratio(SQLite::Database& db) {
-  SQLite::Statement q(db, "SELECT ratio FROM ratio_history ORDER BY id DESC LIMIT 1");
+u256 current_ratio(statement_cache& sc) {
+  auto& q = sc("SELECT ratio FROM ratio_history ORDER BY id DESC LIMIT 1");
   if (q.executeStep())
     return dec(q.getColumn(0).getString());
   return ratio_one();
 }
 
-caf::expected<deposit_outcome> credit_deposit(SQLite::Database& db, const kusama_deposit& d,
+caf::expected<deposit_outcome> credit_deposit(statement_cache& sc, const kusama_deposit& d,
                                               const u256& minimum_planck, int64_t now_ms) {
   if (d.account.size() != 66 || d.amount_planck.is_zero())
     return make_error(ec::invalid_input, "deposit needs a 32-byte account and a positive amount");
   bool credit = d.amount_planck >= minimum_planck;
-  auto ratio = current_ratio(db);
+  auto ratio = current_ratio(sc);
   auto shares = credit ? shares_for_planck(d.amount_planck, ratio) : caf::expected<u256>{u256{}};
   if (!shares)
     return shares.error();
   // The UNIQUE key makes a replayed event a no-op: credited exactly once.
-  SQLite::Statement ins(db, "INSERT INTO deposits (block_hash, block_number, extrinsic_index, "
+  auto& ins = sc("INSERT INTO deposits (block_hash, block_number, extrinsic_index, "
                             "event_index, extrinsic_hash, account, amount_planck, shares, status, "
                             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                             "ON CONFLICT (block_hash, extrinsic_index, event_index) DO NOTHING");
@@ -192,21 +197,21 @@ caf::expected<deposit_outcome> credit_deposit(SQLite::Database& db, const kusama
   ins.bind(10, now_ms);
   if (ins.exec() == 0)
     return deposit_outcome::duplicate;
-  ensure_account(db, d.account, now_ms);
+  ensure_account(sc, d.account, now_ms);
   if (credit) {
-    auto row = *load_account(db, d.account);
+    auto row = *load_account(sc, d.account);
     row.unclaimed = must(checked_add(row.unclaimed, *shares), "unclaimed shares");
     row.deposited = must(checked_add(row.deposited, d.amount_planck), "deposited planck");
-    store_account(db, d.account, row, now_ms);
+    store_account(sc, d.account, row, now_ms);
   }
-  add_history(db, d.account, "STAKE", d.amount_planck, credit ? "CREDITED" : "BELOW_MINIMUM",
+  add_history(sc, d.account, "STAKE", d.amount_planck, credit ? "CREDITED" : "BELOW_MINIMUM",
               deposit_reference(d),
               std::to_string(d.block_number) + "-" + std::to_string(d.extrinsic_index), now_ms);
   return credit ? deposit_outcome::credited : deposit_outcome::below_minimum;
 }
 
-std::optional<kusama_block_ref> kusama_cursor(SQLite::Database& db) {
-  SQLite::Statement q(db, "SELECT block_number, block_hash FROM chain_cursors WHERE chain = 'kusama'");
+std::optional<kusama_block_ref> kusama_cursor(statement_cache& sc) {
+  auto& q = sc("SELECT block_number, block_hash FROM chain_cursors WHERE chain = 'kusama'");
   if (!q.executeStep())
     return std::nullopt;
   return kusama_block_ref{static_cast<uint64_t>(q.getColumn(0).getInt64()),
@@ -214,10 +219,10 @@ std::optional<kusama_block_ref> kusama_cursor(SQLite::Database& db) {
 }
 
 caf::expected<std::vector<deposit_outcome>>
-apply_kusama_block(SQLite::Database& db, const kusama_block_ref& block,
+apply_kusama_block(statement_cache& sc, const kusama_block_ref& block,
                    const std::vector<kusama_deposit>& deposits, const u256& minimum_planck,
                    int64_t now_ms) {
-  auto cursor = kusama_cursor(db);
+  auto cursor = kusama_cursor(sc);
   if (cursor && block.number != cursor->number + 1)
     return make_error(ec::invalid_state, "block " + std::to_string(block.number)
                                            + " does not follow the cursor "
@@ -227,12 +232,12 @@ apply_kusama_block(SQLite::Database& db, const kusama_block_ref& block,
     if (d.block_hash != block.hash || d.block_number != block.number)
       return make_error(ec::invalid_input, "deposit of another block in block "
                                              + std::to_string(block.number));
-    auto outcome = credit_deposit(db, d, minimum_planck, now_ms);
+    auto outcome = credit_deposit(sc, d, minimum_planck, now_ms);
     if (!outcome)
       throw std::runtime_error(describe(outcome.error())); // roll the whole block back
     outcomes.push_back(*outcome);
   }
-  SQLite::Statement cur(db, "INSERT INTO chain_cursors (chain, block_number, block_hash, updated_at) "
+  auto& cur = sc("INSERT INTO chain_cursors (chain, block_number, block_hash, updated_at) "
                             "VALUES ('kusama', ?, ?, ?) ON CONFLICT (chain) DO UPDATE SET "
                             "block_number = excluded.block_number, block_hash = excluded.block_hash, "
                             "updated_at = excluded.updated_at");
@@ -243,11 +248,11 @@ apply_kusama_block(SQLite::Database& db, const kusama_block_ref& block,
   return outcomes;
 }
 
-caf::expected<account_summary> summarize_account(SQLite::Database& db,
+caf::expected<account_summary> summarize_account(statement_cache& sc,
                                                  const std::string& account) {
   account_summary s;
-  auto ratio = current_ratio(db);
-  if (auto row = load_account(db, account)) {
+  auto ratio = current_ratio(sc);
+  if (auto row = load_account(sc, account)) {
     s.deposited_planck = row->deposited;
     s.unclaimed_shares = row->unclaimed;
     s.reserved_shares = row->reserved;
@@ -256,13 +261,13 @@ caf::expected<account_summary> summarize_account(SQLite::Database& db,
       return claimable.error();
     s.claimable_planck = *claimable;
   }
-  SQLite::Statement claims(db, "SELECT amount_planck FROM claims WHERE account = ? AND status = 'ACTIVE'");
+  auto& claims = sc("SELECT amount_planck FROM claims WHERE account = ? AND status = 'ACTIVE'");
   claims.bind(1, account);
   while (claims.executeStep())
     s.in_active_claims_planck = must(checked_add(s.in_active_claims_planck,
                                                  dec(claims.getColumn(0).getString())),
                                      "claims");
-  SQLite::Statement unstakes(db, "SELECT amount_planck FROM unstake_requests WHERE recipient = ? "
+  auto& unstakes = sc("SELECT amount_planck FROM unstake_requests WHERE recipient = ? "
                                  "AND status IN ('REQUESTED', 'QUEUED')");
   unstakes.bind(1, account);
   while (unstakes.executeStep())
@@ -272,11 +277,11 @@ caf::expected<account_summary> summarize_account(SQLite::Database& db,
   return s;
 }
 
-caf::expected<claim_record> reserve_claim(SQLite::Database& db, const claim_intent& intent,
+caf::expected<claim_record> reserve_claim(statement_cache& sc, const claim_intent& intent,
                                           const claim_signer& sign, int64_t now_ms) {
   {
     // Idempotent resubmission: the same signed request gets the same claim.
-    SQLite::Statement q(db, std::string{"SELECT "} + claim_columns
+    auto& q = sc(std::string{"SELECT "} + claim_columns
                               + " FROM claims WHERE request_digest = ?");
     q.bind(1, intent.request_digest);
     if (q.executeStep())
@@ -285,14 +290,14 @@ caf::expected<claim_record> reserve_claim(SQLite::Database& db, const claim_inte
   if (intent.amount_planck.is_zero())
     return make_error(ec::invalid_input, "amount must be positive");
   {
-    SQLite::Statement used(db, "SELECT 1 FROM claim_nonces WHERE account = ? AND nonce = ?");
+    auto& used = sc("SELECT 1 FROM claim_nonces WHERE account = ? AND nonce = ?");
     used.bind(1, intent.account);
     used.bind(2, intent.nonce);
     if (used.executeStep())
       return make_error(ec::invalid_input, "nonce already used by another request");
   }
-  auto row = load_account(db, intent.account);
-  auto ratio = current_ratio(db);
+  auto row = load_account(sc, intent.account);
+  auto ratio = current_ratio(sc);
   auto claimable = row ? planck_for_shares(row->unclaimed, ratio) : caf::expected<u256>{u256{}};
   if (!claimable)
     return claimable.error();
@@ -332,14 +337,14 @@ caf::expected<claim_record> reserve_claim(SQLite::Database& db, const claim_inte
 
   row->unclaimed = must(checked_sub(row->unclaimed, shares), "unclaimed shares");
   row->reserved = must(checked_add(row->reserved, shares), "reserved shares");
-  store_account(db, intent.account, *row, now_ms);
-  SQLite::Statement nonce(db, "INSERT INTO claim_nonces (account, nonce, used_at) VALUES (?, ?, ?)");
+  store_account(sc, intent.account, *row, now_ms);
+  auto& nonce = sc("INSERT INTO claim_nonces (account, nonce, used_at) VALUES (?, ?, ?)");
   nonce.bind(1, intent.account);
   nonce.bind(2, intent.nonce);
   nonce.bind(3, now_ms);
   nonce.exec();
   // PRIMARY KEY (claim_id): a claim id is signed at most once.
-  SQLite::Statement ins(db, "INSERT INTO claims (claim_id, account, eth_address, amount_planck, "
+  auto& ins = sc("INSERT INTO claims (claim_id, account, eth_address, amount_planck, "
                             "amount_wei, shares, claim_before_block, status, signature, "
                             "request_digest, created_at, expires_at) "
                             "VALUES (?, ?, ?, ?, ?, ?, ?, 'ACTIVE', ?, ?, ?, ?)");
@@ -355,21 +360,21 @@ caf::expected<claim_record> reserve_claim(SQLite::Database& db, const claim_inte
   ins.bind(10, c.created_at);
   ins.bind(11, c.expires_at);
   ins.exec();
-  add_history(db, c.account, "CLAIM", c.amount_planck, "ACTIVE", c.claim_id, "", now_ms);
+  add_history(sc, c.account, "CLAIM", c.amount_planck, "ACTIVE", c.claim_id, "", now_ms);
   return c;
 }
 
-std::optional<claim_record> find_claim(SQLite::Database& db, const std::string& claim_id) {
-  SQLite::Statement q(db, std::string{"SELECT "} + claim_columns + " FROM claims WHERE claim_id = ?");
+std::optional<claim_record> find_claim(statement_cache& sc, const std::string& claim_id) {
+  auto& q = sc(std::string{"SELECT "} + claim_columns + " FROM claims WHERE claim_id = ?");
   q.bind(1, claim_id);
   if (!q.executeStep())
     return std::nullopt;
   return read_claim(q);
 }
 
-std::vector<claim_record> claims_of(SQLite::Database& db, const std::string& account,
+std::vector<claim_record> claims_of(statement_cache& sc, const std::string& account,
                                     size_t limit) {
-  SQLite::Statement q(db, std::string{"SELECT "} + claim_columns
+  auto& q = sc(std::string{"SELECT "} + claim_columns
                             + " FROM claims WHERE account = ? ORDER BY created_at DESC, claim_id LIMIT ?");
   q.bind(1, account);
   q.bind(2, static_cast<int64_t>(limit));
@@ -379,15 +384,15 @@ std::vector<claim_record> claims_of(SQLite::Database& db, const std::string& acc
   return out;
 }
 
-std::optional<eth_block_ref> eth_cursor(SQLite::Database& db) {
-  SQLite::Statement q(db, "SELECT block_number, block_hash FROM chain_cursors WHERE chain = 'ethereum'");
+std::optional<eth_block_ref> eth_cursor(statement_cache& sc) {
+  auto& q = sc("SELECT block_number, block_hash FROM chain_cursors WHERE chain = 'ethereum'");
   if (!q.executeStep())
     return std::nullopt;
   return eth_block_ref{static_cast<uint64_t>(q.getColumn(0).getInt64()), q.getColumn(1).getString()};
 }
 
-std::optional<std::string> eth_block_hash(SQLite::Database& db, uint64_t number) {
-  SQLite::Statement q(db, "SELECT hash FROM eth_blocks WHERE number = ?");
+std::optional<std::string> eth_block_hash(statement_cache& sc, uint64_t number) {
+  auto& q = sc("SELECT hash FROM eth_blocks WHERE number = ?");
   q.bind(1, static_cast<int64_t>(number));
   if (!q.executeStep())
     return std::nullopt;
@@ -396,58 +401,47 @@ std::optional<std::string> eth_block_hash(SQLite::Database& db, uint64_t number)
 
 namespace {
 
-void apply_claim_event(SQLite::Database& db, const eth_claim_event& e, int64_t now_ms) {
-  auto claim = find_claim(db, e.claim_id);
+void apply_claim_event(statement_cache& sc, const eth_claim_event& e, int64_t now_ms) {
+  auto claim = find_claim(sc, e.claim_id);
   if (!claim) {
     // The contract only accepts notary-signed claims: an unknown id means a
     // notary key is used elsewhere. Record it loudly; never credit anything.
-    raise_alert(db, "critical", "eth_watcher",
+    raise_alert(sc, "critical", "eth_watcher",
                 "claim event for unknown claimId " + e.claim_id + " in tx " + e.tx_hash, now_ms);
     return;
   }
   if (claim->status == "CLAIMED")
     return; // the same event again (replayed window): already applied
   if (claim->status != "ACTIVE") {
-    raise_alert(db, "critical", "eth_watcher",
+    raise_alert(sc, "critical", "eth_watcher",
                 "claim " + e.claim_id + " paid on chain while " + claim->status + " in the ledger",
                 now_ms);
     return;
   }
   if (claim->amount_wei != e.amount_wei || claim->eth_address != e.account)
-    raise_alert(db, "critical", "eth_watcher",
+    raise_alert(sc, "critical", "eth_watcher",
                 "claim " + e.claim_id + " paid with different amount or recipient", now_ms);
-  auto row = load_account(db, claim->account);
+  auto row = load_account(sc, claim->account);
   if (!row)
     abort_tx("claim " + e.claim_id + " has no account");
   row->reserved = must(checked_sub(row->reserved, claim->shares), "reserved shares");
-  store_account(db, claim->account, *row, now_ms);
-  SQLite::Statement q(db, "UPDATE claims SET status = 'CLAIMED', settled_tx = ?, settled_block = ? "
+  store_account(sc, claim->account, *row, now_ms);
+  auto& q = sc("UPDATE claims SET status = 'CLAIMED', settled_tx = ?, settled_block = ? "
                           "WHERE claim_id = ? AND status = 'ACTIVE'");
   q.bind(1, e.tx_hash);
   q.bind(2, static_cast<int64_t>(e.block_number));
   q.bind(3, e.claim_id);
   q.exec();
-  set_history_status(db, "CLAIM", e.claim_id, "CLAIMED", e.tx_hash, now_ms);
+  set_history_status(sc, "CLAIM", e.claim_id, "CLAIMED", e.tx_hash, now_ms);
 }
 
-struct burn_statements {
-  SQLite::Statement unstake;
-  SQLite::Statement history;
-  explicit burn_statements(SQLite::Database& db)
-    : unstake(db, "INSERT INTO unstake_requests (request_id, tx_hash, log_index, block_number, "
-                  "eth_account, recipient, amount_wei, amount_planck, shares, status, created_at, "
-                  "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'REQUESTED', ?, ?) "
-                  "ON CONFLICT DO NOTHING"),
-      history(db, history_insert_sql) {}
-};
-
-void apply_burn_event(SQLite::Database& db, const eth_burn_event& e, int64_t now_ms,
-                      burn_statements& st) {
+void apply_burn_event(statement_cache& sc, const eth_burn_event& e, int64_t now_ms) {
   u256 planck, dust;
   u256::divmod(e.amount_wei, wei_per_planck(), planck, dust); // sub-planck dust is not payable
-  auto& q = st.unstake;
-  q.reset();
-  q.clearBindings();
+  auto& q = sc("INSERT INTO unstake_requests (request_id, tx_hash, log_index, block_number, "
+               "eth_account, recipient, amount_wei, amount_planck, shares, status, created_at, "
+               "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'REQUESTED', ?, ?) "
+               "ON CONFLICT DO NOTHING");
   auto request_id = e.request_id.to_dec();
   q.bind(1, request_id);
   q.bind(2, e.tx_hash);
@@ -462,37 +456,36 @@ void apply_burn_event(SQLite::Database& db, const eth_burn_event& e, int64_t now
   q.bind(11, now_ms);
   if (q.exec() == 0)
     return; // already recorded
-  add_history(db, e.recipient, "UNSTAKE", planck, "REQUESTED", request_id, e.tx_hash, now_ms,
-              &st.history);
+  add_history(sc, e.recipient, "UNSTAKE", planck, "REQUESTED", request_id, e.tx_hash, now_ms);
 }
 
-void expire_claims(SQLite::Database& db, uint64_t finalized, int64_t now_ms) {
+void expire_claims(statement_cache& sc, uint64_t finalized, int64_t now_ms) {
   // The contract refuses block.number >= claimBeforeBlock, so once a finalized
   // block at or past it is fully processed, no claim event can still come.
-  SQLite::Statement q(db, std::string{"SELECT "} + claim_columns
+  auto& q = sc(std::string{"SELECT "} + claim_columns
                             + " FROM claims WHERE status = 'ACTIVE' AND claim_before_block <= ?");
   q.bind(1, static_cast<int64_t>(finalized));
   std::vector<claim_record> due;
   while (q.executeStep())
     due.push_back(read_claim(q));
   for (auto& c : due) {
-    auto row = load_account(db, c.account);
+    auto row = load_account(sc, c.account);
     if (!row)
       abort_tx("claim " + c.claim_id + " has no account");
     row->reserved = must(checked_sub(row->reserved, c.shares), "reserved shares");
     row->unclaimed = must(checked_add(row->unclaimed, c.shares), "unclaimed shares");
-    store_account(db, c.account, *row, now_ms);
-    SQLite::Statement upd(db, "UPDATE claims SET status = 'EXPIRED' WHERE claim_id = ? AND status = 'ACTIVE'");
+    store_account(sc, c.account, *row, now_ms);
+    auto& upd = sc("UPDATE claims SET status = 'EXPIRED' WHERE claim_id = ? AND status = 'ACTIVE'");
     upd.bind(1, c.claim_id);
     upd.exec();
-    set_history_status(db, "CLAIM", c.claim_id, "EXPIRED", "", now_ms);
+    set_history_status(sc, "CLAIM", c.claim_id, "EXPIRED", "", now_ms);
   }
 }
 
 } // namespace
 
-caf::error apply_eth_batch(SQLite::Database& db, const eth_batch& batch, int64_t now_ms) {
-  auto cursor = eth_cursor(db);
+caf::error apply_eth_batch(statement_cache& sc, const eth_batch& batch, int64_t now_ms) {
+  auto cursor = eth_cursor(sc);
   if (cursor && batch.to.number <= cursor->number)
     return make_error(ec::invalid_state, "window ends at " + std::to_string(batch.to.number)
                                            + ", not after the cursor "
@@ -501,21 +494,18 @@ caf::error apply_eth_batch(SQLite::Database& db, const eth_batch& batch, int64_t
     if (cursor && b.number <= cursor->number)
       return make_error(ec::invalid_state, "block " + std::to_string(b.number)
                                              + " is at or below the cursor");
-    SQLite::Statement q(db, "INSERT INTO eth_blocks (number, hash) VALUES (?, ?) "
+    auto& q = sc("INSERT INTO eth_blocks (number, hash) VALUES (?, ?) "
                             "ON CONFLICT (number) DO UPDATE SET hash = excluded.hash");
     q.bind(1, static_cast<int64_t>(b.number));
     q.bind(2, b.hash);
     q.exec();
   }
   for (auto& e : batch.claims)
-    apply_claim_event(db, e, now_ms);
-  if (!batch.burns.empty()) {
-    burn_statements statements{db};
-    for (auto& e : batch.burns)
-      apply_burn_event(db, e, now_ms, statements);
-  }
-  expire_claims(db, batch.to.number, now_ms);
-  SQLite::Statement cur(db, "INSERT INTO chain_cursors (chain, block_number, block_hash, updated_at) "
+    apply_claim_event(sc, e, now_ms);
+  for (auto& e : batch.burns)
+    apply_burn_event(sc, e, now_ms);
+  expire_claims(sc, batch.to.number, now_ms);
+  auto& cur = sc("INSERT INTO chain_cursors (chain, block_number, block_hash, updated_at) "
                             "VALUES ('ethereum', ?, ?, ?) ON CONFLICT (chain) DO UPDATE SET "
                             "block_number = excluded.block_number, block_hash = excluded.block_hash, "
                             "updated_at = excluded.updated_at");
@@ -526,9 +516,9 @@ caf::error apply_eth_batch(SQLite::Database& db, const eth_batch& batch, int64_t
   return caf::none;
 }
 
-void raise_alert(SQLite::Database& db, const std::string& severity, const std::string& source,
+void raise_alert(statement_cache& sc, const std::string& severity, const std::string& source,
                  const std::string& message, int64_t now_ms) {
-  SQLite::Statement q(db, "INSERT INTO alerts (created_at, severity, source, message) VALUES (?, ?, ?, ?)");
+  auto& q = sc("INSERT INTO alerts (created_at, severity, source, message) VALUES (?, ?, ?, ?)");
   q.bind(1, now_ms);
   q.bind(2, severity);
   q.bind(3, source);
@@ -536,9 +526,9 @@ void raise_alert(SQLite::Database& db, const std::string& severity, const std::s
   q.exec();
 }
 
-void set_flow_paused(SQLite::Database& db, const std::string& flow, bool paused,
+void set_flow_paused(statement_cache& sc, const std::string& flow, bool paused,
                      const std::string& reason, int64_t now_ms) {
-  SQLite::Statement q(db, "UPDATE flows SET paused = ?, reason = ?, changed_at = ? WHERE flow = ?");
+  auto& q = sc("UPDATE flows SET paused = ?, reason = ?, changed_at = ? WHERE flow = ?");
   q.bind(1, paused ? 1 : 0);
   q.bind(2, reason);
   q.bind(3, now_ms);
@@ -547,10 +537,77 @@ void set_flow_paused(SQLite::Database& db, const std::string& flow, bool paused,
     abort_tx("unknown flow " + flow);
 }
 
-bool flow_paused(SQLite::Database& db, const std::string& flow) {
-  SQLite::Statement q(db, "SELECT paused FROM flows WHERE flow = ?");
+bool flow_paused(statement_cache& sc, const std::string& flow) {
+  auto& q = sc("SELECT paused FROM flows WHERE flow = ?");
   q.bind(1, flow);
   return q.executeStep() && q.getColumn(0).getInt() == 1;
+}
+
+// ---- the Database& entry points: one statement cache per call --------------
+
+u256 current_ratio(SQLite::Database& db) {
+  statement_cache sc{db};
+  return current_ratio(sc);
+}
+caf::expected<deposit_outcome> credit_deposit(SQLite::Database& db, const kusama_deposit& d,
+                                              const u256& minimum_planck, int64_t now_ms) {
+  statement_cache sc{db};
+  return credit_deposit(sc, d, minimum_planck, now_ms);
+}
+std::optional<kusama_block_ref> kusama_cursor(SQLite::Database& db) {
+  statement_cache sc{db};
+  return kusama_cursor(sc);
+}
+caf::expected<std::vector<deposit_outcome>>
+apply_kusama_block(SQLite::Database& db, const kusama_block_ref& block,
+                   const std::vector<kusama_deposit>& deposits, const u256& minimum_planck,
+                   int64_t now_ms) {
+  statement_cache sc{db};
+  return apply_kusama_block(sc, block, deposits, minimum_planck, now_ms);
+}
+caf::expected<account_summary> summarize_account(SQLite::Database& db, const std::string& account) {
+  statement_cache sc{db};
+  return summarize_account(sc, account);
+}
+caf::expected<claim_record> reserve_claim(SQLite::Database& db, const claim_intent& intent,
+                                          const claim_signer& sign, int64_t now_ms) {
+  statement_cache sc{db};
+  return reserve_claim(sc, intent, sign, now_ms);
+}
+std::optional<claim_record> find_claim(SQLite::Database& db, const std::string& claim_id) {
+  statement_cache sc{db};
+  return find_claim(sc, claim_id);
+}
+std::vector<claim_record> claims_of(SQLite::Database& db, const std::string& account,
+                                    size_t limit) {
+  statement_cache sc{db};
+  return claims_of(sc, account, limit);
+}
+std::optional<eth_block_ref> eth_cursor(SQLite::Database& db) {
+  statement_cache sc{db};
+  return eth_cursor(sc);
+}
+std::optional<std::string> eth_block_hash(SQLite::Database& db, uint64_t number) {
+  statement_cache sc{db};
+  return eth_block_hash(sc, number);
+}
+caf::error apply_eth_batch(SQLite::Database& db, const eth_batch& batch, int64_t now_ms) {
+  statement_cache sc{db};
+  return apply_eth_batch(sc, batch, now_ms);
+}
+void raise_alert(SQLite::Database& db, const std::string& severity, const std::string& source,
+                 const std::string& message, int64_t now_ms) {
+  statement_cache sc{db};
+  raise_alert(sc, severity, source, message, now_ms);
+}
+void set_flow_paused(SQLite::Database& db, const std::string& flow, bool paused,
+                     const std::string& reason, int64_t now_ms) {
+  statement_cache sc{db};
+  set_flow_paused(sc, flow, paused, reason, now_ms);
+}
+bool flow_paused(SQLite::Database& db, const std::string& flow) {
+  statement_cache sc{db};
+  return flow_paused(sc, flow);
 }
 
 } // namespace lstaked::ledger

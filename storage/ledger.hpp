@@ -19,9 +19,12 @@
 #include "chain/ethereum/u256.hpp"
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +32,22 @@
 namespace lstaked::ledger {
 
 using chain::eth::u256;
+
+/// Prepared statements reused within one transaction: preparing costs more
+/// than most ledger statements themselves when a window or a group commit
+/// carries many rows. Each returned statement is reset with no bindings. Not
+/// thread-safe; must not outlive the connection. Every function below that
+/// takes a Database& uses its own cache; pass one cache to many calls to share.
+class statement_cache {
+public:
+  explicit statement_cache(SQLite::Database& db) : db_(db) {}
+  SQLite::Statement& operator()(const std::string& sql);
+  SQLite::Database& db() { return db_; }
+
+private:
+  SQLite::Database& db_;
+  std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+};
 
 /// 1 KSM-equivalent in ratio units: ratio = shares per 1e18 wei of aKSMb.
 u256 ratio_one();
@@ -185,6 +204,8 @@ using claim_signer = std::function<caf::expected<std::string>(const claim_record
 /// returns the stored claim unchanged; a used nonce with another request,
 /// an amount of zero or above `claimable`, are refused with ec::invalid_input.
 caf::expected<claim_record> reserve_claim(SQLite::Database& db, const claim_intent& intent,
+                                          const claim_signer& sign, int64_t now_ms);
+caf::expected<claim_record> reserve_claim(statement_cache& sc, const claim_intent& intent,
                                           const claim_signer& sign, int64_t now_ms);
 
 std::optional<claim_record> find_claim(SQLite::Database& db, const std::string& claim_id);
