@@ -65,6 +65,10 @@ http_server::http_server(const http_config& cfg) : cfg_(cfg) {
     listen_fd_ = sock;
   });
   server_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    // httplib calls this for every status >= 400; routes already counted theirs
+    // (and wrote a JSON body), so only httplib's own refusals are counted here.
+    if (!res.body.empty())
+      return;
     unmatched_counter(res.status).inc();
     if (res.body.empty())
       json_error(res, res.status, code_for_status(res.status),

@@ -37,6 +37,9 @@ protected:
     server->post("/test/echo", [](const httplib::Request& req, httplib::Response& res) {
       api::json_reply(res, {{"bytes", req.body.size()}});
     });
+    server->get("/test/refuse", [](const httplib::Request&, httplib::Response& res) {
+      api::json_error(res, 400, "invalid_input", "refused by the route");
+    });
     server->get("/test/throw", [](const httplib::Request&, httplib::Response&) {
       throw std::runtime_error("boom");
     });
@@ -106,6 +109,7 @@ TEST_F(http_test, metrics_count_requests_by_route_and_status) {
   client->Get("/v1/status");
   client->Get("/v1/status");
   client->Get("/missing");
+  client->Get("/test/refuse");
   auto res = client->Get("/metrics");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
@@ -115,6 +119,9 @@ TEST_F(http_test, metrics_count_requests_by_route_and_status) {
             std::string::npos)
     << text;
   EXPECT_NE(text.find(R"(route="unmatched",status="404")"), std::string::npos);
+  EXPECT_NE(text.find(R"(route="/test/refuse",status="400")"), std::string::npos);
+  EXPECT_EQ(text.find(R"(route="unmatched",status="400")"), std::string::npos)
+    << "a route's own refusal must not also count as unmatched";
   EXPECT_NE(text.find("lstaked_http_request_seconds_bucket"), std::string::npos);
   EXPECT_NE(text.find("lstaked_uptime_seconds"), std::string::npos);
 }
