@@ -1,0 +1,180 @@
+// The Kusama watcher against the local Kusama node (tools/kusama-node) with
+// both metadata variants. Deposits are sent by the real @polkadot/api
+// (send_deposits.mjs): one transferKeepAlive and one batchAll of two, from
+// //Alice to //Ferdie (the deposit account). The node makes blocks only on
+// demand and finalizes best - 2. The watcher and the storage actor run on
+// CAF's deterministic scheduler; the watcher's blocking HTTP calls run inline.
+#include "actors/kusama_watcher.hpp"
+#include "storage/ledger.hpp"
+#include "storage/storage_actor.hpp"
+#include "tests/support/actor_fixture.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <gtest/gtest.h>
+
+using namespace lstaked;
+using namespace std::chrono_literals;
+using rpc::json;
+
+namespace {
+
+const std::string repo = LSTAKED_SOURCE_DIR;
+const ledger::u256 ksm = *ledger::u256::from_dec("1000000000000");
+// //Ferdie's AccountId (sr25519 dev key), the deposit account.
+const std::string ferdie_id = "0x1cbd2d43530a44705ad088af313e18f80b53ef16b36177cd4b77b846f2a5f07c";
+
+class kusama_watcher_node : public test::actor_fixture,
+                            public ::testing::WithParamInterface<std::string> {
+protected:
+  test::temp_dir dir;
+  std::unique_ptr<test::background_process> node;
+  std::unique_ptr<rpc::json_rpc_client> rpc;
+  std::string url;
+  std::string db_path = dir.file("ledger.sqlite");
+  storage_actor storage;
+  kusama_watcher_config cfg;
+
+  void SetUp() override {
+    node = std::make_unique<test::background_process>(
+      std::vector<std::string>{repo + "/tools/kusama-node/start", "--port", "0", "--block-ms", "0",
+                               "--finality-lag", "2", "--metadata", GetParam()},
+      dir.file("node"));
+    auto line = node->wait_for_line("listening on http://", 60s);
+    ASSERT_TRUE(line) << node->stderr_text();
+    url = line->substr(line->find("http://"));
+    while (!url.empty() && (url.back() == '\n' || url.back() == '\r' || url.back() == ' '))
+      url.pop_back();
+    rpc::json_rpc_config rc;
+    rc.url = url;
+    rpc = std::move(*rpc::json_rpc_client::make(rc));
+    storage = sys.spawn(lstaked::storage, storage_config{db_path});
+    run();
+    cfg.rpc.url = url;
+    cfg.start_block = 1;
+    cfg.deposit_account = ferdie_id;
+    cfg.minimum_planck = ksm;
+    cfg.poll_interval = 1000ms;
+    cfg.max_blocks_per_step = 2; // several storage tasks per catch-up
+  }
+
+  void TearDown() override {
+    caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
+    run();
+  }
+
+  kusama_watcher_actor start_watcher() {
+    auto w = sys.spawn(kusama_watcher, cfg, storage);
+    run();
+    return w;
+  }
+
+  void stop(const kusama_watcher_actor& w) {
+    caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+    run();
+  }
+
+  void poll() { advance_time(cfg.poll_interval); }
+
+  kusama_watcher_status status(const kusama_watcher_actor& w) {
+    auto reply = self->request(w, caf::infinite, ksm_status_atom_v);
+    run();
+    kusama_watcher_status out;
+    reply.receive([&](kusama_watcher_status& s) { out = s; },
+                  [](caf::error& err) { ADD_FAILURE() << describe(err); });
+    return out;
+  }
+
+  actor_health health(const kusama_watcher_actor& w) {
+    auto reply = self->request(w, caf::infinite, health_atom_v);
+    run();
+    actor_health out;
+    reply.receive([&](actor_health& h) { out = h; },
+                  [](caf::error& err) { ADD_FAILURE() << describe(err); });
+    return out;
+  }
+
+  json call(const std::string& method, json params = json::array()) {
+    auto r = rpc->call(method, std::move(params));
+    EXPECT_TRUE(r) << method << ": " << describe(r.error());
+    return r ? *r : json();
+  }
+
+  int64_t count_deposits() {
+    SQLite::Database db(db_path, SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT COUNT(*) FROM deposits").getInt64();
+  }
+};
+
+TEST_P(kusama_watcher_node, credits_transfer_and_batch_all_once_after_finality) {
+  auto w = start_watcher();
+  // An empty chain: the watcher reaches the finalized head with nothing to credit.
+  EXPECT_TRUE(health(w).ok) << health(w).detail;
+
+  auto sent = test::run_process({"/usr/bin/env", "node", repo + "/tests/kusama_watcher/send_deposits.mjs", url},
+                                dir.path(), 120s);
+  ASSERT_EQ(sent.exit_code, 0) << sent.err << sent.out;
+  auto info = json::parse(sent.out.substr(sent.out.rfind('{')));
+  std::string alice = info["alice"];
+  EXPECT_EQ(info["ferdie"], ferdie_id);
+  uint64_t last_block = info["blocks"][1];
+
+  // Both blocks are above the finalized head (best - 2): nothing yet.
+  poll();
+  poll();
+  auto s = status(w);
+  EXPECT_TRUE(s.last_error.empty()) << s.last_error;
+  EXPECT_LT(s.finalized, last_block);
+  EXPECT_EQ(count_deposits(), 0);
+
+  call("dev_newBlocks", {2});
+  poll();
+  poll();
+  s = status(w);
+  EXPECT_TRUE(s.last_error.empty()) << s.last_error;
+  EXPECT_GE(s.finalized, last_block);
+  EXPECT_EQ(s.cursor, s.finalized);
+  EXPECT_EQ(s.lag, 0u);
+  EXPECT_GT(s.spec_version, 0u);
+  EXPECT_EQ(s.deposits_applied, 3u);
+  {
+    SQLite::Database db(db_path, SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, "SELECT account, amount_planck, status, extrinsic_index, event_index, "
+                            "block_number FROM deposits ORDER BY block_number, event_index");
+    std::vector<std::string> amounts;
+    while (q.executeStep()) {
+      EXPECT_EQ(q.getColumn(0).getString(), alice);
+      EXPECT_EQ(q.getColumn(2).getString(), "CREDITED");
+      EXPECT_EQ(q.getColumn(3).getInt64(), 1) << "extrinsic 0 is the timestamp inherent";
+      amounts.push_back(q.getColumn(1).getString());
+    }
+    EXPECT_EQ(amounts, (std::vector<std::string>{"2000000000000", "3000000000000", "4000000000000"}));
+    auto summary = ledger::summarize_account(db, alice);
+    ASSERT_TRUE(summary) << describe(summary.error());
+    EXPECT_EQ(summary->deposited_planck.to_dec(), "9000000000000");
+  }
+
+  // A new watcher on the same database continues after the cursor: nothing twice.
+  stop(w);
+  w = start_watcher();
+  call("dev_newBlocks", {3});
+  poll();
+  poll();
+  s = status(w);
+  EXPECT_TRUE(s.last_error.empty()) << s.last_error;
+  EXPECT_EQ(s.cursor, s.finalized);
+  EXPECT_EQ(s.deposits_applied, 0u);
+  EXPECT_EQ(count_deposits(), 3);
+  EXPECT_TRUE(health(w).ok);
+  stop(w);
+}
+
+INSTANTIATE_TEST_SUITE_P(metadata, kusama_watcher_node, ::testing::Values("kusama", "asset-hub"),
+                         [](const auto& info) {
+                           return info.param == "kusama" ? std::string("relay")
+                                                         : std::string("asset_hub");
+                         });
+
+} // namespace

@@ -1,0 +1,38 @@
+// Sends the integration test's deposits with the real @polkadot/api over HTTP:
+// //Alice -> //Ferdie one balances.transferKeepAlive(2 KSM), then
+// utility.batchAll([transferKeepAlive(3 KSM), transferKeepAlive(4 KSM)]),
+// each sealed in its own block (dev_newBlocks). Prints one JSON line:
+// {alice, ferdie (AccountId hex), blocks: [n1, n2], amounts: [...planck]}.
+// Usage: node send_deposits.mjs http://127.0.0.1:PORT
+import { ApiPromise, HttpProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
+
+const url = process.argv[2];
+const KSM = 1_000_000_000_000n;
+let id = 0;
+async function rpc(method, ...params) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: (id += 1), method, params }) });
+  const body = await res.json();
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+await cryptoWaitReady();
+const api = await ApiPromise.create({ provider: new HttpProvider(url), noInitWarn: true, throwOnConnect: true });
+const keyring = new Keyring({ type: 'sr25519', ss58Format: 2 });
+const alice = keyring.addFromUri('//Alice');
+const ferdie = keyring.addFromUri('//Ferdie');
+const blocks = [];
+await api.tx.balances.transferKeepAlive(ferdie.address, 2n * KSM).signAndSend(alice);
+blocks.push((await rpc('dev_newBlocks', 1)).number);
+await api.tx.utility.batchAll([
+  api.tx.balances.transferKeepAlive(ferdie.address, 3n * KSM),
+  api.tx.balances.transferKeepAlive(ferdie.address, 4n * KSM),
+]).signAndSend(alice);
+blocks.push((await rpc('dev_newBlocks', 1)).number);
+console.log(JSON.stringify({ alice: u8aToHex(alice.publicKey), ferdie: u8aToHex(ferdie.publicKey), blocks,
+  amounts: [(2n * KSM).toString(), (3n * KSM).toString(), (4n * KSM).toString()] }));
+await api.disconnect();
