@@ -156,15 +156,23 @@ TEST_P(kusama_watcher_node, credits_transfer_and_batch_all_once_after_finality) 
     EXPECT_EQ(summary->deposited_planck.to_dec(), "9000000000000");
   }
 
-  // A new watcher on the same database continues after the cursor: nothing twice.
+  // A new watcher on the same database continues after the cursor: nothing
+  // twice. Its catch-up crosses a runtime upgrade (specVersion + 1 from the
+  // upgrade block on): it re-fetches the metadata there and goes on.
+  auto old_spec = s.spec_version;
   stop(w);
   w = start_watcher();
+  call("dev_newBlocks", {2});
+  auto upgrade = call("dev_runtimeUpgrade");
   call("dev_newBlocks", {3});
   poll();
   poll();
   s = status(w);
   EXPECT_TRUE(s.last_error.empty()) << s.last_error;
   EXPECT_EQ(s.cursor, s.finalized);
+  EXPECT_GT(s.finalized, upgrade["number"].get<uint64_t>());
+  EXPECT_EQ(s.spec_version, old_spec + 1);
+  EXPECT_EQ(s.spec_version, upgrade["specVersion"].get<uint32_t>());
   EXPECT_EQ(s.deposits_applied, 0u);
   EXPECT_EQ(count_deposits(), 3);
   EXPECT_TRUE(health(w).ok);
