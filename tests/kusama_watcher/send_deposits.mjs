@@ -1,8 +1,8 @@
 // Sends the integration test's deposits with the real @polkadot/api over HTTP:
 // //Alice -> //Ferdie one balances.transferKeepAlive(2 KSM), then
-// utility.batchAll([transferKeepAlive(3 KSM), transferKeepAlive(4 KSM)]),
-// each sealed in its own block (dev_newBlocks). Prints one JSON line:
-// {alice, ferdie (AccountId hex), blocks: [n1, n2], amounts: [...planck]}.
+// utility.batchAll([transferKeepAlive(3 KSM), transferKeepAlive(4 KSM)]), then
+// transferKeepAlive(0.5 KSM), each sealed in its own block (dev_newBlocks). Prints one JSON line:
+// {alice, ferdie (AccountId hex), blocks: [n1, n2, n3], amounts: [...planck]}.
 // Usage: node send_deposits.mjs http://127.0.0.1:PORT
 import { ApiPromise, HttpProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
@@ -32,6 +32,9 @@ await api.tx.utility.batchAll([
   api.tx.balances.transferKeepAlive(ferdie.address, 3n * KSM),
   api.tx.balances.transferKeepAlive(ferdie.address, 4n * KSM),
 ]).signAndSend(alice);
+blocks.push((await rpc('dev_newBlocks', 1)).number);
+// Under the watcher's 1 KSM minimum: kept as BELOW_MINIMUM, not credited.
+await api.tx.balances.transferKeepAlive(ferdie.address, KSM / 2n).signAndSend(alice);
 blocks.push((await rpc('dev_newBlocks', 1)).number);
 console.log(JSON.stringify({ alice: u8aToHex(alice.publicKey), ferdie: u8aToHex(ferdie.publicKey), blocks,
   amounts: [(2n * KSM).toString(), (3n * KSM).toString(), (4n * KSM).toString()] }));
