@@ -130,6 +130,35 @@ CREATE TABLE ratio_history (
   tx_hash      TEXT
 ) STRICT;
 )sql"},
+    {4, "Kusama: staking events of the pool's accounts, deposits submitted by users",
+     R"sql(
+CREATE TABLE staking_events (
+  id              INTEGER PRIMARY KEY,
+  block_hash      TEXT NOT NULL,
+  block_number    INTEGER NOT NULL CHECK (block_number >= 0),
+  event_index     INTEGER NOT NULL CHECK (event_index >= 0),
+  extrinsic_index INTEGER CHECK (extrinsic_index >= 0),  -- NULL outside ApplyExtrinsic
+  kind            TEXT NOT NULL
+                  CHECK (kind IN ('Bonded', 'Unbonded', 'Withdrawn', 'Rewarded', 'Slashed')),
+  account         TEXT NOT NULL CHECK (length(account) = 66),
+  amount_planck   TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  UNIQUE (block_hash, event_index)
+) STRICT;
+CREATE INDEX staking_events_by_account ON staking_events (account, block_number);
+CREATE TABLE deposit_submissions (
+  extrinsic_ref   TEXT PRIMARY KEY,              -- "<block>-<index>" as found on chain
+  extrinsic_hash  TEXT,
+  block_hash      TEXT NOT NULL,                 -- of a block not yet finalized when seen
+  block_number    INTEGER NOT NULL CHECK (block_number >= 0),
+  extrinsic_index INTEGER NOT NULL CHECK (extrinsic_index >= 0),
+  account         TEXT NOT NULL CHECK (length(account) = 66),
+  amount_planck   TEXT NOT NULL,
+  submitted_at    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX deposit_submissions_by_account ON deposit_submissions (account);
+CREATE INDEX deposits_by_extrinsic_hash ON deposits (extrinsic_hash) WHERE extrinsic_hash IS NOT NULL;
+)sql"},
   };
   return all;
 }
