@@ -7,6 +7,9 @@
 #include <charconv>
 #include <sstream>
 
+#include "chain/ethereum/amount.hpp"
+#include "chain/sig/ss58.hpp"
+
 namespace lstaked {
 
 std::string config::database_path() const {
@@ -19,7 +22,7 @@ std::string config::admin_token_path() const {
 
 namespace {
 
-enum class kind { text, unsigned_integer };
+enum class kind { text, unsigned_integer, text_list };
 
 struct key_spec {
   config_key pub;
@@ -100,6 +103,27 @@ caf::error set_listen(config& cfg, const std::string& text) {
   return caf::none;
 }
 
+// A list of strings: a TOML array, or comma-separated text from env/flags.
+template <class Field>
+key_spec list_key(std::string key, std::string doc, Field field) {
+  key_spec s;
+  s.type = kind::text_list;
+  s.pub.key = std::move(key);
+  s.pub.default_value = "[]";
+  s.pub.doc = std::move(doc) + " (TOML array; comma-separated in the environment)";
+  s.pub.set = [field](config& cfg, const std::string& text) -> caf::error {
+    std::vector<std::string> items;
+    std::string item;
+    std::istringstream in(text);
+    while (std::getline(in, item, ','))
+      if (!item.empty())
+        items.push_back(item);
+    field(cfg) = std::move(items);
+    return caf::none;
+  };
+  return s;
+}
+
 caf::error set_url(std::string& out, const std::string& text) {
   if (text.rfind("http://", 0) != 0 && text.rfind("https://", 0) != 0)
     return bad("expected an http:// or https:// URL, got \"" + text + "\"");
@@ -157,6 +181,32 @@ std::vector<key_spec> make_specs() {
   v.push_back(unsigned_key("kusama.ss58_prefix", "2", 0, 16383,
                            "SS58 address prefix of the network (2 = Kusama).",
                            [](config& c) -> uint16_t& { return c.chains.ss58_prefix; }));
+  v.push_back(text_key("kusama.deposit_address", "",
+                       "The pool's deposit address (SS58 with kusama.ss58_prefix): every "
+                       "Balances.Transfer to it in a finalized block is a deposit. Empty: the Kusama "
+                       "watcher does not run and deposits are disabled.",
+                       [](config& c) -> std::string& { return c.kusama.deposit_address; }));
+  v.push_back(text_key("kusama.minimum_deposit", "1",
+                       "Smallest deposit credited, in KSM (decimal, up to 12 decimals). Smaller "
+                       "ones are recorded as BELOW_MINIMUM for a refund, never absorbed.",
+                       [](config& c) -> std::string& { return c.kusama.minimum_deposit; }));
+  v.push_back(unsigned_key("kusama.start_block", "0", 0, UINT64_MAX / 2,
+                           "First Kusama block the watcher reads when it has no cursor yet (set it "
+                           "to the block the deposit address was published at). 0: the finalized "
+                           "head at the first start.",
+                           [](config& c) -> uint64_t& { return c.kusama.start_block; }));
+  v.push_back(list_key("kusama.pool_accounts",
+                       "The pool's stash accounts (SS58) whose staking events (Bonded, Unbonded, "
+                       "Withdrawn, Rewarded, Slashed) are recorded; the deposit address always is.",
+                       [](config& c) -> std::vector<std::string>& { return c.kusama.pool_accounts; }));
+  v.push_back(unsigned_key("kusama.poll_interval_ms", "3000", 50, 600000,
+                           "How often the Kusama watcher looks for a new finalized block once "
+                           "caught up.",
+                           [](config& c) -> uint64_t& { return c.kusama.poll_interval_ms; }));
+  v.push_back(unsigned_key("kusama.max_blocks_per_step", "64", 1, 10000,
+                           "Kusama blocks read and committed per storage transaction during "
+                           "catch-up.",
+                           [](config& c) -> uint64_t& { return c.kusama.max_blocks_per_step; }));
   {
     key_spec s;
     s.type = kind::text;
@@ -248,7 +298,23 @@ void apply_table(const toml::table& table, const std::string& prefix, config& cf
       continue;
     }
     std::string text;
-    if (spec->type == kind::text) {
+    if (spec->type == kind::text_list) {
+      auto arr = node.as_array();
+      bool ok = arr != nullptr;
+      if (arr)
+        for (auto&& item : *arr) {
+          auto v = item.value<std::string>();
+          if (!item.is_string() || !v || v->empty() || v->find(',') != std::string::npos) {
+            ok = false;
+            break;
+          }
+          text += (text.empty() ? "" : ",") + *v;
+        }
+      if (!ok) {
+        problems.push_back({key, "expected an array of non-empty strings"});
+        continue;
+      }
+    } else if (spec->type == kind::text) {
       auto s = node.value<std::string>();
       if (!node.is_string() || !s) {
         problems.push_back({key, "expected a string"});
@@ -285,6 +351,20 @@ void validate(const config& cfg, std::vector<config_problem>& problems) {
     if (cfg.chains.token_address.empty())
       problems.push_back({"ethereum.token_address", "required when claims are configured"});
   }
+  auto check_ss58 = [&](const std::string& key, const std::string& address) {
+    auto id = chain::sig::ss58_decode_account(address, cfg.chains.ss58_prefix);
+    if (!id)
+      problems.push_back({key, "\"" + address + "\": " + describe(id.error())});
+  };
+  if (!cfg.kusama.deposit_address.empty())
+    check_ss58("kusama.deposit_address", cfg.kusama.deposit_address);
+  for (auto& a : cfg.kusama.pool_accounts)
+    check_ss58("kusama.pool_accounts", a);
+  auto minimum = chain::eth::parse_amount(cfg.kusama.minimum_deposit, chain::eth::ksm_decimals);
+  if (!minimum)
+    problems.push_back({"kusama.minimum_deposit", describe(minimum.error())});
+  else if (minimum->is_zero())
+    problems.push_back({"kusama.minimum_deposit", "must be positive"});
   if (cfg.supervisor.max_restart_backoff_ms < cfg.supervisor.restart_backoff_ms)
     problems.push_back({"supervisor.max_restart_backoff_ms",
                         "must be at least supervisor.restart_backoff_ms"});

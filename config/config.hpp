@@ -51,6 +51,17 @@ struct chain_endpoints {
   uint64_t poll_interval_ms = 4000;
 };
 
+/// The Kusama side: where deposits arrive and what the watcher reads.
+struct kusama_settings {
+  /// SS58 (with chains.ss58_prefix). Empty: no Kusama watcher, deposits disabled.
+  std::string deposit_address;
+  std::string minimum_deposit = "1"; // KSM, decimal
+  uint64_t start_block = 0;          // 0: the finalized head at first start
+  std::vector<std::string> pool_accounts; // SS58: stashes whose staking events are kept
+  uint64_t poll_interval_ms = 3000;
+  uint64_t max_blocks_per_step = 64;
+};
+
 struct claims_settings {
   /// Empty: no notary, claims disabled.
   std::string notary_key_file;
@@ -71,6 +82,7 @@ struct config {
   chain_endpoints chains;
   supervisor_settings supervisor;
   claims_settings claims;
+  kusama_settings kusama;
 
   /// `<data_dir>/lstaked.sqlite`
   std::string database_path() const;

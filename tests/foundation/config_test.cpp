@@ -162,3 +162,52 @@ TEST(config, readme_documents_every_key) {
     EXPECT_NE(readme.str().find("| `" + k.key + "` |"), std::string::npos)
       << k.key << " is missing from README.md (paste `lstaked config keys`)";
 }
+
+// Addresses from @polkadot/keyring: //Alice and //Bob with Kusama's prefix 2, //Alice with Polkadot's 0.
+constexpr const char* alice_ksm = "HNZata7iMYWmk5RvZRTiAsSDhV8366zq2YGb3tLH5Upf74F";
+constexpr const char* bob_ksm = "FoQJpPyadYccjavVdTWxpxU7rUEaYhfLCPwXgkfD6Zat9QP";
+constexpr const char* alice_dot = "15oF4uVJwmo4TdGW7VfQxNLavjCXviqxT9S1MgbjMNHr6Sp5";
+
+TEST(config, kusama_deposit_keys_from_toml_and_env) {
+  test::temp_dir dir;
+  auto file = write(dir, "k.toml",
+                    std::string{"[kusama]\ndeposit_address = \""} + alice_ksm
+                      + "\"\nminimum_deposit = \"0.5\"\nstart_block = 7\n"
+                        "pool_accounts = [\"" + bob_ksm + "\", \"" + alice_ksm + "\"]\n");
+  auto r = load_config(file, no_env, {});
+  ASSERT_TRUE(r.ok()) << r.problems.front().key << ": " << r.problems.front().message;
+  EXPECT_EQ(r.value.kusama.deposit_address, alice_ksm);
+  EXPECT_EQ(r.value.kusama.minimum_deposit, "0.5");
+  EXPECT_EQ(r.value.kusama.start_block, 7u);
+  EXPECT_EQ(r.value.kusama.pool_accounts, (std::vector<std::string>{bob_ksm, alice_ksm}));
+
+  std::string list = std::string{bob_ksm} + "," + alice_ksm;
+  auto env = [&](const char* name) -> const char* {
+    return std::string{name} == "LSTAKED_KUSAMA_POOL_ACCOUNTS" ? list.c_str() : nullptr;
+  };
+  auto e = load_config(std::nullopt, env, {});
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e.value.kusama.pool_accounts, (std::vector<std::string>{bob_ksm, alice_ksm}));
+  EXPECT_TRUE(e.value.kusama.deposit_address.empty()); // deposits off by default
+}
+
+TEST(config, kusama_addresses_and_minimum_are_checked) {
+  test::temp_dir dir;
+  std::string bad_checksum = alice_ksm;
+  bad_checksum.back() = bad_checksum.back() == 'F' ? 'G' : 'F';
+  auto file = write(dir, "k.toml",
+                    "[kusama]\ndeposit_address = \"" + bad_checksum
+                      + "\"\nminimum_deposit = \"1.0000000000001\"\npool_accounts = [\""
+                      + alice_dot + "\"]\n");
+  auto r = load_config(file, no_env, {});
+  EXPECT_TRUE(has_problem(r, "kusama.deposit_address", bad_checksum));
+  EXPECT_TRUE(has_problem(r, "kusama.pool_accounts", alice_dot)); // Polkadot prefix on Kusama
+  EXPECT_TRUE(has_problem(r, "kusama.minimum_deposit", ""));
+
+  auto zero = load_config(std::nullopt, no_env, {{"kusama.minimum_deposit", "0"}});
+  EXPECT_TRUE(has_problem(zero, "kusama.minimum_deposit", "positive"));
+  auto not_array = write(dir, "a.toml", "[kusama]\npool_accounts = \"x\"\n");
+  EXPECT_TRUE(has_problem(load_config(not_array, no_env, {}), "kusama.pool_accounts", "array"));
+  auto mixed = write(dir, "m.toml", "[kusama]\npool_accounts = [\"a\", 3]\n");
+  EXPECT_TRUE(has_problem(load_config(mixed, no_env, {}), "kusama.pool_accounts", "array"));
+}
