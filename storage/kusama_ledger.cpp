@@ -130,6 +130,15 @@ std::vector<deposit_record> deposits_of_extrinsic_hash(SQLite::Database& db,
   return read_deposits(q);
 }
 
+std::vector<deposit_record> deposits_of_account(SQLite::Database& db, const std::string& account,
+                                                size_t limit) {
+  SQLite::Statement q(db, std::string{"SELECT "} + deposit_columns
+                            + " FROM deposits WHERE account = ? ORDER BY id DESC LIMIT ?");
+  q.bind(1, account);
+  q.bind(2, static_cast<int64_t>(limit));
+  return read_deposits(q);
+}
+
 caf::error record_submission(SQLite::Database& db, const deposit_submission& s, int64_t now_ms) {
   if (!is_hex_id(s.account) || !is_hex_id(s.block_hash))
     return make_error(ec::invalid_input, "submission needs a 32-byte account and block hash");

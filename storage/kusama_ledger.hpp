@@ -52,6 +52,10 @@ std::vector<deposit_record> deposits_of_extrinsic(SQLite::Database& db, uint64_t
 std::vector<deposit_record> deposits_of_extrinsic_hash(SQLite::Database& db,
                                                        const std::string& extrinsic_hash);
 
+/// An account's deposits (any status), newest first.
+std::vector<deposit_record> deposits_of_account(SQLite::Database& db, const std::string& account,
+                                                size_t limit);
+
 /// A deposit a user pointed at while its block was not yet finalized.
 struct deposit_submission {
   std::string extrinsic_hash; // may be empty

@@ -158,6 +158,7 @@ CREATE TABLE deposit_submissions (
 ) STRICT;
 CREATE INDEX deposit_submissions_by_account ON deposit_submissions (account);
 CREATE INDEX deposits_by_extrinsic_hash ON deposits (extrinsic_hash) WHERE extrinsic_hash IS NOT NULL;
+CREATE INDEX deposits_by_account ON deposits (account, id);
 )sql"},
   };
   return all;
