@@ -1,0 +1,106 @@
+// The Kusama extrinsic lookup: answers "what is extrinsic <block>-<index> (or
+// 0x<hash>)?" from the node, for POST /v1/deposits, before the watcher has
+// reached (finalized) its block.
+//
+// Contract:
+// - The id is the user's text, parsed with chain::substrate::parse_extrinsic_id
+//   (a bad form is ec::invalid_input).
+// - "<n>-<i>": n above the best head -> FUTURE_BLOCK; otherwise the block at n
+//   on the best chain; i beyond its extrinsics -> UNKNOWN.
+// - "0x<hash>": the blocks from the best head back at most
+//   `hash_search_blocks` are searched (blake2-256 of each extrinsic's SCALE
+//   bytes, length prefix included, as polkadot-js' `tx.hash`); not there ->
+//   UNKNOWN. Older finalized extrinsics are the ledger's business: the API
+//   reads the database first.
+// - FOUND carries the extrinsic's success (System.ExtrinsicSuccess or
+//   ExtrinsicFailed) and its Balances.Transfer events to the deposit account
+//   (empty: not a deposit). `finalized` compares with the finalized head read
+//   in the same lookup. Decoding uses the metadata of the block's runtime
+//   (cached per specVersion).
+// - An RPC failure is an error (ec::unavailable, ec::timeout or ec::rpc_error
+//   as the client reports it), never a guessed outcome.
+// - Its HTTP calls block the calling thread: spawn it `caf::detached`. It
+//   holds no state beyond the metadata cache, so a restart loses nothing.
+#pragma once
+
+#include "actors/actors.hpp"
+#include "chain/rpc/json_rpc_client.hpp"
+#include "chain/substrate/metadata.hpp"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lstaked {
+
+using ksm_lookup_atom = caf::atom_constant<caf::atom("ksmlookup")>;
+constexpr ksm_lookup_atom ksm_lookup_atom_v{};
+
+/// A Balances.Transfer to the deposit account inside the looked-up extrinsic.
+struct lookup_transfer {
+  uint32_t event_index = 0;
+  std::string from;          // sender AccountId, 0x + 64 hex
+  std::string amount_planck; // decimal
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lookup_transfer& x) {
+  return f(caf::meta::type_name("lookup_transfer"), x.event_index, x.from, x.amount_planck);
+}
+
+/// What the node says about one extrinsic.
+struct extrinsic_lookup {
+  // "FOUND" (the extrinsic exists; transfers may be empty), "FUTURE_BLOCK"
+  // (number above the best head), "UNKNOWN" (index beyond the block's
+  // extrinsics, or hash not found in the searched range).
+  std::string outcome;
+  uint64_t block_number = 0;
+  std::string block_hash;
+  uint32_t extrinsic_index = 0;
+  std::string extrinsic_hash;
+  bool finalized = false; // block_number <= finalized head at lookup time
+  bool success = true;    // System.ExtrinsicSuccess (false: ExtrinsicFailed)
+  std::vector<lookup_transfer> transfers; // Balances.Transfer to the deposit account
+  uint64_t best_number = 0;
+  uint64_t finalized_number = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, extrinsic_lookup& x) {
+  return f(caf::meta::type_name("extrinsic_lookup"), x.outcome, x.block_number, x.block_hash,
+           x.extrinsic_index, x.extrinsic_hash, x.finalized, x.success, x.transfers,
+           x.best_number, x.finalized_number);
+}
+
+/// Looks a user's extrinsic id up on the Kusama node. (actors/kusama_lookup.hpp)
+using kusama_lookup_actor = caf::typed_actor<
+  // The id as the user sent it ("<block>-<index>" or "0x<hash>").
+  caf::replies_to<ksm_lookup_atom, std::string>::with<extrinsic_lookup>>::
+  extend_with<health_protocol>;
+
+struct kusama_lookup_config {
+  rpc::json_rpc_config rpc;        // the node
+  std::string deposit_account;     // AccountId32, 0x + 64 hex
+  uint64_t hash_search_blocks = 256; // how far back from the best head a hash is searched
+};
+
+caf::error validate(const kusama_lookup_config& cfg);
+
+struct kusama_lookup_state {
+  kusama_lookup_config cfg;
+  std::unique_ptr<rpc::json_rpc_client> client;
+  chain::bytes deposit_account; // 32 bytes
+  /// Metadata by specVersion (runtimes seen so far).
+  std::map<uint32_t, chain::substrate::metadata_ptr> metadata;
+  std::string last_error; // of the last lookup (empty if it succeeded)
+  uint64_t lookups = 0;
+  static constexpr const char* name = "kusama_lookup";
+};
+
+kusama_lookup_actor::behavior_type
+kusama_lookup(kusama_lookup_actor::stateful_pointer<kusama_lookup_state> self,
+              kusama_lookup_config cfg);
+
+} // namespace lstaked
