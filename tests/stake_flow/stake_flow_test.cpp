@@ -227,6 +227,13 @@ TEST_P(stake_flow_e2e, deposit_credited_after_finality_then_claim_mint_and_burn)
   EXPECT_EQ(credited_rows,
             (std::multiset<std::string>{transfer_id + " 2000000000000", batch_id + " 3000000000000",
                                         batch_id + " 4000000000000"}));
+  // The daemon's own extrinsic hashing and block hashes agree with polkadot-js'.
+  for (auto& d : listed["deposits"]) {
+    auto& sent_x = d["extrinsic"] == transfer_id ? transfer : batch;
+    EXPECT_EQ(d["extrinsicHash"], sent_x["hash"]) << d.dump();
+    EXPECT_EQ(d["blockHash"], sent_x["blockHash"]) << d.dump();
+    EXPECT_EQ(d["blockNumber"], sent_x["block"]) << d.dump();
+  }
   EXPECT_EQ(listed["deposits"][0]["extrinsic"], batch_id) << "newest first";
   EXPECT_EQ(listed["deposits"][2]["extrinsic"], transfer_id) << "newest first";
   auto history = history_of(user);
@@ -312,6 +319,11 @@ TEST_P(stake_flow_e2e, deposit_credited_after_finality_then_claim_mint_and_burn)
   EXPECT_EQ(bob_deposits[0]["status"], "BELOW_MINIMUM");
   EXPECT_EQ(bob_deposits[0]["nativeAmount"], "500000000000");
   EXPECT_EQ(account(bob)["claimable"]["nativeAmount"], "0");
+  auto bob_history = history_of(bob);
+  ASSERT_EQ(bob_history.size(), 1u) << bob_history.dump();
+  EXPECT_EQ(bob_history[0]["kind"], "STAKE");
+  EXPECT_EQ(bob_history[0]["status"], "BELOW_MINIMUM");
+  EXPECT_EQ(bob_history[0]["nativeAmount"], "500000000000");
 
   // 8. A clean stop, and the database checks out.
   EXPECT_EQ(lstaked->stop().value_or(-1), 0) << lstaked->last_log();
