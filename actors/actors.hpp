@@ -35,6 +35,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(lstaked, caf::first_custom_type_id)
   CAF_ADD_ATOM(lstaked, lstaked, claim_atom, "claim")
   CAF_ADD_ATOM(lstaked, lstaked, eth_head_atom, "ethhead")
   CAF_ADD_ATOM(lstaked, lstaked, notary_atom, "notary")
+  CAF_ADD_ATOM(lstaked, lstaked, kusama_lookup_atom, "ksmlkp")
 CAF_END_TYPE_ID_BLOCK(lstaked)
 
 namespace lstaked {
@@ -131,6 +132,10 @@ using supervisor_actor = caf::typed_actor<
   caf::replies_to<storage_atom>::with<storage_actor>,
   // The current notary (error ec::unavailable when claims are not configured).
   caf::replies_to<notary_atom>::with<notary_actor>,
+  // The current Kusama extrinsic lookup (actors/kusama_lookup.hpp; actor_cast
+  // it to kusama_lookup_actor), or ec::unavailable when deposits are off. An
+  // untyped handle because that interface is declared with its actor.
+  caf::replies_to<kusama_lookup_atom>::with<caf::actor>,
   // The latest Ethereum block number, forwarded to the notary.
   caf::reacts_to<eth_head_atom, uint64_t>,
   // Drains the storage queue, checkpoints, stops every child; then quits.

@@ -16,6 +16,12 @@ caf::error validate(const supervisor_config& cfg) {
   if (cfg.eth_watcher)
     if (auto err = validate(*cfg.eth_watcher))
       return err;
+  if (cfg.kusama_watcher)
+    if (auto err = validate(*cfg.kusama_watcher))
+      return err;
+  if (cfg.kusama_lookup)
+    if (auto err = validate(*cfg.kusama_lookup))
+      return err;
   if (cfg.restart_backoff.count() <= 0 || cfg.max_restart_backoff < cfg.restart_backoff)
     return make_error(ec::invalid_config, "restart backoff must be positive and below its maximum");
   return caf::none;
@@ -38,6 +44,20 @@ void start_child(self_ptr self, const std::string& name) {
     // The watcher holds the storage handle in flight windows: restart it on the new one.
     if (st.eth_watcher && st.children["eth_watcher"].address)
       self->send_exit(*st.eth_watcher, caf::exit_reason::user_shutdown);
+    if (st.kusama_watcher && st.children["kusama_watcher"].address)
+      self->send_exit(*st.kusama_watcher, caf::exit_reason::user_shutdown);
+  } else if (name == "kusama_watcher" && st.cfg.kusama_watcher) {
+    auto child = self->spawn<caf::detached>(kusama_watcher, *st.cfg.kusama_watcher, st.storage);
+    self->monitor(child);
+    self->link_to(child);
+    st.kusama_watcher = child;
+    st.children[name].address = child.address();
+  } else if (name == "kusama_lookup" && st.cfg.kusama_lookup) {
+    auto child = self->spawn<caf::detached>(kusama_lookup, *st.cfg.kusama_lookup);
+    self->monitor(child);
+    self->link_to(child);
+    st.kusama_lookup = child;
+    st.children[name].address = child.address();
   } else if (name == "eth_watcher" && st.cfg.eth_watcher) {
     // Blocking JSON-RPC calls: its own thread, so it never stalls the scheduler.
     auto child = self->spawn<caf::detached>(eth_watcher, *st.cfg.eth_watcher, st.storage);
@@ -68,6 +88,10 @@ health_protocol health_handle(self_ptr self, const std::string& name) {
     return caf::actor_cast<health_protocol>(self->state.storage);
   if (name == "eth_watcher")
     return caf::actor_cast<health_protocol>(*self->state.eth_watcher);
+  if (name == "kusama_watcher")
+    return caf::actor_cast<health_protocol>(*self->state.kusama_watcher);
+  if (name == "kusama_lookup")
+    return caf::actor_cast<health_protocol>(*self->state.kusama_lookup);
   return caf::actor_cast<health_protocol>(*self->state.notary);
 }
 
@@ -108,6 +132,10 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
     start_child(self, "eth_watcher");
     self->send(self, tick_atom_v);
   }
+  if (self->state.cfg.kusama_watcher)
+    start_child(self, "kusama_watcher");
+  if (self->state.cfg.kusama_lookup)
+    start_child(self, "kusama_lookup");
   self->set_down_handler([self](caf::down_msg& msg) {
     for (auto& [name, child] : self->state.children) {
       if (child.address != msg.source)
@@ -168,6 +196,14 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
                                                                   : "claims are not configured");
       return *self->state.notary;
     },
+    [self](kusama_lookup_atom) -> caf::result<caf::actor> {
+      auto it = self->state.children.find("kusama_lookup");
+      if (!self->state.kusama_lookup || it == self->state.children.end() || !it->second.address)
+        return make_error(ec::unavailable, self->state.cfg.kusama_lookup
+                                             ? "the Kusama lookup is restarting"
+                                             : "deposits are not configured");
+      return caf::actor_cast<caf::actor>(*self->state.kusama_lookup);
+    },
     [self](tick_atom) {
       auto& st = self->state;
       if (st.shutting_down)
@@ -195,6 +231,10 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
         self->send_exit(*self->state.notary, caf::exit_reason::user_shutdown);
       if (self->state.eth_watcher)
         self->send_exit(*self->state.eth_watcher, caf::exit_reason::user_shutdown);
+      if (self->state.kusama_watcher)
+        self->send_exit(*self->state.kusama_watcher, caf::exit_reason::user_shutdown);
+      if (self->state.kusama_lookup)
+        self->send_exit(*self->state.kusama_lookup, caf::exit_reason::user_shutdown);
       if (!self->state.children["storage"].address) {
         rp.deliver(true);
         self->quit();

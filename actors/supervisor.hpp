@@ -11,6 +11,8 @@
 
 #include "actors/actors.hpp"
 #include "actors/eth_watcher.hpp"
+#include "actors/kusama_lookup.hpp"
+#include "actors/kusama_watcher.hpp"
 #include "actors/notary.hpp"
 #include "storage/storage_actor.hpp"
 
@@ -27,6 +29,9 @@ struct supervisor_config {
   std::optional<notary_config> notary;
   /// Absent: no Ethereum watcher (no pool configured).
   std::optional<eth_watcher_config> eth_watcher;
+  /// Absent: no Kusama watcher or lookup (no deposit address configured).
+  std::optional<kusama_watcher_config> kusama_watcher;
+  std::optional<kusama_lookup_config> kusama_lookup;
   /// How often the watcher's final head is forwarded to the notary.
   std::chrono::milliseconds head_interval{2000};
   std::chrono::milliseconds restart_backoff{500};
@@ -50,6 +55,8 @@ struct supervisor_state {
   std::optional<notary_actor> notary;             // current notary, if configured
   std::optional<uint64_t> eth_head;               // replayed to a restarted notary
   std::optional<eth_watcher_actor> eth_watcher;   // current watcher, if configured
+  std::optional<kusama_watcher_actor> kusama_watcher;
+  std::optional<kusama_lookup_actor> kusama_lookup;
   std::map<std::string, supervised_child> children; // by role name
   bool shutting_down = false;
   static constexpr const char* name = "supervisor";

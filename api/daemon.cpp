@@ -1,11 +1,14 @@
 #include "api/daemon.hpp"
 
 #include "actors/supervisor.hpp"
+#include "api/deposit_routes.hpp"
 #include "api/http_server.hpp"
 #include "api/status_routes.hpp"
 #include "api/user_routes.hpp"
 #include "chain/common/secp256k1.hpp"
 #include "chain/ethereum/address.hpp"
+#include "chain/ethereum/amount.hpp"
+#include "chain/sig/ss58.hpp"
 #include "chain/sig/self_check.hpp"
 #include "config/secret_file.hpp"
 #include "storage/database.hpp"
@@ -51,6 +54,39 @@ caf::error prepare_admin_token(const config& cfg) {
 std::string checksum_or_empty(const std::string& address) {
   auto a = chain::eth::parse_address(address);
   return a ? chain::eth::to_checksum_address(*a) : std::string{};
+}
+
+caf::expected<std::string> account_hex(const std::string& ss58, uint16_t prefix) {
+  auto id = chain::sig::ss58_decode_account(ss58, prefix);
+  if (!id)
+    return make_error(ec::invalid_config, "\"" + ss58 + "\": " + describe(id.error()));
+  return chain::to_hex(*id);
+}
+
+// The Kusama watcher and lookup, when a deposit address is configured.
+caf::error configure_kusama(const config& cfg, supervisor_config& sup) {
+  if (cfg.kusama.deposit_address.empty())
+    return caf::none;
+  auto deposit = account_hex(cfg.kusama.deposit_address, cfg.chains.ss58_prefix);
+  auto minimum = chain::eth::parse_amount(cfg.kusama.minimum_deposit, chain::eth::ksm_decimals);
+  if (!deposit || !minimum)
+    return deposit ? minimum.error() : deposit.error();
+  kusama_watcher_config w;
+  w.rpc.url = cfg.chains.kusama_rpc_url;
+  w.deposit_account = *deposit;
+  w.start_block = cfg.kusama.start_block;
+  w.minimum_planck = *minimum;
+  w.max_blocks_per_step = cfg.kusama.max_blocks_per_step;
+  w.poll_interval = std::chrono::milliseconds(cfg.kusama.poll_interval_ms);
+  for (auto& a : cfg.kusama.pool_accounts) // checked here; the watcher takes them next
+    if (auto hex = account_hex(a, cfg.chains.ss58_prefix); !hex)
+      return hex.error();
+  kusama_lookup_config l;
+  l.rpc.url = cfg.chains.kusama_rpc_url;
+  l.deposit_account = *deposit;
+  sup.kusama_watcher = w;
+  sup.kusama_lookup = l;
+  return caf::none;
 }
 
 } // namespace
@@ -127,6 +163,10 @@ int run_daemon(const config& cfg) {
     w.poll_interval = std::chrono::milliseconds(cfg.chains.poll_interval_ms);
     sup_cfg.eth_watcher = w;
   }
+  if (auto err = configure_kusama(cfg, sup_cfg)) {
+    spdlog::error("{}", describe(err));
+    return 1;
+  }
   sup_cfg.restart_backoff = std::chrono::milliseconds(cfg.supervisor.restart_backoff_ms);
   sup_cfg.max_restart_backoff = std::chrono::milliseconds(cfg.supervisor.max_restart_backoff_ms);
   if (auto err = validate(sup_cfg)) {
@@ -143,6 +183,12 @@ int run_daemon(const config& cfg) {
                                               checksum_or_empty(cfg.chains.token_address),
                                               static_cast<int64_t>(cfg.claims.max_request_ttl_seconds),
                                               std::chrono::milliseconds(30000)});
+  auto minimum = chain::eth::parse_amount(cfg.kusama.minimum_deposit, chain::eth::ksm_decimals);
+  add_deposit_routes(server, deposit_routes_context{&system, sup, cfg.database_path(),
+                                                    cfg.chains.ss58_prefix,
+                                                    cfg.kusama.deposit_address,
+                                                    minimum ? *minimum : chain::eth::u256{},
+                                                    std::chrono::milliseconds(30000)});
   auto port = server.start();
   if (!port) {
     spdlog::error("{}", describe(port.error()));

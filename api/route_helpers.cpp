@@ -1,0 +1,39 @@
+#include "api/route_helpers.hpp"
+
+#include "chain/common/bytes.hpp"
+#include "chain/ethereum/amount.hpp"
+#include "chain/sig/ss58.hpp"
+#include "storage/database.hpp"
+
+#include <map>
+#include <memory>
+#include <stdexcept>
+
+namespace lstaked::api {
+
+SQLite::Database& read_connection(const std::string& database_path) {
+  thread_local std::map<std::string, std::unique_ptr<SQLite::Database>> connections;
+  auto& slot = connections[database_path];
+  if (!slot) {
+    auto db = sql::open_database(database_path, sql::open_mode::read_only);
+    if (!db)
+      throw std::runtime_error(describe(db.error()));
+    slot = std::move(*db);
+  }
+  return *slot;
+}
+
+nlohmann::json amount_json(const chain::eth::u256& planck) {
+  return {{"amount", chain::eth::format_amount(planck, chain::eth::ksm_decimals)},
+          {"nativeAmount", planck.to_dec()}};
+}
+
+std::string ss58_of(const std::string& account_hex, uint16_t prefix) {
+  auto raw = chain::from_hex(account_hex);
+  if (!raw || raw->size() != 32)
+    return account_hex;
+  auto text = chain::sig::ss58_encode(*raw, prefix);
+  return text ? *text : account_hex;
+}
+
+} // namespace lstaked::api
