@@ -109,11 +109,12 @@ caf::error decode_pool_log(const rpc::eth_log& log, ledger::eth_batch& batch) {
   if (log.topics.empty())
     return make_error(ec::decode_error, "pool log without topics");
   auto tx = to_hex(log.tx_hash);
-  auto where = " (tx " + tx + " log " + std::to_string(log.log_index) + ")";
+  // Only for errors: built on demand (decoding runs once per log).
+  auto where = [&] { return " (tx " + tx + " log " + std::to_string(log.log_index) + ")"; };
   if (log.topics[0] == bonds_claimed_topic()) {
     auto v = chain::eth::decode_log(bonds_claimed_event(), log.topics, log.data);
     if (!v)
-      return make_error(ec::decode_error, "BondsClaimed" + where + ": " + describe(v.error()));
+      return make_error(ec::decode_error, "BondsClaimed" + where() + ": " + describe(v.error()));
     ledger::eth_claim_event e;
     e.claim_id = word_text((*v)[0].word);
     e.account = address_text((*v)[1].word);
@@ -126,24 +127,39 @@ caf::error decode_pool_log(const rpc::eth_log& log, ledger::eth_batch& batch) {
     return caf::none;
   }
   if (log.topics[0] == tokens_burned_topic()) {
-    auto v = chain::eth::decode_log(tokens_burned_event(), log.topics, log.data);
-    if (!v)
-      return make_error(ec::decode_error, "TokensBurned" + where + ": " + describe(v.error()));
+    // The bulk of the pool's logs: decoded here word by word, with the same
+    // checks as chain::eth::decode_log (which rebuilds the event's signature
+    // and hashes it for every log): 3 indexed topics, exactly three data
+    // words, addresses with 12 zero high bytes. The test pins the two equal.
+    if (log.topics.size() != 4)
+      return make_error(ec::decode_error, "TokensBurned" + where() + ": log has "
+                                            + std::to_string(log.topics.size())
+                                            + " topics, TokensBurned has 4");
+    if (log.data.size() != 96)
+      return make_error(ec::decode_error, "TokensBurned" + where() + ": data is "
+                                            + std::to_string(log.data.size())
+                                            + " bytes, not three words");
+    auto is_address = [](const hash256& word) {
+      return std::all_of(word.begin(), word.begin() + 12, [](uint8_t b) { return b == 0; });
+    };
+    if (!is_address(log.topics[1]) || !is_address(log.topics[2]))
+      return make_error(ec::decode_error, "TokensBurned" + where() + ": address wider than 20 bytes");
+    auto word = [&](size_t i) {
+      return *u256::from_be(chain::byte_view(log.data.data() + 32 * i, 32));
+    };
     ledger::eth_burn_event e;
-    e.account = address_text((*v)[0].word);
-    e.amount_wei = (*v)[2].word;
-    e.shares = (*v)[3].word;
-    if ((*v)[4].data.size() != 32)
-      return make_error(ec::decode_error, "TokensBurned" + where + ": recipient is not 32 bytes");
-    e.recipient = to_hex((*v)[4].data);
-    e.request_id = (*v)[5].word;
-    e.tx_hash = tx;
+    e.account = to_hex(chain::byte_view(log.topics[1].data() + 12, 20));
+    e.amount_wei = word(0);
+    e.shares = word(1);
+    e.recipient = to_hex(chain::byte_view(log.data.data() + 64, 32));
+    e.request_id = *u256::from_be(log.topics[3]);
+    e.tx_hash = std::move(tx);
     e.log_index = log.log_index;
     e.block_number = log.block_number;
     batch.burns.push_back(std::move(e));
     return caf::none;
   }
-  return make_error(ec::decode_error, "not a pool event" + where);
+  return make_error(ec::decode_error, "not a pool event" + where());
 }
 
 eth_rpc_worker_actor::behavior_type eth_rpc_worker() {
@@ -405,6 +421,25 @@ void on_heads(self_ptr self, std::chrono::steady_clock::time_point started,
     });
 }
 
+/// One window on its way to storage, possibly in several parts.
+struct window_progress {
+  std::optional<ledger::eth_block_ref> base;      // the window was read after this block
+  std::optional<ledger::eth_block_ref> last_sent; // end of the last part sent
+  size_t sent = 0;
+  size_t answered = 0;
+  uint64_t events = 0;
+  bool full_window = false;
+  bool all_sent = false;      // no more parts will be sent
+  bool failed = false;        // a part's transaction failed (later parts fail too)
+  bool decode_failed = false; // decoding stopped; reported by failed() already
+  caf::error error;
+  std::chrono::steady_clock::time_point started, fetch_started, fetched, decoded;
+};
+
+void send_part(self_ptr self, std::shared_ptr<window_progress> progress,
+               std::shared_ptr<ledger::eth_batch> part);
+void window_done(self_ptr self, const std::shared_ptr<window_progress>& progress);
+
 bool same_ref(const std::optional<ledger::eth_block_ref>& a,
               const std::optional<ledger::eth_block_ref>& b) {
   return a.has_value() == b.has_value() && (!a || (a->number == b->number && a->hash == b->hash));
@@ -455,107 +490,176 @@ void on_window(self_ptr self, std::chrono::steady_clock::time_point started,
   if (!logs_answer->is_array())
     return failed(self, make_error(ec::decode_error, "eth_getLogs answer is not an array"));
 
-  // 3. Decode, checking every log belongs to this window of this chain.
-  ledger::eth_batch batch;
-  std::map<uint64_t, std::string> kept; // block number -> hash
+  // 3. The window's end is known: read the next window (on the worker) while
+  //    this one is decoded here and committed by storage. If anything below
+  //    fails, `tip` goes back to the last end handed to storage, so the
+  //    prefetched window (read after `end`) is dropped when it arrives.
+  ledger::eth_block_ref end{to, to_hex((*last)->hash)};
+  st.tip = end;
+  ++st.inflight;
+  auto progress = std::make_shared<window_progress>();
+  progress->base = base;
+  progress->started = started;
+  progress->fetch_started = fetch_started;
+  progress->fetched = fetched;
+  progress->full_window = to - from + 1 == st.window;
+  if (end.number < head)
+    step(self); // a no-op when the in-flight limit is reached; then the commit reply arms it
+  // A decoding failure after some parts went to storage: those parts stay
+  // valid (each one ends at a block boundary with everything before it).
+  auto stop = [self, progress](const caf::error& err) {
+    auto& st = self->state;
+    st.tip = progress->sent > 0 ? progress->last_sent : progress->base;
+    progress->all_sent = true;
+    progress->decode_failed = true;
+    if (progress->sent == progress->answered)
+      window_done(self, progress);
+    failed(self, err);
+  };
+
+  // 4. Decode, checking every log belongs to this window of this chain, and
+  //    hand it to storage in parts of about target_events_per_window events,
+  //    cut at block boundaries: the first parts commit while the rest is
+  //    decoded. Each part is one transaction that moves the cursor to its
+  //    last block (the hash of a block with events comes from its logs,
+  //    checked against each other; the window's last block from its header).
   std::vector<rpc::eth_log> logs;
   logs.reserve(logs_answer->size());
   for (auto& j : *logs_answer) {
     auto log = rpc::parse_log(j);
     if (!log)
-      return failed(self, log.error());
+      return stop(log.error());
     logs.push_back(std::move(*log));
   }
-  std::sort(logs.begin(), logs.end(), [](const rpc::eth_log& a, const rpc::eth_log& b) {
+  auto order = [](const rpc::eth_log& a, const rpc::eth_log& b) {
     return std::tie(a.block_number, a.log_index) < std::tie(b.block_number, b.log_index);
-  });
-  for (auto& log : logs) {
+  };
+  if (!std::is_sorted(logs.begin(), logs.end(), order))
+    std::sort(logs.begin(), logs.end(), order);
+  auto part = std::make_shared<ledger::eth_batch>();
+  const chain::hash256* block_hash = nullptr; // of the block of the previous log
+  uint64_t block_number = 0;
+  std::string block_hash_text;
+  for (size_t i = 0; i < logs.size(); ++i) {
+    auto& log = logs[i];
     if (log.removed || log.emitter != st.pool || log.block_number < from || log.block_number > to)
-      return failed(self, make_error(ec::rpc_error, "node answered a log outside the filter"));
-    auto hash = to_hex(log.block_hash);
-    auto [it, fresh] = kept.emplace(log.block_number, hash);
-    if (!fresh && it->second != hash)
-      return failed(self, make_error(ec::rpc_error, "two hashes for block "
-                                                      + std::to_string(log.block_number)));
-    if (log.block_number == to && hash != to_hex((*last)->hash))
-      return failed(self, make_error(ec::rpc_error, "log block hash differs from the header of "
-                                                      + std::to_string(to)));
-    if (auto err = decode_pool_log(log, batch))
+      return stop(make_error(ec::rpc_error, "node answered a log outside the filter"));
+    if (!block_hash || log.block_number != block_number) {
+      block_number = log.block_number;
+      block_hash = &log.block_hash;
+      block_hash_text = to_hex(log.block_hash);
+      if (block_number == to && block_hash_text != end.hash)
+        return stop(make_error(ec::rpc_error, "log block hash differs from the header of "
+                                                + std::to_string(to)));
+      part->blocks.push_back({block_number, block_hash_text});
+    } else if (log.block_hash != *block_hash) {
+      return stop(make_error(ec::rpc_error,
+                             "two hashes for block " + std::to_string(log.block_number)));
+    }
+    if (auto err = decode_pool_log(log, *part))
       // Our own pool's event that does not decode: never skip it (that would
       // lose a request); keep retrying and say so.
-      return failed(self, err);
+      return stop(err);
+    bool block_ends = i + 1 == logs.size() || logs[i + 1].block_number != block_number;
+    if (block_ends && block_number < to
+        && part->claims.size() + part->burns.size() >= st.cfg.target_events_per_window) {
+      part->to = {block_number, block_hash_text};
+      send_part(self, progress, std::move(part));
+      part = std::make_shared<ledger::eth_batch>();
+    }
   }
-  kept[to] = to_hex((*last)->hash);
-  for (auto& [number, hash] : kept)
-    batch.blocks.push_back({number, hash});
-  batch.to = {to, to_hex((*last)->hash)};
+  if (part->blocks.empty() || part->blocks.back().number != to)
+    part->blocks.push_back(end);
+  part->to = end;
+  progress->all_sent = true;
+  send_part(self, progress, std::move(part));
+}
 
-  // 4. One transaction: the events, the kept hashes and the new cursor.
-  auto decoded = std::chrono::steady_clock::now();
-  auto expected = base;
-  auto n_claims = batch.claims.size();
-  auto n_burns = batch.burns.size();
-  bool full_window = to - from + 1 == st.window;
-  auto shared = std::make_shared<ledger::eth_batch>(std::move(batch));
-  write_task task{"eth_window", write_durability::full, [shared, expected](SQLite::Database& db) {
+// One part of a window to storage: its transaction first checks that the
+// stored cursor is where the previous part (or window) ended.
+void send_part(self_ptr self, std::shared_ptr<window_progress> progress,
+               std::shared_ptr<ledger::eth_batch> part) {
+  auto& st = self->state;
+  auto expected = progress->sent == 0 ? progress->base : progress->last_sent;
+  auto events = part->claims.size() + part->burns.size();
+  progress->events += events;
+  progress->last_sent = part->to;
+  ++progress->sent;
+  if (progress->sent == 1)
+    progress->decoded = std::chrono::steady_clock::now();
+  write_task task{"eth_window", write_durability::full, [part, expected](SQLite::Database& db) {
                     if (!same_ref(ledger::eth_cursor(db), expected))
                       throw std::runtime_error("ethereum cursor moved under the watcher");
-                    if (auto err = ledger::apply_eth_batch(db, *shared, now_ms()))
+                    if (auto err = ledger::apply_eth_batch(db, *part, now_ms()))
                       throw std::runtime_error(describe(err));
                   }};
-  ++st.inflight;
-  st.tip = shared->to;
   self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
     .then(
-      [self, shared, n_claims, n_burns, full_window, started, fetch_started, fetched,
-       decoded](uint64_t) {
+      [self, progress, part](uint64_t) {
         auto& st = self->state;
-        auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
-        spdlog::debug("eth_watcher: window ..{} ({} events): head {:.1f} ms, fetch {:.1f} ms, "
-                      "decode {:.1f} ms, commit {:.1f} ms",
-                      shared->to.number, n_claims + n_burns, ms(fetch_started - started),
-                      ms(fetched - fetch_started), ms(decoded - fetched),
-                      ms(std::chrono::steady_clock::now() - decoded));
         auto& m = watcher_metrics::get();
-        --st.inflight;
-        // Replies come in the order the windows were sent (one storage mailbox).
-        st.cursor = shared->to;
-        ++st.windows_applied;
-        st.logs_applied += n_claims + n_burns;
-        m.windows.inc();
-        m.claims.inc(n_claims);
-        m.burns.inc(n_burns);
-        m.window_latency.observe_us(static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now()
-                                                                - started)
-            .count()));
-        auto events = n_claims + n_burns;
-        if (events > st.cfg.target_events_per_window)
-          st.window = std::max<uint64_t>(1, st.window / 2);
-        else if (full_window && events <= st.cfg.target_events_per_window / 2)
-          st.window = std::min(st.cfg.max_window, st.window * 2);
-        succeeded(st);
-        publish(st);
-        if (st.tip && st.tip->number < st.final_head)
-          arm(self, std::chrono::milliseconds{0});
-        else
-          arm(self, st.cfg.poll_interval);
-      },
-      [self](caf::error& err) {
-        auto& st = self->state;
-        --st.inflight;
-        // Storage is the truth: once nothing is in flight (a window sent after
-        // this one fails its cursor check too), re-read the cursor.
-        st.resync = st.inflight > 0;
-        if (!st.resync) {
-          st.loaded = false;
-          st.tip.reset();
+        ++progress->answered;
+        // Replies come in the order the parts were sent (one storage mailbox).
+        if (!progress->failed) {
+          st.cursor = part->to;
+          st.logs_applied += part->claims.size() + part->burns.size();
+          m.claims.inc(part->claims.size());
+          m.burns.inc(part->burns.size());
         }
-        failed(self, err);
+        if (progress->all_sent && progress->answered == progress->sent)
+          window_done(self, progress);
+      },
+      [self, progress](caf::error& err) {
+        ++progress->answered;
+        if (!progress->failed) {
+          progress->failed = true;
+          progress->error = err;
+        }
+        if (progress->all_sent && progress->answered == progress->sent)
+          window_done(self, progress);
       });
-  // Read the next window while this one commits.
-  if (st.tip && st.tip->number < head && st.inflight < eth_watcher_state::max_inflight)
+}
+
+// Every part of a window is answered (or decoding stopped and the parts sent
+// are answered).
+void window_done(self_ptr self, const std::shared_ptr<window_progress>& progress) {
+  auto& st = self->state;
+  --st.inflight;
+  if (progress->failed) {
+    // Storage is the truth: once nothing is in flight (a window sent after
+    // this one fails its cursor check too), re-read the cursor.
+    st.resync = st.inflight > 0;
+    if (!st.resync) {
+      st.loaded = false;
+      st.tip.reset();
+    }
+    return failed(self, progress->error);
+  }
+  if (progress->decode_failed)
+    return; // already reported by failed(); its tick is armed
+  auto now = std::chrono::steady_clock::now();
+  auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  spdlog::debug("eth_watcher: window ..{} ({} events, {} parts): head {:.1f} ms, fetch {:.1f} ms, "
+                "decode {:.1f} ms, commit {:.1f} ms",
+                progress->last_sent ? progress->last_sent->number : 0, progress->events,
+                progress->sent, ms(progress->fetch_started - progress->started),
+                ms(progress->fetched - progress->fetch_started),
+                ms(progress->decoded - progress->fetched), ms(now - progress->decoded));
+  auto& m = watcher_metrics::get();
+  ++st.windows_applied;
+  m.windows.inc();
+  m.window_latency.observe_us(static_cast<uint64_t>(
+    std::chrono::duration_cast<std::chrono::microseconds>(now - progress->started).count()));
+  if (progress->events > st.cfg.target_events_per_window)
+    st.window = std::max<uint64_t>(1, st.window / 2);
+  else if (progress->full_window && progress->events <= st.cfg.target_events_per_window / 2)
+    st.window = std::min(st.cfg.max_window, st.window * 2);
+  succeeded(st);
+  publish(st);
+  if (st.tip && st.tip->number < st.final_head)
     arm(self, std::chrono::milliseconds{0});
+  else
+    arm(self, st.cfg.poll_interval);
 }
 
 } // namespace

@@ -9,10 +9,20 @@
 //   adaptive windows (doubled after a full window succeeds, halved when the
 //   node says "too many results" or times out, or when a window carried more
 //   than `target_events_per_window` events) and applies each window with
-//   ONE storage write_task: ledger::apply_eth_batch stores the events, the
-//   kept block hashes and the new cursor in one transaction. The task first
-//   checks that the stored cursor is the one the window was read from, so a
-//   window is never applied twice (even by a second watcher or after a crash).
+//   storage write_tasks: ledger::apply_eth_batch stores the events, the kept
+//   block hashes and the new cursor in one transaction. A window carrying
+//   more than `target_events_per_window` events goes in parts cut at block
+//   boundaries (each part ends at a block with events, its hash from the
+//   logs; the last at the window's end), so the first parts commit while the
+//   rest is decoded and no transaction holds the storage actor for long.
+//   Each task first checks that the stored cursor is where the previous part
+//   or window ended, so nothing is applied twice or skipped (even by a second
+//   watcher or after a crash).
+// - Pipelined: as soon as a window's answer is in (its end block known), the
+//   next window is read on the RPC worker while this one is decoded here and
+//   committed by storage; at most `max_inflight` windows are read and not yet
+//   committed. A failed part or window drops whatever was read after it and
+//   re-reads the cursor from storage.
 // - Before each window it compares the chain's block at the cursor with the
 //   stored hash (and the window's first block's parent with it). A different
 //   hash is a reorg below finality: it raises a critical alert, pauses the
@@ -139,10 +149,10 @@ struct eth_watcher_state {
   bool chain_checked = false;
   uint64_t final_head = 0;
   uint64_t window = 0;
-  /// The end of the last window sent to storage (== cursor when none is in flight).
+  /// The end of the last window read (== cursor when none is in flight): the next one starts after it.
   std::optional<ledger::eth_block_ref> tip;
-  /// Windows sent to storage and not answered yet; the next window is read
-  /// while the previous one commits, at most `max_inflight` at once.
+  /// Windows read and not fully committed yet (being decoded, or parts in
+  /// storage); the next window is read meanwhile, at most `max_inflight`.
   unsigned inflight = 0;
   static constexpr unsigned max_inflight = 2;
   /// A window failed while another was in flight: wait for it, then reload.

@@ -81,12 +81,12 @@ constexpr const char* history_insert_sql =
   "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
 void add_history(statement_cache& sc, const std::string& account, const char* kind,
-                 const u256& planck, const std::string& status, const std::string& reference,
-                 const std::string& chain_ref, int64_t now_ms) {
+                 const std::string& planck_dec, const std::string& status,
+                 const std::string& reference, const std::string& chain_ref, int64_t now_ms) {
   auto& q = sc(history_insert_sql);
   q.bind(1, account);
   q.bind(2, kind);
-  q.bind(3, planck.to_dec());
+  q.bind(3, planck_dec);
   q.bind(4, status);
   q.bind(5, reference);
   if (chain_ref.empty())
@@ -141,11 +141,13 @@ std::string deposit_reference(const kusama_deposit& d) {
 } // namespace
 
 u256 ratio_one() {
-  return u256::pow10(18);
+  static const u256 one = u256::pow10(18); // computed once: used per claim and per event
+  return one;
 }
 
 u256 wei_per_planck() {
-  return u256::pow10(6);
+  static const u256 scale = u256::pow10(6);
+  return scale;
 }
 
 caf::expected<u256> shares_for_planck(const u256& planck, const u256& ratio) {
@@ -204,7 +206,7 @@ caf::expected<deposit_outcome> credit_deposit(statement_cache& sc, const kusama_
     row.deposited = must(checked_add(row.deposited, d.amount_planck), "deposited planck");
     store_account(sc, d.account, row, now_ms);
   }
-  add_history(sc, d.account, "STAKE", d.amount_planck, credit ? "CREDITED" : "BELOW_MINIMUM",
+  add_history(sc, d.account, "STAKE", d.amount_planck.to_dec(), credit ? "CREDITED" : "BELOW_MINIMUM",
               deposit_reference(d),
               std::to_string(d.block_number) + "-" + std::to_string(d.extrinsic_index), now_ms);
   return credit ? deposit_outcome::credited : deposit_outcome::below_minimum;
@@ -360,7 +362,7 @@ caf::expected<claim_record> reserve_claim(statement_cache& sc, const claim_inten
   ins.bind(10, c.created_at);
   ins.bind(11, c.expires_at);
   ins.exec();
-  add_history(sc, c.account, "CLAIM", c.amount_planck, "ACTIVE", c.claim_id, "", now_ms);
+  add_history(sc, c.account, "CLAIM", c.amount_planck.to_dec(), "ACTIVE", c.claim_id, "", now_ms);
   return c;
 }
 
@@ -443,6 +445,7 @@ void apply_burn_event(statement_cache& sc, const eth_burn_event& e, int64_t now_
                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'REQUESTED', ?, ?) "
                "ON CONFLICT DO NOTHING");
   auto request_id = e.request_id.to_dec();
+  auto planck_dec = planck.to_dec();
   q.bind(1, request_id);
   q.bind(2, e.tx_hash);
   q.bind(3, static_cast<int64_t>(e.log_index));
@@ -450,13 +453,13 @@ void apply_burn_event(statement_cache& sc, const eth_burn_event& e, int64_t now_
   q.bind(5, e.account);
   q.bind(6, e.recipient);
   q.bind(7, e.amount_wei.to_dec());
-  q.bind(8, planck.to_dec());
+  q.bind(8, planck_dec);
   q.bind(9, e.shares.to_dec());
   q.bind(10, now_ms);
   q.bind(11, now_ms);
   if (q.exec() == 0)
     return; // already recorded
-  add_history(sc, e.recipient, "UNSTAKE", planck, "REQUESTED", request_id, e.tx_hash, now_ms);
+  add_history(sc, e.recipient, "UNSTAKE", planck_dec, "REQUESTED", request_id, e.tx_hash, now_ms);
 }
 
 void expire_claims(statement_cache& sc, uint64_t finalized, int64_t now_ms) {

@@ -432,6 +432,43 @@ TEST_F(eth_watcher_anvil, events_in_blocks_reorged_above_finality_are_never_appl
   stop(w);
 }
 
+TEST_F(eth_watcher_anvil, a_window_over_the_event_target_commits_in_parts_at_block_boundaries) {
+  // One window, three burns in three blocks, a target of one event per
+  // transaction: the window goes to storage in parts, each ending at a block
+  // with events (its hash from the logs) and the last at the window's end.
+  cfg.initial_window = 64;
+  cfg.target_events_per_window = 1;
+  std::vector<std::string> burns;
+  std::vector<uint64_t> blocks;
+  for (int i = 0; i < 3; ++i) {
+    burns.push_back(env->burn("1000000000000"));
+    blocks.push_back(env->head());
+  }
+  finalize(blocks.back());
+  auto w = start_watcher();
+  poll();
+  auto s = status(w);
+  EXPECT_FALSE(s.halted) << s.last_error;
+  EXPECT_TRUE(s.last_error.empty()) << s.last_error;
+  EXPECT_GE(s.cursor, blocks.back());
+  EXPECT_EQ(s.cursor_hash, env->block_hash(s.cursor));
+  EXPECT_EQ(s.logs_applied, 3u);
+  for (size_t i = 0; i < burns.size(); ++i) {
+    EXPECT_EQ(count("SELECT count(*) FROM unstake_requests WHERE tx_hash = '" + burns[i]
+                    + "' AND block_number = " + std::to_string(blocks[i])),
+              1);
+    EXPECT_EQ(text("SELECT hash FROM eth_blocks WHERE number = " + std::to_string(blocks[i])),
+              env->block_hash(blocks[i]));
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM history WHERE kind = 'UNSTAKE' AND chain_ref IN ('"
+                  + burns[0] + "', '" + burns[1] + "', '" + burns[2] + "')"),
+            3);
+  EXPECT_EQ(count("SELECT count(*) FROM alerts"), 0);
+  // The window was over the target: the next one is smaller.
+  EXPECT_LT(s.window, 64u);
+  stop(w);
+}
+
 TEST_F(eth_watcher_anvil, reorg_below_finality_alerts_pauses_flows_and_halts) {
   auto w = start_watcher();
   auto burn = env->burn("1000000000000000000");

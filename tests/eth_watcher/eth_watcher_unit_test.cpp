@@ -150,6 +150,76 @@ TEST(eth_watcher_events, decode_refuses_foreign_and_malformed_logs) {
   EXPECT_TRUE(batch.burns.empty());
 }
 
+TEST(eth_watcher_events, burn_decoding_matches_the_generic_abi_decoder) {
+  // decode_pool_log decodes TokensBurned word by word; it must agree with
+  // chain::eth::decode_log on every field and refuse whatever that refuses.
+  using chain::eth::abi_value;
+  auto addr = [](uint8_t seed) {
+    chain::bytes b(20);
+    for (size_t i = 0; i < b.size(); ++i)
+      b[i] = static_cast<uint8_t>(seed + 7 * i);
+    return b;
+  };
+  chain::bytes recipient(32);
+  for (size_t i = 0; i < recipient.size(); ++i)
+    recipient[i] = static_cast<uint8_t>(0xd4 ^ (13 * i));
+  auto amount = *rpc::u256::from_dec("123456789012345678901234567");
+  auto shares = *rpc::u256::from_dec("98765432109876543210");
+  auto request_id = *rpc::u256::from_dec("340282366920938463463374607431768211457");
+  auto encoded = chain::eth::encode_log(
+    tokens_burned_event(), {abi_value::address(addr(1)), abi_value::address(addr(2)),
+                            abi_value::number(amount), abi_value::number(shares),
+                            abi_value::blob(recipient), abi_value::number(request_id)});
+  ASSERT_TRUE(encoded) << describe(encoded.error());
+  rpc::eth_log log;
+  log.topics = encoded->first;
+  log.data = encoded->second;
+  log.tx_hash[0] = 0xab;
+  log.log_index = 7;
+  log.block_number = 42;
+  auto generic = chain::eth::decode_log(tokens_burned_event(), log.topics, log.data);
+  ASSERT_TRUE(generic);
+  ledger::eth_batch batch;
+  ASSERT_FALSE(decode_pool_log(log, batch));
+  ASSERT_EQ(batch.burns.size(), 1u);
+  auto& e = batch.burns[0];
+  auto be = (*generic)[0].word.to_be32();
+  EXPECT_EQ(e.account, chain::to_hex(chain::byte_view(be.data() + 12, 20)));
+  EXPECT_EQ(e.account, chain::to_hex(addr(1)));
+  EXPECT_EQ(e.amount_wei, (*generic)[2].word);
+  EXPECT_EQ(e.shares, (*generic)[3].word);
+  EXPECT_EQ(e.recipient, chain::to_hex((*generic)[4].data));
+  EXPECT_EQ(e.request_id, (*generic)[5].word);
+  EXPECT_EQ(e.amount_wei, amount);
+  EXPECT_EQ(e.request_id, request_id);
+  EXPECT_EQ(e.tx_hash, chain::to_hex(log.tx_hash));
+  EXPECT_EQ(e.log_index, 7u);
+  EXPECT_EQ(e.block_number, 42u);
+
+  // Whatever the generic decoder refuses, this refuses too.
+  auto refused_by_both = [&](rpc::eth_log bad) {
+    EXPECT_FALSE(chain::eth::decode_log(tokens_burned_event(), bad.topics, bad.data));
+    ledger::eth_batch b;
+    EXPECT_TRUE(is(decode_pool_log(bad, b), ec::decode_error));
+    EXPECT_TRUE(b.burns.empty());
+  };
+  auto dirty_account = log;
+  dirty_account.topics[1][0] = 1; // an address wider than 20 bytes
+  refused_by_both(dirty_account);
+  auto dirty_bond = log;
+  dirty_bond.topics[2][11] = 1;
+  refused_by_both(dirty_bond);
+  auto trailing = log;
+  trailing.data.push_back(0);
+  refused_by_both(trailing);
+  auto short_data = log;
+  short_data.data.resize(64);
+  refused_by_both(short_data);
+  auto extra_topic = log;
+  extra_topic.topics.push_back(chain::hash256{});
+  refused_by_both(extra_topic);
+}
+
 TEST(eth_watcher_config, is_validated) {
   eth_watcher_config cfg;
   cfg.rpc.url = "http://127.0.0.1:8545";

@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <csignal>
+#include <sys/resource.h>
 #include <unistd.h>
 
 using namespace lstaked;
@@ -221,8 +222,16 @@ struct bench {
   }
 };
 
+double process_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
 struct watcher_run {
   double seconds = 0;
+  double cpu_seconds = 0; // this process (watcher, its RPC worker, storage), not anvil
   uint64_t windows = 0;
   int64_t rows = 0;
 };
@@ -249,6 +258,7 @@ watcher_run run_watcher(bench& b, uint64_t first, uint64_t last, uint64_t initia
     cfg.initial_window = initial_window;
     cfg.max_window = 100000;
     auto started = clk::now();
+    auto cpu_started = process_cpu_seconds();
     auto w = sys.spawn<caf::detached>(eth_watcher, cfg, storage);
     for (;;) {
       eth_watcher_status s;
@@ -258,6 +268,7 @@ watcher_run run_watcher(bench& b, uint64_t first, uint64_t last, uint64_t initia
         die("watcher halted: " + s.last_error);
       if (s.has_cursor && s.cursor >= last) {
         out.seconds = seconds(clk::now() - started);
+        out.cpu_seconds = process_cpu_seconds() - cpu_started;
         out.windows = s.windows_applied;
         break;
       }
@@ -342,19 +353,24 @@ int main(int argc, char** argv) {
   }
 
   double raw_rate = logs / median(raw);
-  std::printf("\n%-44s %10s %12s %8s\n", "path", "median s", "logs/s", "vs raw");
+  std::printf("\n%-44s %10s %12s %8s %14s\n", "path", "median s", "logs/s", "vs raw",
+              "CPU us/log ¹");
   std::printf("%-44s %10.3f %12.0f %7.0f%%\n", "anvil eth_getLogs (one call, JSON parsed)",
               median(raw), raw_rate, 100.0);
   for (auto& [window, rs] : variants) {
-    std::vector<double> secs;
-    for (auto& r : rs)
+    std::vector<double> secs, cpu;
+    for (auto& r : rs) {
       secs.push_back(r.seconds);
+      cpu.push_back(r.cpu_seconds);
+    }
     double rate = logs / median(secs);
     auto label = "watcher (initial window " + std::to_string(window) + ", "
                  + std::to_string(rs[0].windows) + " windows)";
-    std::printf("%-44s %10.3f %12.0f %7.0f%%\n", label.c_str(), median(secs), rate,
-                100.0 * rate / raw_rate);
+    std::printf("%-44s %10.3f %12.0f %7.0f%% %14.1f\n", label.c_str(), median(secs), rate,
+                100.0 * rate / raw_rate, 1e6 * median(cpu) / logs);
   }
+  std::printf("¹ this process's CPU (user + sys) per log during the run: watcher, RPC worker "
+              "and storage threads; anvil's is not counted\n");
   std::printf("\nruns per row: %llu; every watcher run stored exactly %llu unstake requests\n",
               (unsigned long long)runs, (unsigned long long)logs);
   return 0;
