@@ -6,27 +6,14 @@
 // era). Extrinsics are signed by polkadot-js (sr25519) before any is sent.
 //   node fill_chain.mjs URL DEPOSIT_SS58 BLOCKS EVERY TX
 // Prints one JSON line: {"head", "extrinsics", "deposits", "depositPlanck"}.
-import { ApiPromise, HttpProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { connect, rpcClient, KSM } from '../kusama-node/test-support/helpers.js';
 
 const [url, deposit, blocksText, everyText, txText] = process.argv.slice(2);
 const blocks = Number(blocksText), every = Number(everyText), perBlock = Number(txText);
-let id = 0;
-async function rpc(method, ...params) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: (id += 1), method, params }) });
-  const body = await res.json();
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
-
-await cryptoWaitReady();
-const api = await ApiPromise.create({ provider: new HttpProvider(url), noInitWarn: true, throwOnConnect: true });
-const keyring = new Keyring({ type: 'sr25519', ss58Format: 2 });
+const rpc = rpcClient(url);
+const { api, keyring } = await connect(url);
 const users = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie'].map((u) => keyring.addFromUri(u));
 const nonces = await Promise.all(users.map(async (u) => (await api.rpc.system.accountNextIndex(u.address)).toNumber()));
-const KSM = 1_000_000_000_000n;
 
 const loaded = Math.floor(blocks / every);
 const signed = [];

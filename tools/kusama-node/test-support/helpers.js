@@ -25,19 +25,25 @@ export async function startNode(args = []) {
     });
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`node exited ${code}: ${stderr}`)); });
   });
-  let id = 0;
-  const rpc = async (method, ...params) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: (id += 1), method, params }) });
-    const body = await res.json();
-    if (body.error) { const e = new Error(body.error.message); Object.assign(e, body.error); throw e; }
-    return body.result;
-  };
+  const rpc = rpcClient(url);
   const stop = () => new Promise((resolve) => {
     if (proc.exitCode !== null) { resolve(); return; }
     proc.once('exit', resolve);
     proc.kill('SIGTERM');
   });
   return { url, proc, rpc, stop, stderr: () => stderr };
+}
+
+// A JSON-RPC caller over HTTP: rpc(method, ...params) -> result; a node error
+// is thrown as an Error with its message, carrying its code and data.
+export function rpcClient(url) {
+  let id = 0;
+  return async (method, ...params) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: (id += 1), method, params }) });
+    const body = await res.json();
+    if (body.error) { const e = new Error(body.error.message); Object.assign(e, body.error); throw e; }
+    return body.result;
+  };
 }
 
 export async function connect(url) {
