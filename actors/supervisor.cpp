@@ -31,48 +31,49 @@ namespace {
 
 using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
+// Watches and links a new incarnation of child `name` and records its handle.
+template <class Handle>
+void adopt(self_ptr self, const std::string& name, const Handle& child, Handle& slot) {
+  self->monitor(child);
+  self->link_to(child);
+  slot = child;
+  self->state.children[name].address = child.address();
+}
+
+template <class Handle>
+void adopt(self_ptr self, const std::string& name, const Handle& child,
+           std::optional<Handle>& slot) {
+  slot = child;
+  adopt(self, name, child, *slot);
+}
+
 void start_child(self_ptr self, const std::string& name) {
   auto& st = self->state;
+  // Watchers and the lookup make blocking JSON-RPC calls: each gets its own
+  // thread (detached), so none stalls the scheduler.
   if (name == "storage") {
-    auto child = self->spawn(storage, st.cfg.storage);
-    self->monitor(child);
-    self->link_to(child);
-    st.storage = child;
-    st.children[name].address = child.address();
+    adopt(self, name, self->spawn(storage, st.cfg.storage), st.storage);
     if (st.notary) // the notary keeps working with the new incarnation
       self->send(*st.notary, storage_atom_v, st.storage);
-    // The watcher holds the storage handle in flight windows: restart it on the new one.
+    // Watchers hold the storage handle in flight steps: restart them on the new one.
     if (st.eth_watcher && st.children["eth_watcher"].address)
       self->send_exit(*st.eth_watcher, caf::exit_reason::user_shutdown);
     if (st.kusama_watcher && st.children["kusama_watcher"].address)
       self->send_exit(*st.kusama_watcher, caf::exit_reason::user_shutdown);
   } else if (name == "kusama_watcher" && st.cfg.kusama_watcher) {
-    auto child = self->spawn<caf::detached>(kusama_watcher, *st.cfg.kusama_watcher, st.storage);
-    self->monitor(child);
-    self->link_to(child);
-    st.kusama_watcher = child;
-    st.children[name].address = child.address();
+    adopt(self, name,
+          self->spawn<caf::detached>(kusama_watcher, *st.cfg.kusama_watcher, st.storage),
+          st.kusama_watcher);
   } else if (name == "kusama_lookup" && st.cfg.kusama_lookup) {
-    auto child = self->spawn<caf::detached>(kusama_lookup, *st.cfg.kusama_lookup);
-    self->monitor(child);
-    self->link_to(child);
-    st.kusama_lookup = child;
-    st.children[name].address = child.address();
+    adopt(self, name, self->spawn<caf::detached>(kusama_lookup, *st.cfg.kusama_lookup),
+          st.kusama_lookup);
   } else if (name == "eth_watcher" && st.cfg.eth_watcher) {
-    // Blocking JSON-RPC calls: its own thread, so it never stalls the scheduler.
-    auto child = self->spawn<caf::detached>(eth_watcher, *st.cfg.eth_watcher, st.storage);
-    self->monitor(child);
-    self->link_to(child);
-    st.eth_watcher = child;
-    st.children[name].address = child.address();
+    adopt(self, name, self->spawn<caf::detached>(eth_watcher, *st.cfg.eth_watcher, st.storage),
+          st.eth_watcher);
   } else if (name == "notary" && st.cfg.notary) {
-    auto child = self->spawn(notary, *st.cfg.notary, st.storage);
-    self->monitor(child);
-    self->link_to(child);
-    st.notary = child;
-    st.children[name].address = child.address();
+    adopt(self, name, self->spawn(notary, *st.cfg.notary, st.storage), st.notary);
     if (st.eth_head)
-      self->send(child, eth_head_atom_v, *st.eth_head);
+      self->send(*st.notary, eth_head_atom_v, *st.eth_head);
   }
 }
 
