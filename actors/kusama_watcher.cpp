@@ -1,12 +1,14 @@
 #include "actors/kusama_watcher.hpp"
 
-#include "chain/substrate/events.hpp"
+#include "actors/metrics.hpp"
+#include "chain/common/hash.hpp"
 #include "chain/substrate/storage.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace lstaked {
 
@@ -14,16 +16,9 @@ namespace sub = chain::substrate;
 using json = nlohmann::json;
 using self_ptr = kusama_watcher_actor::stateful_pointer<kusama_watcher_state>;
 
-caf::error validate(const kusama_watcher_config& cfg) {
-  if (auto err = rpc::validate(cfg.rpc))
-    return err;
-  auto raw = chain::from_hex(cfg.deposit_account);
-  if (!raw || raw->size() != 32)
-    return make_error(ec::invalid_config, "deposit_account must be 0x + 64 hex (an AccountId32)");
-  if (cfg.max_blocks_per_step == 0)
-    return make_error(ec::invalid_config, "max_blocks_per_step must be positive");
-  return {};
-}
+// ---- shared with the lookup -----------------------------------------------
+
+namespace kusama {
 
 namespace {
 
@@ -39,7 +34,17 @@ std::string u128_to_dec(sub::u128 v) {
   return out;
 }
 
-// "0x1a" (a header number, a specVersion may also come as a JSON number).
+std::string hex_of(const chain::bytes& b) {
+  return chain::to_hex(chain::byte_view(b.data(), b.size()));
+}
+
+// The staking events kept, and which field holds the stash: pallet-staking
+// names it `stash`, except Slashed (`staker`); older runtimes had unnamed
+// (AccountId, Balance) fields, read by position.
+constexpr const char* staking_kinds[] = {"Bonded", "Unbonded", "Withdrawn", "Rewarded", "Slashed"};
+
+} // namespace
+
 caf::expected<uint64_t> parse_number(const json& j) {
   if (j.is_number_unsigned())
     return j.get<uint64_t>();
@@ -56,6 +61,230 @@ caf::expected<uint64_t> parse_number(const json& j) {
     return make_error(ec::decode_error, "not a number: " + s);
   }
 }
+
+const std::string& events_key() {
+  static const std::string key = [] {
+    std::string system = "System", events = "Events";
+    auto a = chain::twox128(chain::byte_view(reinterpret_cast<const uint8_t*>(system.data()),
+                                             system.size()));
+    auto b = chain::twox128(chain::byte_view(reinterpret_cast<const uint8_t*>(events.data()),
+                                             events.size()));
+    chain::bytes k(a.begin(), a.end());
+    k.insert(k.end(), b.begin(), b.end());
+    return hex_of(k);
+  }();
+  return key;
+}
+
+caf::expected<uint64_t> header_number(rpc::json_rpc_client& client, const json& hash) {
+  auto header = client.call("chain_getHeader", hash.is_null() ? json::array() : json::array({hash}));
+  if (!header)
+    return header.error();
+  if (!header->is_object() || !header->contains("number"))
+    return make_error(ec::decode_error, "chain_getHeader: no number");
+  return parse_number((*header)["number"]);
+}
+
+caf::expected<uint64_t> finalized_number(rpc::json_rpc_client& client) {
+  auto head = client.call("chain_getFinalizedHead");
+  if (!head)
+    return head.error();
+  return header_number(client, *head);
+}
+
+caf::expected<runtime_ptr> runtime_cache::at(rpc::json_rpc_client& client,
+                                             const std::string& block_hash, const json& version) {
+  if (!version.is_object() || !version.contains("specVersion"))
+    return make_error(ec::decode_error, "state_getRuntimeVersion: no specVersion");
+  auto spec = parse_number(version["specVersion"]);
+  if (!spec)
+    return spec.error();
+  auto it = by_spec_.find(static_cast<uint32_t>(*spec));
+  if (it != by_spec_.end())
+    return it->second;
+  auto answer = client.call("state_getMetadata", json::array({block_hash}));
+  if (!answer)
+    return answer.error();
+  auto raw = hex_or_null(*answer, "state_getMetadata");
+  if (!raw)
+    return raw.error();
+  auto md = sub::metadata::parse(chain::byte_view(raw->data(), raw->size()));
+  if (!md)
+    return md.error();
+  auto rt = std::make_shared<runtime>();
+  rt->spec_version = static_cast<uint32_t>(*spec);
+  rt->md = *md;
+  // Fail now, not per block, if this runtime has no Balances.Transfer.
+  if (auto err = rt->selected.add(**md, "Balances", "Transfer"))
+    return err;
+  // Staking may live on the other chain (relay vs Asset Hub): optional.
+  for (auto kind : staking_kinds)
+    if ((*md)->find_event("Staking", kind))
+      rt->selected.add(**md, "Staking", kind);
+  by_spec_[rt->spec_version] = rt;
+  return runtime_ptr{rt};
+}
+
+caf::expected<std::string> extrinsic_hash(const std::string& extrinsic_hex) {
+  auto raw = chain::from_hex(extrinsic_hex);
+  if (!raw)
+    return raw.error();
+  auto h = chain::blake2b_256(chain::byte_view(raw->data(), raw->size()));
+  return chain::to_hex(chain::byte_view(h.data(), h.size()));
+}
+
+caf::expected<chain::bytes> hex_or_null(const json& j, const char* what) {
+  if (j.is_null())
+    return chain::bytes{};
+  if (!j.is_string())
+    return make_error(ec::decode_error, std::string(what) + ": not a hex string");
+  return chain::from_hex(j.get<std::string>());
+}
+
+caf::expected<chain::bytes> account_id(const std::string& hex, const std::string& what) {
+  auto raw = chain::from_hex(hex);
+  if (!raw || raw->size() != 32)
+    return make_error(ec::invalid_config, what + " must be 0x + 64 hex (an AccountId32)");
+  return std::move(*raw);
+}
+
+caf::expected<block_scan> scan_events(const runtime& rt, chain::byte_view events,
+                                      const chain::bytes& deposit_account,
+                                      const std::vector<chain::bytes>& stashes,
+                                      const ledger::kusama_block_ref& block) {
+  auto records = sub::decode_events(*rt.md, events, rt.selected);
+  if (!records)
+    return records.error();
+  auto to_planck = [](const sub::value& amount) {
+    return ledger::u256::from_dec(u128_to_dec(amount.unwrap().num));
+  };
+  block_scan out;
+  for (auto& r : *records) {
+    auto pallet = r.pallet_name();
+    auto name = r.event_name();
+    bool in_extrinsic = r.phase == sub::event_phase::apply_extrinsic;
+    if (pallet == "System" && in_extrinsic) {
+      if (name == "ExtrinsicSuccess")
+        out.extrinsic_success[r.extrinsic_index] = true;
+      else if (name == "ExtrinsicFailed")
+        out.extrinsic_success[r.extrinsic_index] = false;
+      continue;
+    }
+    if (!r.fields)
+      continue;
+    if (pallet == "Balances" && name == "Transfer") {
+      auto* from = r.fields->find("from");
+      auto* to = r.fields->find("to");
+      auto* amount = r.fields->find("amount");
+      if (!from || !to || !amount)
+        return make_error(ec::decode_error, "Balances.Transfer without from/to/amount");
+      if (to->unwrap().data != deposit_account)
+        continue;
+      // A deposit is a user's extrinsic; a transfer from on_initialize or
+      // on_finalize has no sender to credit and is not expected here.
+      if (!in_extrinsic) {
+        spdlog::warn("kusama: transfer to the deposit account outside an extrinsic in block {}",
+                     block.number);
+        continue;
+      }
+      auto planck = to_planck(*amount);
+      if (!planck)
+        return planck.error();
+      ledger::kusama_deposit d;
+      d.block_hash = block.hash;
+      d.block_number = block.number;
+      d.extrinsic_index = r.extrinsic_index;
+      d.event_index = r.index;
+      d.account = hex_of(from->unwrap().data);
+      d.amount_planck = *planck;
+      out.deposits.push_back(std::move(d));
+    } else if (pallet == "Staking") {
+      auto& items = r.fields->items;
+      const sub::value* stash = r.fields->find("stash");
+      if (!stash)
+        stash = r.fields->find("staker");
+      const sub::value* amount = r.fields->find("amount");
+      if (!stash && !items.empty())
+        stash = &items.front();
+      if (!amount && items.size() >= 2)
+        amount = &items.back();
+      if (!stash || !amount)
+        return make_error(ec::decode_error,
+                          "Staking." + std::string(name) + " without a stash and an amount");
+      auto& who = stash->unwrap().data;
+      if (std::find(stashes.begin(), stashes.end(), who) == stashes.end())
+        continue;
+      auto planck = to_planck(*amount);
+      if (!planck)
+        return planck.error();
+      ledger::staking_event e;
+      e.block_hash = block.hash;
+      e.block_number = block.number;
+      e.event_index = r.index;
+      if (in_extrinsic)
+        e.extrinsic_index = r.extrinsic_index;
+      e.kind = std::string(name);
+      e.account = hex_of(who);
+      e.amount_planck = *planck;
+      out.staking_events.push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
+} // namespace kusama
+
+// ---- the watcher ----------------------------------------------------------
+
+caf::error validate(const kusama_watcher_config& cfg) {
+  if (auto err = rpc::validate(cfg.rpc))
+    return err;
+  if (auto id = kusama::account_id(cfg.deposit_account, "deposit_account"); !id)
+    return id.error();
+  for (auto& a : cfg.pool_accounts)
+    if (auto id = kusama::account_id(a, "each pool account"); !id)
+      return id.error();
+  if (cfg.max_blocks_per_step == 0)
+    return make_error(ec::invalid_config, "max_blocks_per_step must be positive");
+  return {};
+}
+
+namespace {
+
+struct watcher_metrics {
+  gauge_metric& cursor;
+  gauge_metric& finalized;
+  gauge_metric& lag;
+  gauge_metric& blocks_per_second;
+  gauge_metric& eta;
+  counter_metric& blocks;
+  counter_metric& credited;
+  counter_metric& below_minimum;
+  counter_metric& duplicate;
+  counter_metric& staking_events;
+  counter_metric& rpc_errors;
+
+  static watcher_metrics& get() {
+    auto& r = metrics_registry::global();
+    const char* deposits_help = "Kusama deposits applied to the ledger, by outcome";
+    static watcher_metrics m{
+      r.gauge("lstaked_kusama_cursor_block", "Last finalized Kusama block applied to the ledger"),
+      r.gauge("lstaked_kusama_finalized_block", "Last finalized Kusama block seen"),
+      r.gauge("lstaked_kusama_lag_blocks", "Finalized head minus the applied cursor"),
+      r.gauge("lstaked_kusama_blocks_per_second", "Blocks applied per second over the last ~5 s"),
+      r.gauge("lstaked_kusama_eta_seconds", "Estimated seconds until the watcher catches up"),
+      r.counter("lstaked_kusama_blocks_applied_total", "Kusama blocks applied to the ledger"),
+      r.counter("lstaked_kusama_deposits_total", deposits_help, {{"status", "credited"}}),
+      r.counter("lstaked_kusama_deposits_total", deposits_help, {{"status", "below_minimum"}}),
+      r.counter("lstaked_kusama_deposits_total", deposits_help, {{"status", "duplicate"}}),
+      r.counter("lstaked_kusama_staking_events_total", "Staking events of the pool's accounts stored"),
+      r.counter("lstaked_kusama_rpc_errors_total", "Failed Kusama RPC steps of the watcher"),
+    };
+    return m;
+  }
+};
+
+constexpr std::chrono::seconds progress_window{5};
 
 void arm(self_ptr self, std::chrono::milliseconds after) {
   if (self->state.tick_armed)
@@ -81,135 +310,133 @@ void failed(self_ptr self, const caf::error& err) {
   arm(self, st.backoff);
 }
 
-// Makes `md` the metadata of the runtime at `block_hash` if its spec version
-// differs from the one in use.
-caf::error ensure_runtime(kusama_watcher_state& st, const std::string& block_hash,
-                          const json& runtime_version) {
-  if (!runtime_version.is_object() || !runtime_version.contains("specVersion"))
-    return make_error(ec::decode_error, "state_getRuntimeVersion: no specVersion");
-  auto spec = parse_number(runtime_version["specVersion"]);
-  if (!spec)
-    return spec.error();
-  if (st.md && *spec == st.spec_version)
-    return {};
-  auto answer = st.client->call("state_getMetadata", json::array({block_hash}));
-  if (!answer)
-    return answer.error();
-  if (!answer->is_string())
-    return make_error(ec::decode_error, "state_getMetadata did not answer a hex string");
-  auto raw = chain::from_hex(answer->get<std::string>());
-  if (!raw)
-    return raw.error();
-  auto md = sub::metadata::parse(chain::byte_view(raw->data(), raw->size()));
-  if (!md)
-    return md.error();
-  auto key = sub::storage_key(**md, "System", "Events", {});
-  if (!key)
-    return key.error();
-  // Fail now, not per block, if this runtime has no Balances.Transfer.
-  sub::event_selector sel;
-  if (auto err = sel.add(**md, "Balances", "Transfer"))
-    return err;
-  if (st.md)
-    spdlog::info("kusama_watcher: runtime upgrade {} -> {} at {}", st.spec_version, *spec,
-                 block_hash);
-  st.md = *md;
-  st.spec_version = static_cast<uint32_t>(*spec);
-  st.events_key = chain::to_hex(chain::byte_view(key->data(), key->size()));
-  return {};
+uint64_t lag_of(const kusama_watcher_state& st) {
+  uint64_t applied = st.cursor ? st.cursor->number : 0;
+  return st.finalized > applied ? st.finalized - applied : 0;
 }
 
-struct fetched_block {
-  ledger::kusama_block_ref ref;
-  std::vector<ledger::kusama_deposit> deposits;
-};
+uint64_t eta_seconds(const kusama_watcher_state& st) {
+  auto lag = lag_of(st);
+  if (lag == 0 || st.blocks_per_second <= 0)
+    return 0;
+  return static_cast<uint64_t>(std::ceil(double(lag) / st.blocks_per_second));
+}
 
-// Reads blocks [from, to] (blocking): hashes, runtime versions, events.
-caf::expected<std::vector<fetched_block>> fetch_blocks(kusama_watcher_state& st, uint64_t from,
-                                                       uint64_t to) {
+std::string duration_text(uint64_t s) {
+  char buf[32];
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%lluh%02llum%02llus", (unsigned long long)(s / 3600),
+                  (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
+  else if (s >= 60)
+    std::snprintf(buf, sizeof buf, "%llum%02llus", (unsigned long long)(s / 60),
+                  (unsigned long long)(s % 60));
+  else
+    std::snprintf(buf, sizeof buf, "%llus", (unsigned long long)s);
+  return buf;
+}
+
+// After a commit of `n` blocks: the rate over windows of ~5 s, the gauges, and
+// one progress line per window while behind.
+void progress(kusama_watcher_state& st, uint64_t n) {
+  auto now = std::chrono::steady_clock::now();
+  if (st.window_start == std::chrono::steady_clock::time_point{})
+    st.window_start = now;
+  st.window_blocks += n;
+  auto elapsed = std::chrono::duration<double>(now - st.window_start).count();
+  if (elapsed >= std::chrono::duration<double>(progress_window).count()) {
+    st.blocks_per_second = double(st.window_blocks) / elapsed;
+    st.window_start = now;
+    st.window_blocks = 0;
+    if (lag_of(st) > 0)
+      spdlog::info("kusama catch-up: block {} of {} ({} left, {:.1f} blocks/s, ETA {})",
+                   st.cursor->number, st.finalized, lag_of(st), st.blocks_per_second,
+                   duration_text(eta_seconds(st)));
+  }
+  auto& m = watcher_metrics::get();
+  m.cursor.set(static_cast<int64_t>(st.cursor->number));
+  m.finalized.set(static_cast<int64_t>(st.finalized));
+  m.lag.set(static_cast<int64_t>(lag_of(st)));
+  m.blocks_per_second.set(std::llround(st.blocks_per_second));
+  m.eta.set(static_cast<int64_t>(eta_seconds(st)));
+}
+
+// Reads blocks [from, to] (blocking) in two batches: the hashes, then per
+// block its runtime version, body and System.Events.
+caf::expected<std::vector<kusama_fetched_block>> fetch_blocks(kusama_watcher_state& st,
+                                                              uint64_t from, uint64_t to) {
   std::vector<rpc::rpc_call> calls;
   for (uint64_t n = from; n <= to; ++n)
     calls.push_back({"chain_getBlockHash", json::array({n})});
   auto hashes = st.client->batch(calls);
   if (!hashes)
     return hashes.error();
-  std::vector<fetched_block> out;
+  std::vector<kusama_fetched_block> out;
   for (uint64_t n = from; n <= to; ++n) {
     auto& h = (*hashes)[n - from];
     if (!h)
       return h.error();
     if (!h->is_string())
       return make_error(ec::rpc_error, "no hash for finalized block " + std::to_string(n));
-    out.push_back({{n, h->get<std::string>()}, {}});
+    out.push_back({{n, h->get<std::string>()}, {}, {}});
   }
   calls.clear();
-  for (auto& b : out)
+  for (auto& b : out) {
     calls.push_back({"state_getRuntimeVersion", json::array({b.ref.hash})});
-  auto versions = st.client->batch(calls);
-  if (!versions)
-    return versions.error();
-  // Events are fetched per run of blocks under one runtime: the storage key
-  // (System.Events) does not change with the runtime, the decoding does.
-  for (size_t i = 0; i < out.size();) {
-    auto& v = (*versions)[i];
-    if (!v)
-      return v.error();
-    if (auto err = ensure_runtime(st, out[i].ref.hash, *v))
-      return err;
-    size_t end = i + 1;
-    while (end < out.size()) {
-      auto& w = (*versions)[end];
-      if (!w || !w->is_object() || !w->contains("specVersion"))
-        break;
-      auto spec = parse_number((*w)["specVersion"]);
-      if (!spec || *spec != st.spec_version)
-        break;
-      ++end;
-    }
-    calls.clear();
-    for (size_t k = i; k < end; ++k)
-      calls.push_back({"state_getStorage", json::array({st.events_key, out[k].ref.hash})});
-    auto events = st.client->batch(calls);
-    if (!events)
-      return events.error();
-    for (size_t k = i; k < end; ++k) {
-      auto& e = (*events)[k - i];
-      if (!e)
-        return e.error();
-      chain::bytes raw;
-      if (e->is_string()) {
-        auto parsed = chain::from_hex(e->get<std::string>());
-        if (!parsed)
-          return parsed.error();
-        raw = std::move(*parsed);
-      } else if (!e->is_null()) {
-        return make_error(ec::decode_error, "state_getStorage: not a hex string");
+    calls.push_back({"chain_getBlock", json::array({b.ref.hash})});
+    calls.push_back({"state_getStorage", json::array({kusama::events_key(), b.ref.hash})});
+  }
+  auto answers = st.client->batch(calls);
+  if (!answers)
+    return answers.error();
+  for (size_t i = 0; i < out.size(); ++i) {
+    auto& b = out[i];
+    for (size_t k = 0; k < 3; ++k)
+      if (!(*answers)[3 * i + k])
+        return (*answers)[3 * i + k].error();
+    auto& version = *(*answers)[3 * i];
+    auto& body = *(*answers)[3 * i + 1];
+    auto& events = *(*answers)[3 * i + 2];
+    auto where = [&](const caf::error& err) {
+      return make_error(ec::decode_error,
+                        "block " + std::to_string(b.ref.number) + ": " + describe(err));
+    };
+    auto rt = st.runtimes.at(*st.client, b.ref.hash, version);
+    if (!rt)
+      return rt.error();
+    if (st.spec_version != 0 && (*rt)->spec_version != st.spec_version)
+      spdlog::info("kusama_watcher: runtime upgrade {} -> {} at block {}", st.spec_version,
+                   (*rt)->spec_version, b.ref.number);
+    st.spec_version = (*rt)->spec_version;
+    auto raw = kusama::hex_or_null(events, "state_getStorage");
+    if (!raw)
+      return where(raw.error());
+    auto scan = kusama::scan_events(**rt, chain::byte_view(raw->data(), raw->size()),
+                                    st.deposit_account, st.stashes, b.ref);
+    if (!scan)
+      return where(scan.error());
+    if (!scan->deposits.empty()) {
+      const json* extrinsics = nullptr;
+      if (body.is_object() && body.contains("block") && body["block"].is_object()
+          && body["block"].contains("extrinsics") && body["block"]["extrinsics"].is_array())
+        extrinsics = &body["block"]["extrinsics"];
+      if (!extrinsics)
+        return where(make_error(ec::decode_error, "chain_getBlock: no extrinsics"));
+      for (auto& d : scan->deposits) {
+        if (d.extrinsic_index >= extrinsics->size() || !(*extrinsics)[d.extrinsic_index].is_string())
+          return where(make_error(ec::decode_error, "an event names extrinsic "
+                                                      + std::to_string(d.extrinsic_index)
+                                                      + " beyond the block's extrinsics"));
+        auto hash = kusama::extrinsic_hash((*extrinsics)[d.extrinsic_index].get<std::string>());
+        if (!hash)
+          return where(hash.error());
+        d.extrinsic_hash = *hash;
       }
-      auto deposits = find_deposits(*st.md, chain::byte_view(raw.data(), raw.size()),
-                                    st.deposit_account, out[k].ref.number, out[k].ref.hash);
-      if (!deposits)
-        return make_error(ec::decode_error, "block " + std::to_string(out[k].ref.number) + ": "
-                                              + describe(deposits.error()));
-      out[k].deposits = std::move(*deposits);
     }
-    i = end;
+    b.deposits = std::move(scan->deposits);
+    b.staking_events = std::move(scan->staking_events);
   }
   return out;
 }
-
-caf::expected<uint64_t> fetch_finalized(kusama_watcher_state& st) {
-  auto head = st.client->call("chain_getFinalizedHead");
-  if (!head)
-    return head.error();
-  auto header = st.client->call("chain_getHeader", json::array({*head}));
-  if (!header)
-    return header.error();
-  if (!header->is_object() || !header->contains("number"))
-    return make_error(ec::decode_error, "chain_getHeader: no number");
-  return parse_number((*header)["number"]);
-}
-
-void step(self_ptr self);
 
 void load_cursor(self_ptr self) {
   auto& st = self->state;
@@ -232,112 +459,134 @@ void load_cursor(self_ptr self) {
       });
 }
 
-void apply(self_ptr self, std::vector<fetched_block> blocks) {
+struct applied_counts {
+  uint64_t credited = 0, below_minimum = 0, duplicate = 0;
+};
+
+void apply(self_ptr self, std::vector<kusama_fetched_block> blocks) {
   auto& st = self->state;
   st.busy = true;
-  auto shared = std::make_shared<std::vector<fetched_block>>(std::move(blocks));
+  st.in_flight_last = blocks.back().ref.number;
+  auto shared = std::make_shared<std::vector<kusama_fetched_block>>(std::move(blocks));
+  auto counts = std::make_shared<applied_counts>();
   auto minimum = st.cfg.minimum_planck;
-  write_task task{"ksm_blocks", write_durability::full, [shared, minimum](SQLite::Database& db) {
+  write_task task{"ksm_blocks", write_durability::full,
+                  [shared, counts, minimum](SQLite::Database& db) {
                     auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                     std::chrono::system_clock::now().time_since_epoch())
                                     .count();
+                    *counts = {};
                     for (auto& b : *shared) {
                       auto r = ledger::apply_kusama_block(db, b.ref, b.deposits, minimum, now_ms);
                       if (!r)
                         throw write_refused{r.error()};
+                      for (auto o : *r)
+                        ++(o == ledger::deposit_outcome::credited        ? counts->credited
+                           : o == ledger::deposit_outcome::below_minimum ? counts->below_minimum
+                                                                         : counts->duplicate);
+                      if (auto err = ledger::record_staking_events(db, b.staking_events, now_ms))
+                        throw write_refused{err};
                     }
                   }};
   self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
     .then(
-      [self, shared](uint64_t) {
+      [self, shared, counts](uint64_t) {
         auto& st = self->state;
         st.busy = false;
-        size_t deposits = 0;
-        for (auto& b : *shared)
+        size_t deposits = 0, staking = 0;
+        for (auto& b : *shared) {
           deposits += b.deposits.size();
+          staking += b.staking_events.size();
+        }
         st.cursor = shared->back().ref;
         st.blocks_applied += shared->size();
         st.deposits_applied += deposits;
-        if (deposits > 0)
-          spdlog::info("kusama_watcher: {} deposit(s) in blocks {}..{}", deposits,
-                       shared->front().ref.number, shared->back().ref.number);
+        st.staking_events_applied += staking;
+        auto& m = watcher_metrics::get();
+        m.blocks.inc(shared->size());
+        m.credited.inc(counts->credited);
+        m.below_minimum.inc(counts->below_minimum);
+        m.duplicate.inc(counts->duplicate);
+        m.staking_events.inc(staking);
+        if (deposits > 0 || staking > 0)
+          spdlog::info("kusama_watcher: {} deposit(s), {} staking event(s) in blocks {}..{}",
+                       deposits, staking, shared->front().ref.number, shared->back().ref.number);
+        progress(st, shared->size());
         succeeded(st);
         arm(self, std::chrono::milliseconds{0});
       },
       [self](caf::error& err) {
         auto& st = self->state;
         st.busy = false;
-        // The stored cursor may differ from ours (another writer): reload it.
+        // The stored cursor may differ from ours (another writer): drop what
+        // was read ahead and reload it.
+        st.prefetched.reset();
         st.loaded = false;
         failed(self, err);
       });
+  // Read the next blocks while this commit runs.
+  arm(self, std::chrono::milliseconds{0});
+}
+
+// The first block neither applied nor in flight.
+uint64_t next_block(const kusama_watcher_state& st) {
+  if (st.busy)
+    return st.in_flight_last + 1;
+  if (st.cursor)
+    return st.cursor->number + 1;
+  return st.cfg.start_block == 0 ? *st.first_block : st.cfg.start_block;
 }
 
 void step(self_ptr self) {
   auto& st = self->state;
-  if (st.busy)
+  if (!st.loaded) {
+    if (!st.busy)
+      load_cursor(self);
     return;
-  if (!st.loaded)
-    return load_cursor(self);
-  auto finalized = fetch_finalized(st);
-  if (!finalized)
+  }
+  if (st.prefetched) {
+    if (st.busy)
+      return; // applied when the commit in flight succeeds
+    auto blocks = std::move(*st.prefetched);
+    st.prefetched.reset();
+    if (!blocks.empty() && blocks.front().ref.number == next_block(st))
+      return apply(self, std::move(blocks));
+  }
+  auto finalized = kusama::finalized_number(*st.client);
+  if (!finalized) {
+    watcher_metrics::get().rpc_errors.inc();
     return failed(self, finalized.error());
-  st.finalized = *finalized;
-  uint64_t next = st.cursor ? st.cursor->number + 1 : st.cfg.start_block;
+  }
+  st.finalized = std::max(st.finalized, *finalized);
+  watcher_metrics::get().finalized.set(static_cast<int64_t>(st.finalized));
+  if (!st.cursor && !st.busy && st.cfg.start_block == 0 && !st.first_block) {
+    st.first_block = st.finalized;
+    spdlog::info("kusama_watcher: no cursor and start_block = 0: starting at the finalized head {}",
+                 st.finalized);
+  }
+  uint64_t next = next_block(st);
   if (next > st.finalized) {
-    succeeded(st);
-    return arm(self, st.cfg.poll_interval);
+    if (!st.busy) {
+      succeeded(st);
+      st.blocks_per_second = 0;
+      watcher_metrics::get().blocks_per_second.set(0);
+      arm(self, st.cfg.poll_interval);
+    }
+    return;
   }
   uint64_t last = std::min(st.finalized, next + st.cfg.max_blocks_per_step - 1);
   auto blocks = fetch_blocks(st, next, last);
-  if (!blocks)
+  if (!blocks) {
+    watcher_metrics::get().rpc_errors.inc();
     return failed(self, blocks.error());
-  apply(self, std::move(*blocks));
+  }
+  if (st.busy)
+    st.prefetched = std::move(*blocks);
+  else
+    apply(self, std::move(*blocks));
 }
 
 } // namespace
-
-caf::expected<std::vector<ledger::kusama_deposit>>
-find_deposits(const sub::metadata& md, chain::byte_view events, const chain::bytes& deposit_account,
-              uint64_t block_number, const std::string& block_hash) {
-  sub::event_selector sel;
-  if (auto err = sel.add(md, "Balances", "Transfer"))
-    return err;
-  auto records = sub::decode_events(md, events, sel);
-  if (!records)
-    return records.error();
-  std::vector<ledger::kusama_deposit> out;
-  for (auto& r : *records) {
-    if (!r.fields || r.pallet_name() != "Balances" || r.event_name() != "Transfer")
-      continue;
-    auto* from = r.fields->find("from");
-    auto* to = r.fields->find("to");
-    auto* amount = r.fields->find("amount");
-    if (!from || !to || !amount)
-      return make_error(ec::decode_error, "Balances.Transfer without from/to/amount");
-    if (to->unwrap().data != deposit_account)
-      continue;
-    // A deposit is a user's extrinsic; a transfer from on_initialize or
-    // on_finalize has no sender to credit and is not expected here.
-    if (r.phase != sub::event_phase::apply_extrinsic) {
-      spdlog::warn("kusama_watcher: transfer to the deposit account outside an extrinsic in block {}",
-                   block_number);
-      continue;
-    }
-    auto planck = ledger::u256::from_dec(u128_to_dec(amount->unwrap().num));
-    if (!planck)
-      return planck.error();
-    ledger::kusama_deposit d;
-    d.block_hash = block_hash;
-    d.block_number = block_number;
-    d.extrinsic_index = r.extrinsic_index;
-    d.event_index = r.index;
-    d.account = chain::to_hex(chain::byte_view(from->unwrap().data.data(), from->unwrap().data.size()));
-    d.amount_planck = *planck;
-    out.push_back(std::move(d));
-  }
-  return out;
-}
 
 kusama_watcher_actor::behavior_type
 kusama_watcher(kusama_watcher_actor::stateful_pointer<kusama_watcher_state> self,
@@ -358,7 +607,10 @@ kusama_watcher(kusama_watcher_actor::stateful_pointer<kusama_watcher_state> self
   st.storage = std::move(storage);
   if (auto err = validate(st.cfg))
     return fail(std::move(err));
-  st.deposit_account = *chain::from_hex(st.cfg.deposit_account);
+  st.deposit_account = *kusama::account_id(st.cfg.deposit_account, "deposit_account");
+  st.stashes.push_back(st.deposit_account);
+  for (auto& a : st.cfg.pool_accounts)
+    st.stashes.push_back(*kusama::account_id(a, "pool account"));
   auto client = rpc::json_rpc_client::make(st.cfg.rpc);
   if (!client)
     return fail(client.error());
@@ -378,12 +630,14 @@ kusama_watcher(kusama_watcher_actor::stateful_pointer<kusama_watcher_state> self
         s.cursor_hash = st.cursor->hash;
       }
       s.finalized = st.finalized;
-      uint64_t applied = st.cursor ? st.cursor->number : 0;
-      s.lag = st.finalized > applied ? st.finalized - applied : 0;
+      s.lag = lag_of(st);
       s.spec_version = st.spec_version;
       s.blocks_applied = st.blocks_applied;
       s.deposits_applied = st.deposits_applied;
       s.last_error = st.last_error;
+      s.staking_events_applied = st.staking_events_applied;
+      s.blocks_per_second = st.blocks_per_second;
+      s.eta_seconds = eta_seconds(st);
       return s;
     },
     [self](health_atom) {
@@ -391,10 +645,9 @@ kusama_watcher(kusama_watcher_actor::stateful_pointer<kusama_watcher_state> self
       actor_health h;
       h.name = kusama_watcher_state::name;
       h.ok = st.last_error.empty();
-      uint64_t applied = st.cursor ? st.cursor->number : 0;
-      h.detail = "cursor " + (st.cursor ? std::to_string(applied) : std::string("none"))
+      h.detail = "cursor " + (st.cursor ? std::to_string(st.cursor->number) : std::string("none"))
                  + ", finalized " + std::to_string(st.finalized) + ", lag "
-                 + std::to_string(st.finalized > applied ? st.finalized - applied : 0);
+                 + std::to_string(lag_of(st));
       if (!st.last_error.empty())
         h.detail += ": " + st.last_error;
       h.mailbox = self->mailbox().size();

@@ -1,35 +1,49 @@
 // The Kusama watcher: credits Balances.Transfer events to the deposit account
-// from finalized Kusama (relay or Asset Hub) blocks, exactly once, in order.
+// from finalized Kusama (relay or Asset Hub) blocks, exactly once, in order,
+// and records the staking events of the pool's accounts.
 //
 // Contract:
 // - Follows chain_getFinalizedHead only; nothing above it is read into the ledger.
-// - From cursor+1 (or `start_block` without a cursor) it reads up to
-//   `max_blocks_per_step` blocks: hashes, runtime versions and System.Events in
-//   JSON-RPC batches; re-fetches the metadata at a block whose specVersion
-//   differs from the one in use (so a runtime upgrade mid-catch-up decodes
-//   with the right names). Pallet and event names come from metadata.
+// - From cursor+1 (without a cursor: `start_block`, or with `start_block = 0`
+//   the finalized head seen at first start) it reads up to
+//   `max_blocks_per_step` blocks: hashes, then runtime versions and bodies
+//   (chain_getBlock), then System.Events, each in one JSON-RPC batch;
+//   re-fetches the metadata at a block whose specVersion differs from the one
+//   in use (so a runtime upgrade mid-catch-up decodes with the right names).
+//   Pallet and event names come from metadata.
 // - Each Balances.Transfer whose `to` is `deposit_account` is a deposit
-//   keyed by (block hash, extrinsic index, event index); the step's blocks are
-//   applied in ONE storage write_task with ledger::apply_kusama_block each, in
-//   order. apply_kusama_block refuses a block that is not cursor+1, so a step
-//   is never applied twice (a second watcher, a restart after a crash).
+//   keyed by (block hash, extrinsic index, event index), with the extrinsic's
+//   hash (blake2-256 of its SCALE bytes, length prefix included: polkadot-js'
+//   `tx.hash`). Staking.{Bonded,Unbonded,Withdrawn,Rewarded,Slashed} of the
+//   deposit account or a `pool_accounts` entry are staking events. A step's
+//   blocks are applied in ONE storage write_task: apply_kusama_block and
+//   record_staking_events per block, in order. apply_kusama_block refuses a
+//   block that is not cursor+1, so a step is never applied twice (a second
+//   watcher, a restart after a crash).
+// - Pipelined: while a step's write_task is in flight the next step's blocks
+//   are fetched; they are applied only after that commit, and dropped (re-read
+//   from the stored cursor) if it fails.
+// - Progress: every ~5 s during catch-up a log line (block X of Y, left,
+//   blocks/s, ETA) and the lstaked_kusama_* metrics.
 // - Its HTTP calls block the calling thread: spawn this actor `caf::detached`
 //   (tests on the deterministic scheduler may spawn it inline: the node
 //   answers quickly and the test steps the scheduler).
-// - Not yet: extrinsic hashes (empty), staking events of the pool's accounts,
-//   metrics, websocket subscriptions.
 #pragma once
 
 #include "actors/actors.hpp"
 #include "chain/rpc/json_rpc_client.hpp"
+#include "chain/substrate/events.hpp"
 #include "chain/substrate/metadata.hpp"
+#include "storage/kusama_ledger.hpp"
 #include "storage/ledger.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace lstaked {
 
@@ -48,13 +62,16 @@ struct kusama_watcher_status {
   uint64_t blocks_applied = 0;   // since start
   uint64_t deposits_applied = 0; // since start (credited or below minimum)
   std::string last_error;     // empty when the last step succeeded
+  uint64_t staking_events_applied = 0; // since start
+  double blocks_per_second = 0; // applied, over the last ~5 s (0 when idle)
+  uint64_t eta_seconds = 0;     // lag / blocks_per_second (0 when caught up or unknown)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, kusama_watcher_status& x) {
   return f(caf::meta::type_name("kusama_watcher_status"), x.has_cursor, x.cursor, x.cursor_hash,
            x.finalized, x.lag, x.spec_version, x.blocks_applied, x.deposits_applied,
-           x.last_error);
+           x.last_error, x.staking_events_applied, x.blocks_per_second, x.eta_seconds);
 }
 
 /// Credits KSM deposits from finalized Kusama blocks. (actors/kusama_watcher.hpp)
@@ -67,7 +84,11 @@ using kusama_watcher_actor = caf::typed_actor<
 struct kusama_watcher_config {
   rpc::json_rpc_config rpc;               // the node (url, timeouts, retries)
   std::string deposit_account;            // AccountId32, 0x + 64 hex
-  uint64_t start_block = 1;               // first block read when there is no cursor
+  std::vector<std::string> pool_accounts; // 0x + 64 hex: stashes whose staking events are kept
+                                          // (the deposit account counts too)
+  // First block read when there is no cursor; 0: the finalized head seen at
+  // first start (nothing before it is read).
+  uint64_t start_block = 1;
   ledger::u256 minimum_planck;            // deposits below it are BELOW_MINIMUM
   uint64_t max_blocks_per_step = 64;      // blocks per storage transaction
   std::chrono::milliseconds poll_interval{3000};      // when caught up
@@ -78,30 +99,106 @@ struct kusama_watcher_config {
 
 caf::error validate(const kusama_watcher_config& cfg);
 
-/// The deposits among a block's System.Events (SCALE bytes, as state_getStorage
-/// returns them) under metadata `md`: Balances.Transfer to `deposit_account`.
-caf::expected<std::vector<ledger::kusama_deposit>>
-find_deposits(const chain::substrate::metadata& md, chain::byte_view events,
-              const chain::bytes& deposit_account, uint64_t block_number,
-              const std::string& block_hash);
+// ---- shared with the extrinsic lookup (actors/kusama_lookup.hpp) ----------
+
+namespace kusama {
+
+/// A header number or specVersion: "0x1a" or a JSON number.
+caf::expected<uint64_t> parse_number(const nlohmann::json& j);
+
+/// What decoding a runtime's blocks needs, built once per specVersion.
+struct runtime {
+  uint32_t spec_version = 0;
+  chain::substrate::metadata_ptr md;
+  chain::substrate::event_selector selected; // Balances.Transfer, Staking.* kept
+};
+using runtime_ptr = std::shared_ptr<const runtime>;
+
+/// Runtimes by specVersion, fetched (state_getMetadata at a block of that
+/// runtime) the first time one is seen. Not thread-safe: one per actor.
+class runtime_cache {
+public:
+  /// The runtime of `block_hash`, whose state_getRuntimeVersion answer is `version`.
+  caf::expected<runtime_ptr> at(rpc::json_rpc_client& client, const std::string& block_hash,
+                                const nlohmann::json& version);
+  size_t size() const { return by_spec_.size(); }
+
+private:
+  std::map<uint32_t, runtime_ptr> by_spec_;
+};
+
+/// The System.Events storage key, 0x-hex (twox128("System") ‖ twox128("Events"):
+/// FRAME's layout, the same in every runtime, so it is read in the same batch
+/// as the runtime version).
+const std::string& events_key();
+
+/// The number of the header at `hash` (null: the best head).
+caf::expected<uint64_t> header_number(rpc::json_rpc_client& client, const nlohmann::json& hash);
+
+/// The finalized head's number.
+caf::expected<uint64_t> finalized_number(rpc::json_rpc_client& client);
+
+/// blake2-256 of an extrinsic's SCALE bytes (the hex chain_getBlock lists,
+/// length prefix included), 0x-hex: what polkadot-js calls `tx.hash`.
+caf::expected<std::string> extrinsic_hash(const std::string& extrinsic_hex);
+
+/// What the watcher and the lookup read from one block's System.Events.
+struct block_scan {
+  std::vector<ledger::kusama_deposit> deposits;      // Balances.Transfer to the deposit account
+  std::vector<ledger::staking_event> staking_events; // of the watched accounts
+  std::map<uint32_t, bool> extrinsic_success;        // ExtrinsicSuccess / ExtrinsicFailed
+};
+
+/// Decodes a block's System.Events (SCALE bytes, as state_getStorage returns
+/// them; empty = no events) under `rt`. Deposits are transfers to
+/// `deposit_account` inside an extrinsic (extrinsic_hash left empty);
+/// staking events are those whose stash is one of `stashes`.
+caf::expected<block_scan> scan_events(const runtime& rt, chain::byte_view events,
+                                      const chain::bytes& deposit_account,
+                                      const std::vector<chain::bytes>& stashes,
+                                      const ledger::kusama_block_ref& block);
+
+/// Hex string -> bytes; a JSON null (absent storage) -> no bytes.
+caf::expected<chain::bytes> hex_or_null(const nlohmann::json& j, const char* what);
+
+/// "0x" + 64 hex -> 32 bytes, else ec::invalid_config naming `what`.
+caf::expected<chain::bytes> account_id(const std::string& hex, const std::string& what);
+
+} // namespace kusama
+
+/// One finalized block as read from the node, ready for the ledger.
+struct kusama_fetched_block {
+  ledger::kusama_block_ref ref;
+  std::vector<ledger::kusama_deposit> deposits;
+  std::vector<ledger::staking_event> staking_events;
+};
 
 struct kusama_watcher_state {
   kusama_watcher_config cfg;
   storage_actor storage;
   std::unique_ptr<rpc::json_rpc_client> client;
   chain::bytes deposit_account;           // 32 bytes
-  chain::substrate::metadata_ptr md;      // of runtime `spec_version`
-  uint32_t spec_version = 0;
-  std::string events_key;                 // System.Events storage key, 0x-hex
+  std::vector<chain::bytes> stashes;      // deposit account + pool accounts, 32 bytes each
+  kusama::runtime_cache runtimes;
+  uint32_t spec_version = 0;              // of the last block read
   bool loaded = false;                    // cursor read from storage
   std::optional<ledger::kusama_block_ref> cursor;
+  std::optional<uint64_t> first_block;    // start_block = 0: fixed at the first step
   uint64_t finalized = 0;
   bool busy = false;                      // a storage task is in flight
+  uint64_t in_flight_last = 0;            // last block of that task
+  // Blocks fetched while a task was in flight; applied after it commits.
+  std::optional<std::vector<kusama_fetched_block>> prefetched;
   bool tick_armed = false;
   std::string last_error;
   std::chrono::milliseconds backoff{0};
   uint64_t blocks_applied = 0;
   uint64_t deposits_applied = 0;
+  uint64_t staking_events_applied = 0;
+  // Progress: rate over windows of ~5 s.
+  std::chrono::steady_clock::time_point window_start{};
+  uint64_t window_blocks = 0;
+  double blocks_per_second = 0;
   static constexpr const char* name = "kusama_watcher";
 };
 

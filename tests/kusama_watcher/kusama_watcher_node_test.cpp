@@ -16,6 +16,9 @@
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
 using namespace lstaked;
 using namespace std::chrono_literals;
 using rpc::json;
@@ -41,7 +44,8 @@ protected:
   void SetUp() override {
     node = std::make_unique<test::background_process>(
       std::vector<std::string>{repo + "/tools/kusama-node/start", "--port", "0", "--block-ms", "0",
-                               "--finality-lag", "2", "--metadata", GetParam()},
+                               "--finality-lag", "2", "--era-blocks", "5", "--bonding-duration",
+                               "1", "--metadata", GetParam()},
       dir.file("node"));
     auto line = node->wait_for_line("listening on http://", 60s);
     ASSERT_TRUE(line) << node->stderr_text();
@@ -103,6 +107,15 @@ protected:
     return r ? *r : json();
   }
 
+  // Runs one of this directory's @polkadot/api scripts; its last JSON line.
+  json run_script(const std::string& script) {
+    auto r = test::run_process({"/usr/bin/env", "node", repo + "/tests/kusama_watcher/" + script, url},
+                               dir.path(), 120s);
+    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    auto brace = r.out.rfind("\n{");
+    return json::parse(r.out.substr(brace == std::string::npos ? 0 : brace + 1));
+  }
+
   int64_t count_deposits() {
     SQLite::Database db(db_path, SQLite::OPEN_READONLY);
     return db.execAndGet("SELECT COUNT(*) FROM deposits").getInt64();
@@ -114,10 +127,7 @@ TEST_P(kusama_watcher_node, credits_transfer_and_batch_all_once_after_finality) 
   // An empty chain: the watcher reaches the finalized head with nothing to credit.
   EXPECT_TRUE(health(w).ok) << health(w).detail;
 
-  auto sent = test::run_process({"/usr/bin/env", "node", repo + "/tests/kusama_watcher/send_deposits.mjs", url},
-                                dir.path(), 120s);
-  ASSERT_EQ(sent.exit_code, 0) << sent.err << sent.out;
-  auto info = json::parse(sent.out.substr(sent.out.rfind('{')));
+  auto info = run_script("send_deposits.mjs");
   std::string alice = info["alice"];
   EXPECT_EQ(info["ferdie"], ferdie_id);
   uint64_t last_block = info["blocks"][2];
@@ -145,12 +155,19 @@ TEST_P(kusama_watcher_node, credits_transfer_and_batch_all_once_after_finality) 
   {
     SQLite::Database db(db_path, SQLite::OPEN_READONLY);
     SQLite::Statement q(db, "SELECT account, amount_planck, status, extrinsic_index, event_index, "
-                            "block_number FROM deposits ORDER BY block_number, event_index");
+                            "block_number, extrinsic_hash FROM deposits "
+                            "ORDER BY block_number, event_index");
     std::vector<std::string> amounts;
     while (q.executeStep()) {
       EXPECT_EQ(q.getColumn(0).getString(), alice);
       EXPECT_EQ(q.getColumn(3).getInt64(), 1) << "extrinsic 0 is the timestamp inherent";
       amounts.push_back(q.getColumn(1).getString() + " " + q.getColumn(2).getString());
+      // The extrinsic hash is @polkadot/api's tx.hash of the extrinsic sent.
+      auto block = static_cast<uint64_t>(q.getColumn(5).getInt64());
+      auto at = std::find(info["blocks"].begin(), info["blocks"].end(), json(block));
+      ASSERT_NE(at, info["blocks"].end());
+      EXPECT_EQ(q.getColumn(6).getString(),
+                info["hashes"][size_t(at - info["blocks"].begin())].get<std::string>());
     }
     EXPECT_EQ(amounts, (std::vector<std::string>{"2000000000000 CREDITED", "3000000000000 CREDITED",
                                                  "4000000000000 CREDITED",
@@ -180,6 +197,69 @@ TEST_P(kusama_watcher_node, credits_transfer_and_batch_all_once_after_finality) 
   EXPECT_EQ(s.deposits_applied, 0u);
   EXPECT_EQ(count_deposits(), 4);
   EXPECT_TRUE(health(w).ok);
+  stop(w);
+}
+
+// The pool's accounts (//Eve in pool_accounts, and the deposit account
+// //Ferdie) get Bonded, Rewarded, Unbonded, Slashed and Withdrawn from the
+// node's staking simulation; the watcher stores exactly the events
+// @polkadot/api reads from the same blocks, in the same write as the cursor.
+TEST_P(kusama_watcher_node, stores_staking_events_of_the_pool_accounts) {
+  cfg.pool_accounts = {"0xe659a7a1628cdd93febc04a4e0646ea20e9f5f0ce097d9a05290d4a9e054df4e"}; // //Eve
+  cfg.max_blocks_per_step = 4;
+  auto w = start_watcher();
+  auto info = run_script("staking_events.mjs");
+  EXPECT_EQ(info["eve"], cfg.pool_accounts[0]);
+  std::vector<std::string> expected;
+  std::set<std::string> kinds;
+  for (auto& e : info["events"]) {
+    expected.push_back(std::to_string(e["block"].get<uint64_t>()) + " " + e["hash"].get<std::string>()
+                       + " " + std::to_string(e["eventIndex"].get<int>()) + " "
+                       + (e["extrinsicIndex"].is_null() ? "-" : std::to_string(e["extrinsicIndex"].get<int>()))
+                       + " " + e["kind"].get<std::string>() + " " + e["account"].get<std::string>()
+                       + " " + e["amount"].get<std::string>());
+    kinds.insert(e["kind"].get<std::string>());
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"Bonded", "Rewarded", "Unbonded", "Slashed", "Withdrawn"}));
+  call("dev_newBlocks", {2});
+  poll();
+  poll();
+  auto s = status(w);
+  EXPECT_TRUE(s.last_error.empty()) << s.last_error;
+  EXPECT_GE(s.cursor, info["head"].get<uint64_t>());
+  EXPECT_EQ(s.staking_events_applied, expected.size());
+  SQLite::Database db(db_path, SQLite::OPEN_READONLY);
+  SQLite::Statement q(db, "SELECT block_number, block_hash, event_index, extrinsic_index, kind, "
+                          "account, amount_planck FROM staking_events "
+                          "ORDER BY block_number, event_index");
+  std::vector<std::string> stored;
+  while (q.executeStep())
+    stored.push_back(std::to_string(q.getColumn(0).getInt64()) + " " + q.getColumn(1).getString()
+                     + " " + std::to_string(q.getColumn(2).getInt64()) + " "
+                     + (q.getColumn(3).isNull() ? "-" : std::to_string(q.getColumn(3).getInt64()))
+                     + " " + q.getColumn(4).getString() + " " + q.getColumn(5).getString() + " "
+                     + q.getColumn(6).getString());
+  EXPECT_EQ(stored, expected);
+  stop(w);
+}
+
+// start_block = 0: the first start begins at the finalized head (nothing
+// older is read); a restart continues from the stored cursor.
+TEST_P(kusama_watcher_node, start_block_zero_starts_at_the_finalized_head) {
+  call("dev_newBlocks", {10});
+  cfg.start_block = 0;
+  auto w = start_watcher();
+  auto s = status(w);
+  EXPECT_TRUE(s.last_error.empty()) << s.last_error;
+  EXPECT_EQ(s.finalized, 8u);
+  EXPECT_EQ(s.cursor, 8u);
+  EXPECT_EQ(s.blocks_applied, 1u);
+  stop(w);
+  call("dev_newBlocks", {3});
+  w = start_watcher();
+  s = status(w);
+  EXPECT_EQ(s.cursor, 11u);
+  EXPECT_EQ(s.blocks_applied, 3u);
   stop(w);
 }
 
