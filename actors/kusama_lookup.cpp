@@ -1,31 +1,241 @@
 #include "actors/kusama_lookup.hpp"
 
+#include "chain/substrate/extrinsic_id.hpp"
+
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace lstaked {
+
+namespace sub = chain::substrate;
+using json = nlohmann::json;
+using self_ptr = kusama_lookup_actor::stateful_pointer<kusama_lookup_state>;
 
 caf::error validate(const kusama_lookup_config& cfg) {
   if (auto err = rpc::validate(cfg.rpc))
     return err;
-  auto raw = chain::from_hex(cfg.deposit_account);
-  if (!raw || raw->size() != 32)
-    return make_error(ec::invalid_config, "deposit_account must be 0x + 64 hex (an AccountId32)");
+  if (auto id = kusama::account_id(cfg.deposit_account, "deposit_account"); !id)
+    return id.error();
   if (cfg.hash_search_blocks == 0)
     return make_error(ec::invalid_config, "hash_search_blocks must be positive");
   return {};
 }
 
-// Placeholder until the lookup lands: every lookup is ec::unavailable.
+namespace {
+
+// Blocks whose bodies are read per batch while searching a hash.
+constexpr uint64_t hash_search_batch = 32;
+
+// The extrinsics (hex) of a chain_getBlock answer.
+caf::expected<const json*> extrinsics_of(const json& block) {
+  if (block.is_object() && block.contains("block") && block["block"].is_object()
+      && block["block"].contains("extrinsics") && block["block"]["extrinsics"].is_array())
+    return &block["block"]["extrinsics"];
+  return make_error(ec::decode_error, "chain_getBlock: no extrinsics");
+}
+
+// The answer for extrinsic `index` of block (`number`, `hash`): its hash,
+// success and transfers to the deposit account, or UNKNOWN beyond the
+// block's extrinsics. `out` already carries the heads.
+caf::error describe_extrinsic(kusama_lookup_state& st, uint64_t number, const std::string& hash,
+                              uint32_t index, extrinsic_lookup& out) {
+  auto answers = st.client->batch({{"state_getRuntimeVersion", json::array({hash})},
+                                   {"chain_getBlock", json::array({hash})},
+                                   {"state_getStorage", json::array({kusama::events_key(), hash})}});
+  if (!answers)
+    return answers.error();
+  for (auto& a : *answers)
+    if (!a)
+      return a.error();
+  if ((*answers)[1]->is_null())
+    return make_error(ec::rpc_error, "the node has no block " + hash);
+  auto extrinsics = extrinsics_of(*(*answers)[1]);
+  if (!extrinsics)
+    return extrinsics.error();
+  out.block_number = number;
+  out.block_hash = hash;
+  out.extrinsic_index = index;
+  out.finalized = number <= out.finalized_number;
+  if (index >= (*extrinsics)->size()) {
+    out.outcome = "UNKNOWN";
+    return {};
+  }
+  auto& ext = (**extrinsics)[index];
+  if (!ext.is_string())
+    return make_error(ec::decode_error, "chain_getBlock: an extrinsic is not a hex string");
+  auto ext_hash = kusama::extrinsic_hash(ext.get<std::string>());
+  if (!ext_hash)
+    return ext_hash.error();
+  auto rt = st.runtimes.at(*st.client, hash, *(*answers)[0]);
+  if (!rt)
+    return rt.error();
+  auto raw = kusama::hex_or_null(*(*answers)[2], "state_getStorage");
+  if (!raw)
+    return raw.error();
+  auto scan = kusama::scan_events(**rt, chain::byte_view(raw->data(), raw->size()),
+                                  st.deposit_account, {}, {number, hash});
+  if (!scan)
+    return scan.error();
+  out.outcome = "FOUND";
+  out.extrinsic_hash = *ext_hash;
+  auto ok = scan->extrinsic_success.find(index);
+  out.success = ok == scan->extrinsic_success.end() || ok->second;
+  for (auto& d : scan->deposits)
+    if (d.extrinsic_index == index)
+      out.transfers.push_back({d.event_index, d.account, d.amount_planck.to_dec()});
+  return {};
+}
+
+// Blocks best, best-1, ... (at most hash_search_blocks) searched for an
+// extrinsic hashing to `wanted`: its block and index, if found.
+caf::expected<std::optional<std::pair<ledger::kusama_block_ref, uint32_t>>>
+find_hash(kusama_lookup_state& st, uint64_t best, const std::string& wanted) {
+  uint64_t searched = 0;
+  uint64_t top = best;
+  while (searched < st.cfg.hash_search_blocks) {
+    uint64_t count = std::min({hash_search_batch, st.cfg.hash_search_blocks - searched, top + 1});
+    std::vector<rpc::rpc_call> calls;
+    for (uint64_t k = 0; k < count; ++k)
+      calls.push_back({"chain_getBlockHash", json::array({top - k})});
+    auto hashes = st.client->batch(calls);
+    if (!hashes)
+      return hashes.error();
+    calls.clear();
+    for (auto& h : *hashes) {
+      if (!h)
+        return h.error();
+      if (!h->is_string())
+        return make_error(ec::rpc_error, "no hash for a block below the best head");
+      calls.push_back({"chain_getBlock", json::array({*h})});
+    }
+    auto blocks = st.client->batch(calls);
+    if (!blocks)
+      return blocks.error();
+    for (uint64_t k = 0; k < count; ++k) {
+      auto& b = (*blocks)[k];
+      if (!b)
+        return b.error();
+      auto extrinsics = extrinsics_of(*b);
+      if (!extrinsics)
+        return extrinsics.error();
+      for (size_t i = 0; i < (*extrinsics)->size(); ++i) {
+        auto& ext = (**extrinsics)[i];
+        if (!ext.is_string())
+          return make_error(ec::decode_error, "chain_getBlock: an extrinsic is not a hex string");
+        auto h = kusama::extrinsic_hash(ext.get<std::string>());
+        if (!h)
+          return h.error();
+        if (*h == wanted)
+          return std::make_optional(std::make_pair(
+            ledger::kusama_block_ref{top - k, (*hashes)[k]->get<std::string>()},
+            static_cast<uint32_t>(i)));
+      }
+    }
+    searched += count;
+    if (top < count)
+      break; // reached genesis
+    top -= count;
+  }
+  return std::optional<std::pair<ledger::kusama_block_ref, uint32_t>>{};
+}
+
+caf::expected<extrinsic_lookup> lookup(kusama_lookup_state& st, const std::string& text) {
+  auto id = sub::parse_extrinsic_id(text);
+  if (!id)
+    return id.error();
+  extrinsic_lookup out;
+  auto best = kusama::header_number(*st.client, json());
+  if (!best)
+    return best.error();
+  auto finalized = kusama::finalized_number(*st.client);
+  if (!finalized)
+    return finalized.error();
+  out.best_number = *best;
+  out.finalized_number = *finalized;
+  if (id->by_hash) {
+    out.extrinsic_hash = id->hash;
+    auto found = find_hash(st, *best, id->hash);
+    if (!found)
+      return found.error();
+    if (!*found) {
+      out.outcome = "UNKNOWN";
+      return out;
+    }
+    if (auto err = describe_extrinsic(st, (*found)->first.number, (*found)->first.hash,
+                                      (*found)->second, out))
+      return err;
+    return out;
+  }
+  out.block_number = id->block_number;
+  out.extrinsic_index = id->extrinsic_index;
+  if (id->block_number > *best) {
+    out.outcome = "FUTURE_BLOCK";
+    return out;
+  }
+  auto hash = st.client->call("chain_getBlockHash", json::array({id->block_number}));
+  if (!hash)
+    return hash.error();
+  if (!hash->is_string())
+    return make_error(ec::rpc_error,
+                      "no hash for block " + std::to_string(id->block_number) + " below the best head");
+  if (auto err = describe_extrinsic(st, id->block_number, hash->get<std::string>(),
+                                    id->extrinsic_index, out))
+    return err;
+  return out;
+}
+
+} // namespace
+
 kusama_lookup_actor::behavior_type
 kusama_lookup(kusama_lookup_actor::stateful_pointer<kusama_lookup_state> self,
               kusama_lookup_config cfg) {
-  self->state.cfg = std::move(cfg);
+  auto& st = self->state;
+  auto fail = [self](caf::error err) -> kusama_lookup_actor::behavior_type {
+    spdlog::error("kusama_lookup: {}", describe(err));
+    self->quit(std::move(err));
+    return {[](ksm_lookup_atom, const std::string&) -> caf::result<extrinsic_lookup> {
+              return make_error(ec::unavailable, "the Kusama lookup stopped");
+            },
+            [](health_atom) {
+              return actor_health{kusama_lookup_state::name, false, "stopped", 0, 0};
+            }};
+  };
+  st.cfg = std::move(cfg);
+  if (auto err = validate(st.cfg))
+    return fail(std::move(err));
+  st.deposit_account = *kusama::account_id(st.cfg.deposit_account, "deposit_account");
+  auto client = rpc::json_rpc_client::make(st.cfg.rpc);
+  if (!client)
+    return fail(client.error());
+  st.client = std::move(*client);
   return {
-    [](ksm_lookup_atom, const std::string&) -> caf::result<extrinsic_lookup> {
-      return make_error(ec::unavailable, "the Kusama lookup is not implemented yet");
+    [self](ksm_lookup_atom, const std::string& text) -> caf::result<extrinsic_lookup> {
+      auto& st = self->state;
+      ++st.lookups;
+      auto r = lookup(st, text);
+      if (!r) {
+        // A user's malformed id says nothing about the node's health.
+        if (code_of(r.error()) != ec::invalid_input) {
+          st.last_error = describe(r.error());
+          spdlog::warn("kusama_lookup: {}: {}", text, st.last_error);
+        }
+        return r.error();
+      }
+      st.last_error.clear();
+      return std::move(*r);
     },
     [self](health_atom) {
-      return actor_health{kusama_lookup_state::name, true, "", self->mailbox().size(), 0};
+      auto& st = self->state;
+      actor_health h;
+      h.name = kusama_lookup_state::name;
+      h.ok = true; // a failed lookup is answered as an error; the actor stays usable
+      h.detail = std::to_string(st.lookups) + " lookup(s), " + std::to_string(st.runtimes.size())
+                 + " runtime(s) cached";
+      if (!st.last_error.empty())
+        h.detail += "; last error: " + st.last_error;
+      h.mailbox = self->mailbox().size();
+      return h;
     },
   };
 }

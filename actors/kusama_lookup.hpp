@@ -24,11 +24,10 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "actors/kusama_watcher.hpp" // kusama:: helpers shared with the watcher
 #include "chain/rpc/json_rpc_client.hpp"
-#include "chain/substrate/metadata.hpp"
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -92,8 +91,7 @@ struct kusama_lookup_state {
   kusama_lookup_config cfg;
   std::unique_ptr<rpc::json_rpc_client> client;
   chain::bytes deposit_account; // 32 bytes
-  /// Metadata by specVersion (runtimes seen so far).
-  std::map<uint32_t, chain::substrate::metadata_ptr> metadata;
+  kusama::runtime_cache runtimes; // metadata by specVersion (runtimes seen so far)
   std::string last_error; // of the last lookup (empty if it succeeded)
   uint64_t lookups = 0;
   static constexpr const char* name = "kusama_lookup";

@@ -5,6 +5,7 @@
 // //Alice to //Ferdie (the deposit account). The node makes blocks only on
 // demand and finalizes best - 2. The watcher and the storage actor run on
 // CAF's deterministic scheduler; the watcher's blocking HTTP calls run inline.
+#include "actors/kusama_lookup.hpp"
 #include "actors/kusama_watcher.hpp"
 #include "storage/ledger.hpp"
 #include "storage/storage_actor.hpp"
@@ -261,6 +262,127 @@ TEST_P(kusama_watcher_node, start_block_zero_starts_at_the_finalized_head) {
   EXPECT_EQ(s.cursor, 11u);
   EXPECT_EQ(s.blocks_applied, 3u);
   stop(w);
+}
+
+// The extrinsic lookup behind POST /v1/deposits, on the same node: deposits
+// found before and after finality (by "<block>-<index>" and by the hash
+// @polkadot/api computed), an extrinsic that is not a deposit, an index past
+// the block's extrinsics, a future block, an unknown hash, malformed ids, a
+// failed and an interrupted batch, and an unreachable node.
+TEST_P(kusama_watcher_node, lookup_answers_from_the_node) {
+  kusama_lookup_config lcfg;
+  lcfg.rpc.url = url;
+  lcfg.deposit_account = ferdie_id;
+  lcfg.hash_search_blocks = 16;
+  auto lookup = sys.spawn(kusama_lookup, lcfg);
+  run();
+  auto ask = [&](const kusama_lookup_actor& a, const std::string& id) {
+    auto reply = self->request(a, caf::infinite, ksm_lookup_atom_v, id);
+    run();
+    caf::expected<extrinsic_lookup> out = caf::error{};
+    reply.receive([&](extrinsic_lookup& r) { out = std::move(r); },
+                  [&](caf::error& err) { out = std::move(err); });
+    return out;
+  };
+  auto info = run_script("send_deposits.mjs");
+  std::string alice = info["alice"];
+  uint64_t b1 = info["blocks"][0], b2 = info["blocks"][1], b3 = info["blocks"][2];
+
+  auto r = ask(lookup, std::to_string(b1) + "-1");
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_EQ(r->outcome, "FOUND");
+  EXPECT_EQ(r->block_number, b1);
+  EXPECT_EQ(r->block_hash, call("chain_getBlockHash", {b1}).get<std::string>());
+  EXPECT_EQ(r->extrinsic_index, 1u);
+  EXPECT_EQ(r->extrinsic_hash, info["hashes"][0].get<std::string>());
+  EXPECT_TRUE(r->finalized);
+  EXPECT_TRUE(r->success);
+  EXPECT_EQ(r->best_number, b3);
+  EXPECT_EQ(r->finalized_number, b1);
+  ASSERT_EQ(r->transfers.size(), 1u);
+  EXPECT_EQ(r->transfers[0].from, alice);
+  EXPECT_EQ(r->transfers[0].amount_planck, "2000000000000");
+
+  // The batchAll: two transfers, not final yet.
+  r = ask(lookup, std::to_string(b2) + "-1");
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_EQ(r->outcome, "FOUND");
+  EXPECT_FALSE(r->finalized);
+  EXPECT_EQ(r->extrinsic_hash, info["hashes"][1].get<std::string>());
+  ASSERT_EQ(r->transfers.size(), 2u);
+  EXPECT_EQ(r->transfers[0].amount_planck, "3000000000000");
+  EXPECT_EQ(r->transfers[1].amount_planck, "4000000000000");
+  EXPECT_LT(r->transfers[0].event_index, r->transfers[1].event_index);
+
+  // By the hash polkadot-js printed (upper-case hex is the same id).
+  std::string h3 = info["hashes"][2];
+  std::string h3_upper = "0x";
+  for (size_t i = 2; i < h3.size(); ++i)
+    h3_upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(h3[i]))));
+  r = ask(lookup, h3_upper);
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_EQ(r->outcome, "FOUND");
+  EXPECT_EQ(r->block_number, b3);
+  EXPECT_EQ(r->extrinsic_index, 1u);
+  EXPECT_EQ(r->extrinsic_hash, h3);
+  ASSERT_EQ(r->transfers.size(), 1u);
+  EXPECT_EQ(r->transfers[0].amount_planck, "500000000000");
+
+  // The timestamp inherent: an extrinsic, but not a deposit.
+  r = ask(lookup, std::to_string(b1) + "-0");
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_EQ(r->outcome, "FOUND");
+  EXPECT_TRUE(r->success);
+  EXPECT_TRUE(r->transfers.empty());
+
+  r = ask(lookup, std::to_string(b1) + "-2");
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_EQ(r->outcome, "UNKNOWN");
+
+  r = ask(lookup, std::to_string(b3 + 1) + "-0");
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_EQ(r->outcome, "FUTURE_BLOCK");
+  EXPECT_EQ(r->best_number, b3);
+
+  r = ask(lookup, "0x" + std::string(63, '0') + "1");
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_EQ(r->outcome, "UNKNOWN");
+
+  for (std::string bad : {"", "abc", "1-", "-1", "01-1", "1-01", "1 - 1", "0x12", "1-4294967296",
+                          "18446744073709551616-0"}) {
+    r = ask(lookup, bad);
+    ASSERT_FALSE(r) << "'" << bad << "' was accepted";
+    EXPECT_EQ(code_of(r.error()), ec::invalid_input) << bad << ": " << describe(r.error());
+  }
+
+  // A failed batchAll (rolled back: no transfer) and a batch interrupted
+  // after its first transfer (the extrinsic succeeds, one transfer).
+  auto failing = run_script("send_failing.mjs");
+  r = ask(lookup, failing["hashes"][0].get<std::string>());
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_EQ(r->outcome, "FOUND");
+  EXPECT_EQ(r->block_number, failing["blocks"][0].get<uint64_t>());
+  EXPECT_FALSE(r->success);
+  EXPECT_TRUE(r->transfers.empty());
+  r = ask(lookup, std::to_string(failing["blocks"][1].get<uint64_t>()) + "-1");
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_EQ(r->extrinsic_hash, failing["hashes"][1].get<std::string>());
+  EXPECT_TRUE(r->success);
+  ASSERT_EQ(r->transfers.size(), 1u);
+  EXPECT_EQ(r->transfers[0].amount_planck, "1000000000000");
+
+  // An unreachable node: an error, not a guess; the actor stays healthy.
+  lcfg.rpc.url = "http://127.0.0.1:1";
+  lcfg.rpc.max_attempts = 1;
+  auto offline = sys.spawn(kusama_lookup, lcfg);
+  run();
+  r = ask(offline, std::to_string(b1) + "-1");
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(code_of(r.error()) == ec::rpc_error || code_of(r.error()) == ec::timeout)
+    << describe(r.error());
+  caf::anon_send_exit(offline, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(lookup, caf::exit_reason::user_shutdown);
+  run();
 }
 
 INSTANTIATE_TEST_SUITE_P(metadata, kusama_watcher_node, ::testing::Values("kusama", "asset-hub"),
