@@ -27,14 +27,6 @@ namespace {
 // Blocks whose bodies are read per batch while searching a hash.
 constexpr uint64_t hash_search_batch = 32;
 
-// The extrinsics (hex) of a chain_getBlock answer.
-caf::expected<const json*> extrinsics_of(const json& block) {
-  if (block.is_object() && block.contains("block") && block["block"].is_object()
-      && block["block"].contains("extrinsics") && block["block"]["extrinsics"].is_array())
-    return &block["block"]["extrinsics"];
-  return make_error(ec::decode_error, "chain_getBlock: no extrinsics");
-}
-
 // The answer for extrinsic `index` of block (`number`, `hash`): its hash,
 // success and transfers to the deposit account, or UNKNOWN beyond the
 // block's extrinsics. `out` already carries the heads.
@@ -50,23 +42,17 @@ caf::error describe_extrinsic(kusama_lookup_state& st, uint64_t number, const st
       return a.error();
   if ((*answers)[1]->is_null())
     return make_error(ec::rpc_error, "the node has no block " + hash);
-  auto extrinsics = extrinsics_of(*(*answers)[1]);
-  if (!extrinsics)
-    return extrinsics.error();
+  auto hashes = kusama::extrinsic_hashes(*(*answers)[1]);
+  if (!hashes)
+    return hashes.error();
   out.block_number = number;
   out.block_hash = hash;
   out.extrinsic_index = index;
   out.finalized = number <= out.finalized_number;
-  if (index >= (*extrinsics)->size()) {
+  if (index >= hashes->size()) {
     out.outcome = "UNKNOWN";
     return {};
   }
-  auto& ext = (**extrinsics)[index];
-  if (!ext.is_string())
-    return make_error(ec::decode_error, "chain_getBlock: an extrinsic is not a hex string");
-  auto ext_hash = kusama::extrinsic_hash(ext.get<std::string>());
-  if (!ext_hash)
-    return ext_hash.error();
   auto rt = st.runtimes.at(*st.client, hash, *(*answers)[0]);
   if (!rt)
     return rt.error();
@@ -78,7 +64,7 @@ caf::error describe_extrinsic(kusama_lookup_state& st, uint64_t number, const st
   if (!scan)
     return scan.error();
   out.outcome = "FOUND";
-  out.extrinsic_hash = *ext_hash;
+  out.extrinsic_hash = (*hashes)[index];
   auto ok = scan->extrinsic_success.find(index);
   out.success = ok == scan->extrinsic_success.end() || ok->second;
   for (auto& d : scan->deposits)
@@ -116,21 +102,14 @@ find_hash(kusama_lookup_state& st, uint64_t best, const std::string& wanted) {
       auto& b = (*blocks)[k];
       if (!b)
         return b.error();
-      auto extrinsics = extrinsics_of(*b);
-      if (!extrinsics)
-        return extrinsics.error();
-      for (size_t i = 0; i < (*extrinsics)->size(); ++i) {
-        auto& ext = (**extrinsics)[i];
-        if (!ext.is_string())
-          return make_error(ec::decode_error, "chain_getBlock: an extrinsic is not a hex string");
-        auto h = kusama::extrinsic_hash(ext.get<std::string>());
-        if (!h)
-          return h.error();
-        if (*h == wanted)
-          return std::make_optional(std::make_pair(
-            ledger::kusama_block_ref{top - k, (*hashes)[k]->get<std::string>()},
-            static_cast<uint32_t>(i)));
-      }
+      auto in_block = kusama::extrinsic_hashes(*b);
+      if (!in_block)
+        return in_block.error();
+      auto at = std::find(in_block->begin(), in_block->end(), wanted);
+      if (at != in_block->end())
+        return std::make_optional(std::make_pair(
+          ledger::kusama_block_ref{top - k, (*hashes)[k]->get<std::string>()},
+          static_cast<uint32_t>(at - in_block->begin())));
     }
     searched += count;
     if (top < count)

@@ -133,6 +133,24 @@ caf::expected<std::string> extrinsic_hash(const std::string& extrinsic_hex) {
   return chain::to_hex(chain::byte_view(h.data(), h.size()));
 }
 
+caf::expected<std::vector<std::string>> extrinsic_hashes(const json& signed_block) {
+  auto* block = signed_block.is_object() && signed_block.contains("block")
+                  ? &signed_block["block"] : nullptr;
+  if (!block || !block->is_object() || !block->contains("extrinsics")
+      || !(*block)["extrinsics"].is_array())
+    return make_error(ec::decode_error, "chain_getBlock: no extrinsics");
+  std::vector<std::string> out;
+  for (auto& ext : (*block)["extrinsics"]) {
+    if (!ext.is_string())
+      return make_error(ec::decode_error, "chain_getBlock: an extrinsic is not a hex string");
+    auto h = extrinsic_hash(ext.get<std::string>());
+    if (!h)
+      return h.error();
+    out.push_back(std::move(*h));
+  }
+  return out;
+}
+
 caf::expected<chain::bytes> hex_or_null(const json& j, const char* what) {
   if (j.is_null())
     return chain::bytes{};
@@ -415,21 +433,15 @@ caf::expected<std::vector<kusama_fetched_block>> fetch_blocks(kusama_watcher_sta
     if (!scan)
       return where(scan.error());
     if (!scan->deposits.empty()) {
-      const json* extrinsics = nullptr;
-      if (body.is_object() && body.contains("block") && body["block"].is_object()
-          && body["block"].contains("extrinsics") && body["block"]["extrinsics"].is_array())
-        extrinsics = &body["block"]["extrinsics"];
-      if (!extrinsics)
-        return where(make_error(ec::decode_error, "chain_getBlock: no extrinsics"));
+      auto hashes = kusama::extrinsic_hashes(body);
+      if (!hashes)
+        return where(hashes.error());
       for (auto& d : scan->deposits) {
-        if (d.extrinsic_index >= extrinsics->size() || !(*extrinsics)[d.extrinsic_index].is_string())
+        if (d.extrinsic_index >= hashes->size())
           return where(make_error(ec::decode_error, "an event names extrinsic "
                                                       + std::to_string(d.extrinsic_index)
                                                       + " beyond the block's extrinsics"));
-        auto hash = kusama::extrinsic_hash((*extrinsics)[d.extrinsic_index].get<std::string>());
-        if (!hash)
-          return where(hash.error());
-        d.extrinsic_hash = *hash;
+        d.extrinsic_hash = (*hashes)[d.extrinsic_index];
       }
     }
     b.deposits = std::move(scan->deposits);

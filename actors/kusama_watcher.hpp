@@ -142,6 +142,10 @@ caf::expected<uint64_t> finalized_number(rpc::json_rpc_client& client);
 /// length prefix included), 0x-hex: what polkadot-js calls `tx.hash`.
 caf::expected<std::string> extrinsic_hash(const std::string& extrinsic_hex);
 
+/// The hashes (extrinsic_hash) of every extrinsic of a chain_getBlock answer,
+/// in block order.
+caf::expected<std::vector<std::string>> extrinsic_hashes(const nlohmann::json& signed_block);
+
 /// What the watcher and the lookup read from one block's System.Events.
 struct block_scan {
   std::vector<ledger::kusama_deposit> deposits;      // Balances.Transfer to the deposit account

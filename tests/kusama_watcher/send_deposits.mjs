@@ -5,27 +5,10 @@
 // {alice, ferdie (AccountId hex), blocks: [n1, n2, n3], amounts: [...planck],
 // hashes: [tx.hash of each signed extrinsic, as @polkadot/api computes it]}.
 // Usage: node send_deposits.mjs http://127.0.0.1:PORT
-import { ApiPromise, HttpProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { api, dev, rpc, KSM } from './dev.mjs';
 import { u8aToHex } from '@polkadot/util';
-
-const url = process.argv[2];
-const KSM = 1_000_000_000_000n;
-let id = 0;
-async function rpc(method, ...params) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: (id += 1), method, params }) });
-  const body = await res.json();
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
-
-await cryptoWaitReady();
-const api = await ApiPromise.create({ provider: new HttpProvider(url), noInitWarn: true, throwOnConnect: true });
-const keyring = new Keyring({ type: 'sr25519', ss58Format: 2 });
-const alice = keyring.addFromUri('//Alice');
-const ferdie = keyring.addFromUri('//Ferdie');
+const alice = dev.alice;
+const ferdie = dev.ferdie;
 const blocks = [];
 const hashes = [];
 // Signs and submits `tx`, seals a block with it; its hash is polkadot-js' own.

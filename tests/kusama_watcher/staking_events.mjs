@@ -7,28 +7,11 @@
 //   kind, account, amount}]} for the Staking events of Eve and Ferdie.
 // Usage: node staking_events.mjs http://127.0.0.1:PORT (node started with
 // --era-blocks 5 --bonding-duration 1).
-import { ApiPromise, HttpProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { api, keyring, dev, rpc, KSM } from './dev.mjs';
 import { u8aToHex } from '@polkadot/util';
-
-const url = process.argv[2];
-const KSM = 1_000_000_000_000n;
-let id = 0;
-async function rpc(method, ...params) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: (id += 1), method, params }) });
-  const body = await res.json();
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
-
-await cryptoWaitReady();
-const api = await ApiPromise.create({ provider: new HttpProvider(url), noInitWarn: true, throwOnConnect: true });
-const keyring = new Keyring({ type: 'sr25519', ss58Format: 2 });
-const eve = keyring.addFromUri('//Eve');
-const ferdie = keyring.addFromUri('//Ferdie');
-const bob = keyring.addFromUri('//Bob');
+const eve = dev.eve;
+const ferdie = dev.ferdie;
+const bob = dev.bob;
 const validators = (await rpc('dev_info')).validators.map((v) => v.address);
 async function seal(...txs) {
   for (const [tx, who] of txs) await tx.signAndSend(who);
