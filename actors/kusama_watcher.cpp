@@ -302,8 +302,6 @@ struct watcher_metrics {
   }
 };
 
-constexpr std::chrono::seconds progress_window{5};
-
 void arm(self_ptr self, std::chrono::milliseconds after) {
   if (self->state.tick_armed)
     return;
@@ -353,7 +351,7 @@ std::string duration_text(uint64_t s) {
   return buf;
 }
 
-// After a commit of `n` blocks: the rate over windows of ~5 s, the gauges, and
+// After a commit of `n` blocks: the rate over windows of progress_interval, the gauges, and
 // one progress line per window while behind.
 void progress(kusama_watcher_state& st, uint64_t n) {
   auto now = std::chrono::steady_clock::now();
@@ -361,7 +359,7 @@ void progress(kusama_watcher_state& st, uint64_t n) {
     st.window_start = now;
   st.window_blocks += n;
   auto elapsed = std::chrono::duration<double>(now - st.window_start).count();
-  if (elapsed >= std::chrono::duration<double>(progress_window).count()) {
+  if (elapsed > 0 && elapsed >= std::chrono::duration<double>(st.cfg.progress_interval).count()) {
     st.blocks_per_second = double(st.window_blocks) / elapsed;
     st.window_start = now;
     st.window_blocks = 0;

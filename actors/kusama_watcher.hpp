@@ -23,8 +23,10 @@
 // - Pipelined: while a step's write_task is in flight the next step's blocks
 //   are fetched; they are applied only after that commit, and dropped (re-read
 //   from the stored cursor) if it fails.
-// - Progress: every ~5 s during catch-up a log line (block X of Y, left,
-//   blocks/s, ETA) and the lstaked_kusama_* metrics.
+// - Progress: every `progress_interval` (5 s) during catch-up a log line
+//   "kusama catch-up: block X of Y (Z left, N blocks/s, ETA …)"; the
+//   lstaked_kusama_* metrics (cursor, finalized, lag, blocks/s, ETA, blocks
+//   applied, deposits by status, staking events, RPC errors) after each step.
 // - Its HTTP calls block the calling thread: spawn this actor `caf::detached`
 //   (tests on the deterministic scheduler may spawn it inline: the node
 //   answers quickly and the test steps the scheduler).
@@ -63,7 +65,7 @@ struct kusama_watcher_status {
   uint64_t deposits_applied = 0; // since start (credited or below minimum)
   std::string last_error;     // empty when the last step succeeded
   uint64_t staking_events_applied = 0; // since start
-  double blocks_per_second = 0; // applied, over the last ~5 s (0 when idle)
+  double blocks_per_second = 0; // applied, over the last progress window (0 when caught up)
   uint64_t eta_seconds = 0;     // lag / blocks_per_second (0 when caught up or unknown)
 };
 
@@ -95,6 +97,7 @@ struct kusama_watcher_config {
   std::chrono::milliseconds error_backoff{1000};      // first retry after a failure
   std::chrono::milliseconds max_error_backoff{60000}; // doubled up to this
   std::chrono::milliseconds storage_timeout{30000};
+  std::chrono::milliseconds progress_interval{5000}; // catch-up log line and rate window
 };
 
 caf::error validate(const kusama_watcher_config& cfg);
@@ -199,7 +202,7 @@ struct kusama_watcher_state {
   uint64_t blocks_applied = 0;
   uint64_t deposits_applied = 0;
   uint64_t staking_events_applied = 0;
-  // Progress: rate over windows of ~5 s.
+  // Progress: rate over windows of progress_interval.
   std::chrono::steady_clock::time_point window_start{};
   uint64_t window_blocks = 0;
   double blocks_per_second = 0;

@@ -7,6 +7,7 @@
 // CAF's deterministic scheduler; the watcher's blocking HTTP calls run inline.
 #include "actors/kusama_lookup.hpp"
 #include "actors/kusama_watcher.hpp"
+#include "actors/metrics.hpp"
 #include "storage/ledger.hpp"
 #include "storage/storage_actor.hpp"
 #include "tests/support/actor_fixture.hpp"
@@ -16,8 +17,11 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <regex>
 #include <set>
 
 using namespace lstaked;
@@ -383,6 +387,70 @@ TEST_P(kusama_watcher_node, lookup_answers_from_the_node) {
   caf::anon_send_exit(offline, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(lookup, caf::exit_reason::user_shutdown);
   run();
+}
+
+// Catch-up progress: the log line and the lstaked_kusama_* metrics.
+TEST_P(kusama_watcher_node, reports_catch_up_progress_in_the_log_and_metrics) {
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000);
+  spdlog::default_logger()->sinks().push_back(sink);
+  call("dev_newBlocks", {42}); // finalized: 40
+  cfg.progress_interval = 0ms; // a line per step (a step takes real time)
+  auto w = start_watcher();
+  auto s = status(w);
+  spdlog::default_logger()->sinks().pop_back();
+  EXPECT_TRUE(s.last_error.empty()) << s.last_error;
+  EXPECT_EQ(s.cursor, 40u);
+  EXPECT_EQ(s.blocks_applied, 40u);
+  std::regex line(R"(kusama catch-up: block (\d+) of 40 \((\d+) left, [0-9.]+ blocks/s, ETA \d+(h\d\dm\d\ds|m\d\ds|s)\))");
+  int lines = 0;
+  for (auto& text : sink->last_formatted()) {
+    std::smatch m;
+    if (std::regex_search(text, m, line)) {
+      ++lines;
+      EXPECT_EQ(std::stoul(m[1]) + std::stoul(m[2]), 40u) << text;
+    }
+  }
+  EXPECT_GE(lines, 10) << "one line per step of 2 blocks while behind";
+  auto text = metrics_registry::global().render();
+  for (auto want : {"lstaked_kusama_cursor_block 40", "lstaked_kusama_finalized_block 40",
+                    "lstaked_kusama_lag_blocks 0", "lstaked_kusama_eta_seconds 0",
+                    "lstaked_kusama_blocks_per_second ", "lstaked_kusama_blocks_applied_total ",
+                    "lstaked_kusama_deposits_total{status=\"credited\"} ",
+                    "lstaked_kusama_deposits_total{status=\"below_minimum\"} ",
+                    "lstaked_kusama_rpc_errors_total "})
+    EXPECT_NE(text.find(want), std::string::npos) << want << " not in\n" << text;
+  stop(w);
+}
+
+// Two watchers on one database (a restart overlapping the old instance): each
+// refuses the other's blocks at commit, drops what it read ahead, re-reads
+// from the stored cursor and goes on; every deposit is applied once.
+TEST_P(kusama_watcher_node, two_watchers_on_one_database_apply_each_block_once) {
+  auto info = run_script("send_deposits.mjs");
+  call("dev_newBlocks", {30});
+  cfg.max_blocks_per_step = 3;
+  // Spawned together, so their steps interleave on the scheduler.
+  auto a = sys.spawn(kusama_watcher, cfg, storage);
+  auto b = sys.spawn(kusama_watcher, cfg, storage);
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000);
+  spdlog::default_logger()->sinks().push_back(sink);
+  run();
+  spdlog::default_logger()->sinks().pop_back();
+  size_t refused = 0;
+  for (auto& text : sink->last_formatted())
+    refused += text.find("does not follow the cursor") != std::string::npos;
+  EXPECT_GT(refused, 0u) << "the watchers did not overlap";
+  for (int i = 0; i < 10; ++i)
+    poll();
+  auto sa = status(a), sb = status(b);
+  EXPECT_EQ(sa.cursor, sa.finalized);
+  EXPECT_EQ(sb.cursor, sb.finalized);
+  EXPECT_TRUE(sa.last_error.empty()) << sa.last_error;
+  EXPECT_TRUE(sb.last_error.empty()) << sb.last_error;
+  EXPECT_EQ(sa.deposits_applied + sb.deposits_applied, 4u);
+  EXPECT_EQ(count_deposits(), 4);
+  stop(a);
+  stop(b);
 }
 
 INSTANTIATE_TEST_SUITE_P(metadata, kusama_watcher_node, ::testing::Values("kusama", "asset-hub"),
