@@ -78,9 +78,12 @@ caf::error configure_kusama(const config& cfg, supervisor_config& sup) {
   w.minimum_planck = *minimum;
   w.max_blocks_per_step = cfg.kusama.max_blocks_per_step;
   w.poll_interval = std::chrono::milliseconds(cfg.kusama.poll_interval_ms);
-  for (auto& a : cfg.kusama.pool_accounts) // checked here; the watcher takes them next
-    if (auto hex = account_hex(a, cfg.chains.ss58_prefix); !hex)
+  for (auto& a : cfg.kusama.pool_accounts) {
+    auto hex = account_hex(a, cfg.chains.ss58_prefix);
+    if (!hex)
       return hex.error();
+    w.pool_accounts.push_back(*hex);
+  }
   kusama_lookup_config l;
   l.rpc.url = cfg.chains.kusama_rpc_url;
   l.deposit_account = *deposit;
