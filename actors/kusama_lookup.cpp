@@ -32,17 +32,17 @@ constexpr uint64_t hash_search_batch = 32;
 // block's extrinsics. `out` already carries the heads.
 caf::error describe_extrinsic(kusama_lookup_state& st, uint64_t number, const std::string& hash,
                               uint32_t index, extrinsic_lookup& out) {
-  auto answers = st.client->batch({{"state_getRuntimeVersion", json::array({hash})},
-                                   {"chain_getBlock", json::array({hash})},
+  auto answers = st.client->batch({{"chain_getBlock", json::array({hash})},
                                    {"state_getStorage", json::array({kusama::events_key(), hash})}});
   if (!answers)
     return answers.error();
   for (auto& a : *answers)
     if (!a)
       return a.error();
-  if ((*answers)[1]->is_null())
+  auto& block = *(*answers)[0];
+  if (block.is_null())
     return make_error(ec::rpc_error, "the node has no block " + hash);
-  auto hashes = kusama::extrinsic_hashes(*(*answers)[1]);
+  auto hashes = kusama::extrinsic_hashes(block);
   if (!hashes)
     return hashes.error();
   out.block_number = number;
@@ -53,10 +53,23 @@ caf::error describe_extrinsic(kusama_lookup_state& st, uint64_t number, const st
     out.outcome = "UNKNOWN";
     return {};
   }
-  auto rt = st.runtimes.at(*st.client, hash, *(*answers)[0]);
+  // The block's events were encoded by its parent's runtime (as polkadot-js'
+  // api.at decodes them); genesis is its own parent.
+  std::string parent = hash;
+  if (number > 0) {
+    if (!block.contains("block") || !block["block"].contains("header")
+        || !block["block"]["header"].contains("parentHash")
+        || !block["block"]["header"]["parentHash"].is_string())
+      return make_error(ec::decode_error, "chain_getBlock: no parentHash");
+    parent = block["block"]["header"]["parentHash"].get<std::string>();
+  }
+  auto version = st.client->call("state_getRuntimeVersion", json::array({parent}));
+  if (!version)
+    return version.error();
+  auto rt = st.runtimes.at(*st.client, parent, *version);
   if (!rt)
     return rt.error();
-  auto raw = kusama::hex_or_null(*(*answers)[2], "state_getStorage");
+  auto raw = kusama::hex_or_null(*(*answers)[1], "state_getStorage");
   if (!raw)
     return raw.error();
   auto scan = kusama::scan_events(**rt, chain::byte_view(raw->data(), raw->size()),

@@ -376,57 +376,93 @@ void progress(kusama_watcher_state& st, uint64_t n) {
   m.eta.set(static_cast<int64_t>(eta_seconds(st)));
 }
 
-// Reads blocks [from, to] (blocking) in two batches: the hashes, then per
-// block its runtime version, body and System.Events.
+// Reads blocks [from, to] (blocking), in two batches in the usual case: the
+// hashes of from-1..to, then the bodies and System.Events, with the runtime
+// versions at the parents of `from` and `to`. A block executes (and encodes
+// its events) with the runtime of its parent's state, as polkadot-js' api.at
+// decodes it; specVersions only grow, so equal versions at both ends mean one
+// runtime for the whole step, and only a step that crosses an upgrade asks for
+// every parent's version.
 caf::expected<std::vector<kusama_fetched_block>> fetch_blocks(kusama_watcher_state& st,
                                                               uint64_t from, uint64_t to) {
+  uint64_t first = from == 0 ? 0 : from - 1; // genesis is its own "parent"
   std::vector<rpc::rpc_call> calls;
-  for (uint64_t n = from; n <= to; ++n)
+  for (uint64_t n = first; n <= to; ++n)
     calls.push_back({"chain_getBlockHash", json::array({n})});
   auto hashes = st.client->batch(calls);
   if (!hashes)
     return hashes.error();
-  std::vector<kusama_fetched_block> out;
-  for (uint64_t n = from; n <= to; ++n) {
-    auto& h = (*hashes)[n - from];
+  std::vector<std::string> hash_of; // index n - first
+  for (uint64_t n = first; n <= to; ++n) {
+    auto& h = (*hashes)[n - first];
     if (!h)
       return h.error();
     if (!h->is_string())
       return make_error(ec::rpc_error, "no hash for finalized block " + std::to_string(n));
-    out.push_back({{n, h->get<std::string>()}, {}, {}});
+    hash_of.push_back(h->get<std::string>());
   }
+  auto parent_hash = [&](uint64_t n) -> const std::string& {
+    return hash_of[(n == 0 ? 0 : n - 1) - first];
+  };
+  std::vector<kusama_fetched_block> out;
   calls.clear();
-  for (auto& b : out) {
-    calls.push_back({"state_getRuntimeVersion", json::array({b.ref.hash})});
-    calls.push_back({"chain_getBlock", json::array({b.ref.hash})});
-    calls.push_back({"state_getStorage", json::array({kusama::events_key(), b.ref.hash})});
+  calls.push_back({"state_getRuntimeVersion", json::array({parent_hash(from)})});
+  calls.push_back({"state_getRuntimeVersion", json::array({parent_hash(to)})});
+  for (uint64_t n = from; n <= to; ++n) {
+    out.push_back({{n, hash_of[n - first]}, {}, {}});
+    calls.push_back({"chain_getBlock", json::array({out.back().ref.hash})});
+    calls.push_back({"state_getStorage", json::array({kusama::events_key(), out.back().ref.hash})});
   }
   auto answers = st.client->batch(calls);
   if (!answers)
     return answers.error();
+  for (auto& a : *answers)
+    if (!a)
+      return a.error();
+  // The runtime of each block: the first one's, unless the step crosses an upgrade.
+  std::vector<kusama::runtime_ptr> runtime_of(out.size());
+  auto first_rt = st.runtimes.at(*st.client, parent_hash(from), *(*answers)[0]);
+  if (!first_rt)
+    return first_rt.error();
+  auto last_rt = st.runtimes.at(*st.client, parent_hash(to), *(*answers)[1]);
+  if (!last_rt)
+    return last_rt.error();
+  if (*first_rt == *last_rt) {
+    std::fill(runtime_of.begin(), runtime_of.end(), *first_rt);
+  } else {
+    calls.clear();
+    for (uint64_t n = from; n <= to; ++n)
+      calls.push_back({"state_getRuntimeVersion", json::array({parent_hash(n)})});
+    auto versions = st.client->batch(calls);
+    if (!versions)
+      return versions.error();
+    for (uint64_t n = from; n <= to; ++n) {
+      auto& v = (*versions)[n - from];
+      if (!v)
+        return v.error();
+      auto rt = st.runtimes.at(*st.client, parent_hash(n), *v);
+      if (!rt)
+        return rt.error();
+      runtime_of[n - from] = *rt;
+    }
+  }
   for (size_t i = 0; i < out.size(); ++i) {
     auto& b = out[i];
-    for (size_t k = 0; k < 3; ++k)
-      if (!(*answers)[3 * i + k])
-        return (*answers)[3 * i + k].error();
-    auto& version = *(*answers)[3 * i];
-    auto& body = *(*answers)[3 * i + 1];
-    auto& events = *(*answers)[3 * i + 2];
+    auto& body = *(*answers)[2 + 2 * i];
+    auto& events = *(*answers)[3 + 2 * i];
     auto where = [&](const caf::error& err) {
       return make_error(ec::decode_error,
                         "block " + std::to_string(b.ref.number) + ": " + describe(err));
     };
-    auto rt = st.runtimes.at(*st.client, b.ref.hash, version);
-    if (!rt)
-      return rt.error();
-    if (st.spec_version != 0 && (*rt)->spec_version != st.spec_version)
+    auto& rt = *runtime_of[i];
+    if (st.spec_version != 0 && rt.spec_version != st.spec_version)
       spdlog::info("kusama_watcher: runtime upgrade {} -> {} at block {}", st.spec_version,
-                   (*rt)->spec_version, b.ref.number);
-    st.spec_version = (*rt)->spec_version;
+                   rt.spec_version, b.ref.number);
+    st.spec_version = rt.spec_version;
     auto raw = kusama::hex_or_null(events, "state_getStorage");
     if (!raw)
       return where(raw.error());
-    auto scan = kusama::scan_events(**rt, chain::byte_view(raw->data(), raw->size()),
+    auto scan = kusama::scan_events(rt, chain::byte_view(raw->data(), raw->size()),
                                     st.deposit_account, st.stashes, b.ref);
     if (!scan)
       return where(scan.error());
@@ -494,6 +530,8 @@ void apply(self_ptr self, std::vector<kusama_fetched_block> blocks) {
                         ++(o == ledger::deposit_outcome::credited        ? counts->credited
                            : o == ledger::deposit_outcome::below_minimum ? counts->below_minimum
                                                                          : counts->duplicate);
+                      if (b.staking_events.empty())
+                        continue; // (it would prepare its statement for nothing)
                       if (auto err = ledger::record_staking_events(db, b.staking_events, now_ms))
                         throw write_refused{err};
                     }
@@ -562,13 +600,18 @@ void step(self_ptr self) {
     if (!blocks.empty() && blocks.front().ref.number == next_block(st))
       return apply(self, std::move(blocks));
   }
-  auto finalized = kusama::finalized_number(*st.client);
-  if (!finalized) {
-    watcher_metrics::get().rpc_errors.inc();
-    return failed(self, finalized.error());
+  // The finalized head is re-read only when the last one seen would cut this
+  // step short: during a long catch-up that saves two round trips per step.
+  bool have_first = st.cursor || st.busy || st.cfg.start_block != 0 || st.first_block;
+  if (!have_first || next_block(st) + st.cfg.max_blocks_per_step - 1 > st.finalized) {
+    auto finalized = kusama::finalized_number(*st.client);
+    if (!finalized) {
+      watcher_metrics::get().rpc_errors.inc();
+      return failed(self, finalized.error());
+    }
+    st.finalized = std::max(st.finalized, *finalized);
+    watcher_metrics::get().finalized.set(static_cast<int64_t>(st.finalized));
   }
-  st.finalized = std::max(st.finalized, *finalized);
-  watcher_metrics::get().finalized.set(static_cast<int64_t>(st.finalized));
   if (!st.cursor && !st.busy && st.cfg.start_block == 0 && !st.first_block) {
     st.first_block = st.finalized;
     spdlog::info("kusama_watcher: no cursor and start_block = 0: starting at the finalized head {}",

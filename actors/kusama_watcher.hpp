@@ -6,11 +6,14 @@
 // - Follows chain_getFinalizedHead only; nothing above it is read into the ledger.
 // - From cursor+1 (without a cursor: `start_block`, or with `start_block = 0`
 //   the finalized head seen at first start) it reads up to
-//   `max_blocks_per_step` blocks: hashes, then runtime versions and bodies
-//   (chain_getBlock), then System.Events, each in one JSON-RPC batch;
-//   re-fetches the metadata at a block whose specVersion differs from the one
-//   in use (so a runtime upgrade mid-catch-up decodes with the right names).
-//   Pallet and event names come from metadata.
+//   `max_blocks_per_step` blocks: their hashes in one JSON-RPC batch, then
+//   bodies (chain_getBlock) and System.Events in a second, with the runtime
+//   versions at the step's two ends. A block's events are decoded with the
+//   metadata of its PARENT's runtime (the one that executed it, as
+//   polkadot-js' api.at does); a step that crosses a runtime upgrade asks for
+//   every parent's version and fetches the new metadata once per specVersion.
+//   Pallet and event names come from metadata. The finalized head is re-read
+//   only when the last one seen would cut a step short.
 // - Each Balances.Transfer whose `to` is `deposit_account` is a deposit
 //   keyed by (block hash, extrinsic index, event index), with the extrinsic's
 //   hash (blake2-256 of its SCALE bytes, length prefix included: polkadot-js'
