@@ -8,6 +8,7 @@
 //
 //   build/tools/bench_catchup/bench_catchup [--metadata kusama|asset-hub] [--blocks 3000]
 //                                           [--every 5] [--tx 6] [--clients 4] [--runs 3]
+//                                           [--step 64]   (kusama.max_blocks_per_step)
 //
 // It starts the local Kusama node (tools/kusama-node, on-demand blocks, no
 // finality lag, state kept for every block), fills it with
@@ -171,7 +172,7 @@ struct catchup_result {
 
 // The watcher from an empty database to the head.
 catchup_result catch_up(const std::string& url, const std::string& deposit_hex, uint64_t head,
-                        const std::string& db_path) {
+                        uint64_t step, const std::string& db_path) {
   caf::actor_system_config sys_cfg;
   sys_cfg.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system sys{sys_cfg};
@@ -183,6 +184,7 @@ catchup_result catch_up(const std::string& url, const std::string& deposit_hex, 
   cfg.start_block = 1;
   cfg.minimum_planck = chain::eth::u256::pow10(12);
   cfg.poll_interval = 20ms;
+  cfg.max_blocks_per_step = step;
   auto t = clk::now();
   auto watcher = sys.spawn<caf::detached>(kusama_watcher, cfg, store);
   caf::scoped_actor self{sys};
@@ -212,7 +214,8 @@ catchup_result catch_up(const std::string& url, const std::string& deposit_hex, 
 int main(int argc, char** argv) {
   std::map<std::string, std::string> opt = {{"--metadata", "kusama"}, {"--blocks", "3000"},
                                             {"--every", "5"},         {"--tx", "6"},
-                                            {"--clients", "4"},       {"--runs", "3"}};
+                                            {"--clients", "4"},       {"--runs", "3"},
+                                            {"--step", "64"}};
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!opt.count(argv[i]))
       die(std::string{"unknown option "} + argv[i]);
@@ -264,7 +267,7 @@ int main(int argc, char** argv) {
     if (found != expected_deposits)
       die("decode found " + std::to_string(found) + " deposits, expected "
           + std::to_string(expected_deposits));
-    auto c = catch_up(node.url, deposit_hex, head, dir.file("run" + std::to_string(r) + ".sqlite"));
+    auto c = catch_up(node.url, deposit_hex, head, std::stoull(opt["--step"]), dir.file("run" + std::to_string(r) + ".sqlite"));
     if (c.deposits != expected_deposits)
       die("the watcher stored " + std::to_string(c.deposits) + " deposits, expected "
           + std::to_string(expected_deposits));
