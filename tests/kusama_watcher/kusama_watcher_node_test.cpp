@@ -191,12 +191,24 @@ TEST_P(kusama_watcher_node, credits_transfer_and_batch_all_once_after_finality) 
   call("dev_newBlocks", {2});
   auto upgrade = call("dev_runtimeUpgrade");
   call("dev_newBlocks", {3});
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(100);
+  spdlog::default_logger()->sinks().push_back(sink);
   poll();
   poll();
+  spdlog::default_logger()->sinks().pop_back();
   s = status(w);
   EXPECT_TRUE(s.last_error.empty()) << s.last_error;
   EXPECT_EQ(s.cursor, s.finalized);
   EXPECT_GT(s.finalized, upgrade["number"].get<uint64_t>());
+  // The upgrade block itself ran the old runtime (its parent's state): the
+  // new metadata applies from the next block on.
+  auto expected_line = "runtime upgrade " + std::to_string(old_spec) + " -> "
+                       + std::to_string(old_spec + 1) + " at block "
+                       + std::to_string(upgrade["number"].get<uint64_t>() + 1);
+  auto lines = sink->last_formatted();
+  EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
+    return l.find(expected_line) != std::string::npos;
+  })) << expected_line;
   EXPECT_EQ(s.spec_version, old_spec + 1);
   EXPECT_EQ(s.spec_version, upgrade["specVersion"].get<uint32_t>());
   EXPECT_EQ(s.deposits_applied, 0u);
@@ -374,6 +386,28 @@ TEST_P(kusama_watcher_node, lookup_answers_from_the_node) {
   EXPECT_TRUE(r->success);
   ASSERT_EQ(r->transfers.size(), 1u);
   EXPECT_EQ(r->transfers[0].amount_planck, "1000000000000");
+
+  // After a runtime upgrade: the upgrade block was executed by the old
+  // runtime (its parent's), the next one by the new; each is decoded with its
+  // own metadata, fetched once per specVersion.
+  auto upgrade = call("dev_runtimeUpgrade");
+  call("dev_newBlocks", {1});
+  uint64_t upgraded = upgrade["number"];
+  for (uint64_t n : {upgraded, upgraded + 1}) {
+    r = ask(lookup, std::to_string(n) + "-0");
+    ASSERT_TRUE(r) << describe(r.error());
+    EXPECT_EQ(r->outcome, "FOUND");
+  }
+  {
+    auto reply = self->request(lookup, caf::infinite, health_atom_v);
+    run();
+    reply.receive(
+      [&](actor_health& h) {
+        EXPECT_TRUE(h.ok);
+        EXPECT_NE(h.detail.find("2 runtime(s) cached"), std::string::npos) << h.detail;
+      },
+      [](caf::error& err) { ADD_FAILURE() << describe(err); });
+  }
 
   // An unreachable node: an error, not a guess; the actor stays healthy.
   lcfg.rpc.url = "http://127.0.0.1:1";
