@@ -60,7 +60,7 @@ std::vector<deposit_record> read_deposits(SQLite::Statement& q) {
 
 } // namespace
 
-caf::error record_staking_events(SQLite::Database& db, const std::vector<staking_event>& events,
+caf::error record_staking_events(statement_cache& sc, const std::vector<staking_event>& events,
                                  int64_t now_ms) {
   for (auto& e : events) {
     if (!known_kind(e.kind))
@@ -68,10 +68,11 @@ caf::error record_staking_events(SQLite::Database& db, const std::vector<staking
     if (!is_hex_id(e.account) || !is_hex_id(e.block_hash))
       return make_error(ec::invalid_input, "staking event needs a 32-byte account and block hash");
   }
-  SQLite::Statement ins(db, "INSERT INTO staking_events (block_hash, block_number, event_index, "
-                            "extrinsic_index, kind, account, amount_planck, created_at) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                            "ON CONFLICT (block_hash, event_index) DO NOTHING");
+  if (events.empty())
+    return caf::none;
+  auto& ins = sc("INSERT INTO staking_events (block_hash, block_number, event_index, "
+                 "extrinsic_index, kind, account, amount_planck, created_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (block_hash, event_index) DO NOTHING");
   for (auto& e : events) {
     ins.reset();
     ins.clearBindings();
@@ -87,6 +88,12 @@ caf::error record_staking_events(SQLite::Database& db, const std::vector<staking
     ins.exec();
   }
   return caf::none;
+}
+
+caf::error record_staking_events(SQLite::Database& db, const std::vector<staking_event>& events,
+                                 int64_t now_ms) {
+  statement_cache sc(db);
+  return record_staking_events(sc, events, now_ms);
 }
 
 std::vector<staking_event> staking_events_of(SQLite::Database& db, const std::string& account,

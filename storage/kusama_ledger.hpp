@@ -33,6 +33,8 @@ struct staking_event {
 /// malformed account is ec::invalid_input and nothing is written.
 caf::error record_staking_events(SQLite::Database& db, const std::vector<staking_event>& events,
                                  int64_t now_ms);
+caf::error record_staking_events(statement_cache& sc, const std::vector<staking_event>& events,
+                                 int64_t now_ms);
 
 /// An account's staking events, newest first.
 std::vector<staking_event> staking_events_of(SQLite::Database& db, const std::string& account,

@@ -147,6 +147,12 @@ caf::expected<std::vector<deposit_outcome>>
 apply_kusama_block(SQLite::Database& db, const kusama_block_ref& block,
                    const std::vector<kusama_deposit>& deposits, const u256& minimum_planck,
                    int64_t now_ms);
+/// The same with a caller's cache: a watcher step applying many blocks in one
+/// transaction prepares each statement once.
+caf::expected<std::vector<deposit_outcome>>
+apply_kusama_block(statement_cache& sc, const kusama_block_ref& block,
+                   const std::vector<kusama_deposit>& deposits, const u256& minimum_planck,
+                   int64_t now_ms);
 
 /// The Kusama cursor (last applied finalized block), if any.
 std::optional<kusama_block_ref> kusama_cursor(SQLite::Database& db);
