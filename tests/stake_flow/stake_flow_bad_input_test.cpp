@@ -159,7 +159,7 @@ TEST_F(stake_flow_bad_input, deposits_and_accounts_refuse_bad_input_and_change_n
   auto broken = bob_kusama;
   broken.back() = broken.back() == 'P' ? 'Q' : 'P';
   auto swapped = bob_kusama;
-  std::swap(swapped[10], swapped[11]);
+  std::swap(swapped[9], swapped[10]); // "Yc" -> "cY" (10 and 11 are both c)
   for (auto& address : {broken, swapped, bob_polkadot, bob_generic, bob_id, std::string("F"),
                         std::string(200, 'F'), std::string("FoQJpPyadYccjavVdTWxpxU7rUEaYhfLCPwXgkfD6Zat9Q0")}) {
     SCOPED_TRACE(address);
