@@ -298,6 +298,21 @@ caf::expected<u256> checked_mul_div(const u256& a, const u256& b, const u256& d)
   if (d.is_zero())
     return make_error(ec::invalid_input, "division by zero");
   auto p = mul_full(a, b);
+  if (d.fits_u64()) {
+    // A one-limb divisor (the ratio, 1e18-scaled, is one): limb-by-limb
+    // division of the 512-bit product, exact like the general path below.
+    uint64_t div = d.low_u64();
+    u128 rem = 0;
+    std::array<uint64_t, 8> q{};
+    for (int i = 7; i >= 0; --i) {
+      u128 cur = (rem << 64) | p[i];
+      q[i] = uint64_t(cur / div);
+      rem = cur % div;
+    }
+    if ((q[4] | q[5] | q[6] | q[7]) != 0)
+      return make_error(ec::overflow, "mul_div quotient does not fit in 256 bits");
+    return from_limbs(q.data());
+  }
   // 512-by-256 long division, bit by bit; the remainder stays below d < 2^256,
   // but shifting it left can need a 257th bit, tracked in `top`.
   std::array<uint64_t, 8> q{};
