@@ -27,6 +27,9 @@ void install_sqlite_log() {
   std::call_once(once, [] {
     // Must precede sqlite3_initialize(); it fails harmlessly if SQLite is already up.
     sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, nullptr);
+    // No global memory statistics: with them on, every SQLite allocation
+    // takes one process-wide mutex (we never read sqlite3_memory_used).
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   });
 }
 
