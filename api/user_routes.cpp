@@ -11,6 +11,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 
 namespace lstaked::api {
 
@@ -91,6 +92,10 @@ api_error notary_error(const caf::error& err) {
         return {400, "amount_exceeds_claimable", text.substr(text.find(':') + 2)};
       return {400, "invalid_request", text};
     case ec::unavailable:
+      // The notary reads the claims flow switch in the transaction that would store the claim.
+      if (text.find("paused") != std::string::npos)
+        return {503, "claims_paused", "claims are paused by the operator"};
+      return {503, "unavailable", text};
     case ec::timeout:
       return {503, "unavailable", text};
     default:
@@ -99,6 +104,27 @@ api_error notary_error(const caf::error& err) {
       return {500, "internal_error", "the claim could not be stored"};
   }
 }
+
+class remembered_notary {
+public:
+  std::optional<notary_actor> get() {
+    std::lock_guard<std::mutex> lock{mutex_};
+    return handle_;
+  }
+  void set(const notary_actor& n) {
+    std::lock_guard<std::mutex> lock{mutex_};
+    handle_ = n;
+  }
+  void forget(const notary_actor& n) {
+    std::lock_guard<std::mutex> lock{mutex_};
+    if (handle_ && *handle_ == n)
+      handle_.reset();
+  }
+
+private:
+  std::mutex mutex_;
+  std::optional<notary_actor> handle_;
+};
 
 int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -109,32 +135,51 @@ int64_t unix_now() {
 } // namespace
 
 void add_user_routes(http_server& server, user_routes_context ctx) {
-  server.post("/v1/claims", [ctx](const httplib::Request& req, httplib::Response& res) {
+  // The notary's handle, asked from the supervisor once and remembered (not a
+  // supervisor round trip per claim); forgotten when that notary is gone.
+  auto notary_handle = std::make_shared<remembered_notary>();
+  server.post("/v1/claims", [ctx, notary_handle](const httplib::Request& req,
+                                                 httplib::Response& res) {
     auto parsed = parse_claim_request(req.body, {ctx.ss58_prefix, ctx.chain_id, unix_now(),
                                                  ctx.max_request_ttl_seconds});
     if (auto* e = std::get_if<api_error>(&parsed))
       return json_error(res, e->status, e->code, e->message);
-    {
-      auto& db = reader(ctx.database_path);
-      SQLite::Statement paused(db, "SELECT paused FROM flows WHERE flow = 'claims'");
-      if (paused.executeStep() && paused.getColumn(0).getInt() == 1)
-        return json_error(res, 503, "claims_paused", "claims are paused by the operator");
-    }
+    // The claims pause switch is checked by the notary inside the transaction
+    // that would store the claim (no read here: it would cost a SQLite read
+    // transaction per request and could be stale by the time the claim commits).
     caf::scoped_actor self{*ctx.system};
-    std::optional<notary_actor> notary;
-    self->request(ctx.supervisor, ctx.timeout, notary_atom_v)
-      .receive([&](notary_actor& n) { notary = std::move(n); },
-               [&](caf::error& err) {
-                 json_error(res, 503, "claims_unavailable", describe(err));
-               });
-    if (!notary)
-      return;
-    self->request(*notary, ctx.timeout, claim_atom_v, std::get<claim_request>(parsed))
-      .receive([&](ledger::claim_record& c) { json_reply(res, claim_json(c, ctx)); },
-               [&](caf::error& err) {
-                 auto e = notary_error(err);
-                 json_error(res, e.status, e.code, e.message);
-               });
+    auto& req_claim = std::get<claim_request>(parsed);
+    // Two tries: a remembered notary may have been restarted by the
+    // supervisor since (its handle is then dead); the request is idempotent.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      auto notary = notary_handle->get();
+      if (!notary) {
+        bool failed = false;
+        self->request(ctx.supervisor, ctx.timeout, notary_atom_v)
+          .receive([&](notary_actor& n) { notary = std::move(n); },
+                   [&](caf::error& err) {
+                     failed = true;
+                     json_error(res, 503, "claims_unavailable", describe(err));
+                   });
+        if (failed || !notary)
+          return;
+        notary_handle->set(*notary);
+      }
+      bool retry = false;
+      self->request(*notary, ctx.timeout, claim_atom_v, req_claim)
+        .receive([&](ledger::claim_record& c) { json_reply(res, claim_json(c, ctx)); },
+                 [&](caf::error& err) {
+                   if (attempt == 0 && err == caf::sec::request_receiver_down) {
+                     notary_handle->forget(*notary);
+                     retry = true;
+                     return;
+                   }
+                   auto e = notary_error(err);
+                   json_error(res, e.status, e.code, e.message);
+                 });
+      if (!retry)
+        return;
+    }
   });
 
   server.get("/v1/claims/:claimId", [ctx](const httplib::Request& req, httplib::Response& res) {

@@ -277,6 +277,40 @@ TEST_F(claims_api_test, reads_refuse_bad_ids_and_addresses) {
 TEST_F(claims_api_test, paused_claims_are_refused) {
   write([](SQLite::Database& db) { ledger::set_flow_paused(db, "claims", true, "test", 1); });
   expect_refused(vector("sr25519_valid")["body"], 503, "claims_paused");
+  // The refusal kept nothing (not even the signature made ahead of the
+  // transaction): once unpaused, the same request gets its claim.
+  write([](SQLite::Database& db) { ledger::set_flow_paused(db, "claims", false, "test", 2); });
+  auto [status, claim] = post(vector("sr25519_valid")["body"]);
+  EXPECT_EQ(status, 200) << claim.dump();
+}
+
+TEST_F(claims_api_test, a_restarted_notary_is_found_again) {
+  // The HTTP side remembers the notary's handle; when the supervisor restarts
+  // the notary that handle is dead, and the next request must find the new one.
+  auto body = vector("sr25519_valid")["body"];
+  auto [first_status, first] = post(body);
+  ASSERT_EQ(first_status, 200) << first.dump();
+  {
+    caf::scoped_actor self{*sys};
+    self->request(sup, caf::infinite, notary_atom_v)
+      // A crash, as an uncaught error would end it (not exit_reason::kill,
+      // which CAF propagates through links untrappably, supervisor included).
+      .receive([&](notary_actor& n) {
+                 self->send_exit(n, make_error(ec::invalid_state, "test: the notary crashed"));
+               },
+               [](caf::error& err) { FAIL() << describe(err); });
+  }
+  // Resubmitting is idempotent: the same claim comes back once a notary answers.
+  int status = 0;
+  json again;
+  for (int i = 0; i < 100 && status != 200; ++i) {
+    std::tie(status, again) = post(body);
+    if (status != 200)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(status, 200) << again.dump();
+  EXPECT_EQ(again["claimId"], first["claimId"]);
+  EXPECT_EQ(again["signature"], first["signature"]);
 }
 
 TEST_F(claims_api_test, concurrent_requests_share_transactions_without_double_reservation) {
