@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <thread>
 
 namespace lstaked {
 
@@ -259,6 +260,11 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
       return rp;
     },
   };
+}
+
+void configure_scheduler(caf::actor_system_config& cfg) {
+  auto cores = static_cast<size_t>(std::max(2u, std::thread::hardware_concurrency()));
+  cfg.set("scheduler.max-threads", cores);
 }
 
 } // namespace lstaked

@@ -151,6 +151,7 @@ int run_daemon(const config& cfg) {
 
   caf::actor_system_config sys_cfg;
   sys_cfg.set("logger.verbosity", caf::atom("quiet"));
+  configure_scheduler(sys_cfg);
   caf::actor_system system{sys_cfg};
   supervisor_config sup_cfg;
   sup_cfg.storage.path = cfg.database_path();
