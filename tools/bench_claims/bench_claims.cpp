@@ -6,7 +6,14 @@
 // Loopback only, bounded: N requests per concurrency level, and each phase
 // stops at --max-seconds. Every answer must be 200 or the run fails.
 //
-//   bench_claims [--requests N] [--clients 1,4,16] [--accounts A] [--max-seconds S]
+//   bench_claims [--requests N] [--clients 1,4,16] [--rounds R] [--accounts A]
+//                [--max-seconds S] [--no-storage-only]
+//
+// The machine is a shared VPS whose speed drifts by tens of percent within a
+// minute, so the crypto loop is run between every two HTTP phases and each
+// phase is compared with the mean of the loops just before and after it;
+// with --rounds R every client count is measured R times (interleaved) and
+// the summary gives the median ratio.
 #include "actors/metrics.hpp"
 #include "actors/supervisor.hpp"
 #include "api/claim_request.hpp"
@@ -62,6 +69,8 @@ struct options {
   size_t accounts = 8;
   double max_seconds = 60;
   uint32_t server_threads = 0; // 0: max(clients)
+  bool storage_only = true;     // --no-storage-only skips phase (c), e.g. to profile (a)+(b)
+  size_t rounds = 1;
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -86,6 +95,10 @@ options parse_args(int argc, char** argv) {
       o.max_seconds = std::stod(next());
     else if (a == "--server-threads")
       o.server_threads = static_cast<uint32_t>(std::stoul(next()));
+    else if (a == "--rounds")
+      o.rounds = std::stoul(next());
+    else if (a == "--no-storage-only")
+      o.storage_only = false;
     else if (a == "--clients") {
       o.clients.clear();
       std::stringstream ss(next());
@@ -94,8 +107,8 @@ options parse_args(int argc, char** argv) {
     } else
       die("unknown argument " + a + " (see the comment at the top of bench_claims.cpp)");
   }
-  if (o.requests == 0 || o.clients.empty() || o.accounts == 0)
-    die("requests, clients and accounts must be positive");
+  if (o.requests == 0 || o.clients.empty() || o.accounts == 0 || o.rounds == 0)
+    die("requests, clients, rounds and accounts must be positive");
   if (o.server_threads == 0)
     o.server_threads = static_cast<uint32_t>(*std::max_element(o.clients.begin(), o.clients.end()));
   return o;
@@ -195,7 +208,18 @@ struct e2e_result {
   uint64_t commits = 0;        // FULL-sync SQLite transactions during the phase
   uint64_t commit_sum_us = 0;  // their BEGIN..COMMIT time
   double per_second() const { return ok / seconds; }
+  size_t round = 0;
+  double crypto_per_second = 0; // mean of the crypto loops just before and after this phase
+  double ratio() const { return per_second() / crypto_per_second; }
 };
+
+double median(std::vector<double> v) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  auto n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
 
 double process_cpu_seconds() {
   rusage u{};
@@ -316,9 +340,10 @@ storage_result storage_only(caf::actor_system& sys, storage_actor storage,
                       auto sign = [&](const ledger::claim_record&) -> caf::expected<std::string> {
                         return fixed_sig;
                       };
+                      ledger::statement_cache sc{db}; // one per transaction, as the notary
                       for (auto& in : part) {
                         db.exec("SAVEPOINT claim");
-                        auto c = ledger::reserve_claim(db, in, sign, 1);
+                        auto c = ledger::reserve_claim(sc, in, sign, 1);
                         if (!c)
                           throw std::runtime_error("reserve_claim: " + describe(c.error()));
                         db.exec("RELEASE claim");
@@ -366,15 +391,18 @@ int main(int argc, char** argv) {
   }
   std::string eth_to = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"; // anvil dev account #1
   auto baseline_reqs = make_requests(keys, opt.requests, "baseline", eth_to);
-  std::vector<std::vector<prepared>> e2e_reqs;
-  for (auto k : opt.clients)
-    e2e_reqs.push_back(make_requests(keys, opt.requests, "k" + std::to_string(k) + "-"
-                                                            + std::to_string(e2e_reqs.size()),
-                                     eth_to));
+  std::vector<std::vector<prepared>> e2e_reqs; // [round * clients.size() + i]
+  for (size_t r = 0; r < opt.rounds; ++r)
+    for (auto k : opt.clients)
+      e2e_reqs.push_back(make_requests(keys, opt.requests, "r" + std::to_string(r) + "k"
+                                                              + std::to_string(k) + "-"
+                                                              + std::to_string(e2e_reqs.size()),
+                                       eth_to));
 
   // The daemon's components, as in tests/claims/claims_api_test.cpp.
   caf::actor_system_config sys_cfg;
   sys_cfg.set("logger.verbosity", caf::atom("quiet"));
+  configure_scheduler(sys_cfg); // as the daemon
   auto sys = std::make_unique<caf::actor_system>(sys_cfg);
   supervisor_config cfg;
   cfg.storage.path = db_path;
@@ -434,50 +462,79 @@ int main(int argc, char** argv) {
       die("warm-up failed: " + w.first_failure);
   }
 
-  auto before = crypto_loop(baseline_reqs, keys, key, domain, opt.max_seconds);
+  // crypto, phase, crypto, phase, ... crypto: each phase is bracketed by the
+  // loops run just before and after it (the machine's speed drifts).
+  std::vector<double> loops;
+  loops.push_back(crypto_loop(baseline_reqs, keys, key, domain, opt.max_seconds).per_second());
   std::vector<e2e_result> results;
   bool all_ok = true;
-  for (size_t i = 0; i < opt.clients.size(); ++i) {
-    results.push_back(run_clients(*bound, e2e_reqs[i], opt.clients[i], opt.max_seconds));
-    if (results.back().failed) {
-      all_ok = false;
-      std::fprintf(stderr, "clients=%zu: %zu failed, first: %s\n", opt.clients[i],
-                   results.back().failed, results.back().first_failure.c_str());
+  for (size_t r = 0; r < opt.rounds; ++r)
+    for (size_t i = 0; i < opt.clients.size(); ++i) {
+      results.push_back(run_clients(*bound, e2e_reqs[r * opt.clients.size() + i], opt.clients[i],
+                                    opt.max_seconds));
+      loops.push_back(crypto_loop(baseline_reqs, keys, key, domain, opt.max_seconds).per_second());
+      auto& res = results.back();
+      res.round = r + 1;
+      res.crypto_per_second = (loops[loops.size() - 2] + loops.back()) / 2;
+      if (res.failed) {
+        all_ok = false;
+        std::fprintf(stderr, "clients=%zu: %zu failed, first: %s\n", opt.clients[i], res.failed,
+                     res.first_failure.c_str());
+      }
     }
-  }
-  // Measured again after the HTTP phases: the mean brackets load drift on a shared machine.
-  auto after = crypto_loop(baseline_reqs, keys, key, domain, opt.max_seconds);
-  double baseline = (before.per_second() + after.per_second()) / 2;
+  double baseline = 0;
+  for (double l : loops)
+    baseline += l;
+  baseline /= static_cast<double>(loops.size());
+  auto [loop_min, loop_max] = std::minmax_element(loops.begin(), loops.end());
   std::vector<storage_result> storage_results;
   for (size_t b : {size_t{1}, size_t{8}, size_t{64}})
-    storage_results.push_back(storage_only(*sys, storage, keys, std::min<size_t>(opt.requests, 2000),
+    if (opt.storage_only)
+      storage_results.push_back(storage_only(*sys, storage, keys, std::min<size_t>(opt.requests, 2000),
                                            b, "b" + std::to_string(b)));
 
-  std::printf("\ncrypto loop (1 thread, sr25519 verify + EIP-712 sign): %.0f ops/s before, "
-              "%.0f after, mean %.0f\n\n",
-              before.per_second(), after.per_second(), baseline);
-  std::printf("| clients | claims | failed | seconds | claims/s | p50 ms | p99 ms | max ms | "
-              "e2e / crypto |\n");
-  std::printf("|--------:|-------:|-------:|--------:|---------:|-------:|-------:|-------:|"
-              "-------------:|\n");
+  std::printf("\ncrypto loop (1 thread, sr25519 verify + EIP-712 sign), run %zu times between "
+              "the phases: min %.0f, max %.0f, mean %.0f ops/s\n\n",
+              loops.size(), *loop_min, *loop_max, baseline);
+  std::printf("| round | clients | claims | failed | seconds | claims/s | p50 ms | p99 ms | max ms "
+              "| crypto loop around it | e2e / crypto |\n");
+  std::printf("|------:|--------:|-------:|-------:|--------:|---------:|-------:|-------:|-------:"
+              "|---------------------:|-------------:|\n");
   for (auto& r : results)
-    std::printf("| %7zu | %6zu | %6zu | %7.2f | %8.0f | %6.2f | %6.2f | %6.2f | %11.0f%% |\n",
-                r.clients, r.ok, r.failed, r.seconds, r.per_second(), r.p50_ms, r.p99_ms,
-                r.max_ms, 100.0 * r.per_second() / baseline);
+    std::printf("| %5zu | %7zu | %6zu | %6zu | %7.2f | %8.0f | %6.2f | %6.2f | %6.2f | %20.0f | "
+                "%11.0f%% |\n",
+                r.round, r.clients, r.ok, r.failed, r.seconds, r.per_second(), r.p50_ms,
+                r.p99_ms, r.max_ms, r.crypto_per_second, 100.0 * r.ratio());
+  std::printf("\nmedian over %zu round(s):\n\n| clients | claims/s | p50 ms | p99 ms | e2e / crypto "
+              "|\n|--------:|---------:|-------:|-------:|-------------:|\n",
+              opt.rounds);
+  for (auto k : opt.clients) {
+    std::vector<double> rate, p50, p99, ratio;
+    for (auto& r : results)
+      if (r.clients == k) {
+        rate.push_back(r.per_second());
+        p50.push_back(r.p50_ms);
+        p99.push_back(r.p99_ms);
+        ratio.push_back(100.0 * r.ratio());
+      }
+    std::printf("| %7zu | %8.0f | %6.2f | %6.2f | %11.0f%% |\n", k, median(rate), median(p50),
+                median(p99), median(ratio));
+  }
   std::printf("\nwhere the time goes (per phase):\n\n");
-  std::printf("| clients | CPU ms/claim (process) | cores busy | SQLite FULL commits | claims/commit | "
-              "mean commit ms |\n");
-  std::printf("|--------:|----------------------:|-----------:|--------------------:|--------------:|"
-              "---------------:|\n");
+  std::printf("| round | clients | CPU ms/claim (process) | cores busy | SQLite FULL commits | "
+              "claims/commit | mean commit ms |\n");
+  std::printf("|------:|--------:|----------------------:|-----------:|--------------------:|"
+              "--------------:|---------------:|\n");
   for (auto& r : results)
-    std::printf("| %7zu | %21.3f | %10.2f | %19llu | %13.1f | %14.3f |\n", r.clients,
+    std::printf("| %5zu | %7zu | %21.3f | %10.2f | %19llu | %13.1f | %14.3f |\n", r.round, r.clients,
                 r.ok ? 1000.0 * r.cpu_seconds / r.ok : 0.0, r.cpu_seconds / r.seconds,
                 static_cast<unsigned long long>(r.commits),
                 r.commits ? static_cast<double>(r.ok) / r.commits : 0.0,
                 r.commits ? r.commit_sum_us / 1000.0 / r.commits : 0.0);
   std::printf("\ncrypto loop CPU: %.3f ms per claim\n", 1000.0 / baseline);
-  std::printf("\nstorage only (reserve_claim in FULL write tasks, constant signature, no crypto, "
-              "1 caller):\n\n| claims/tx | claims | claims/s | ms/claim |\n|---:|---:|---:|---:|\n");
+  if (!storage_results.empty())
+    std::printf("\nstorage only (reserve_claim in FULL write tasks, constant signature, no crypto, "
+                "1 caller):\n\n| claims/tx | claims | claims/s | ms/claim |\n|---:|---:|---:|---:|\n");
   for (auto& r : storage_results)
     std::printf("| %zu | %zu | %.0f | %.3f |\n", r.batch, r.claims, r.claims / r.seconds,
                 r.ms_per_claim());
