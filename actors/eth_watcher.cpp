@@ -588,10 +588,13 @@ void send_part(self_ptr self, std::shared_ptr<window_progress> progress,
   if (progress->sent == 1)
     progress->decoded = std::chrono::steady_clock::now();
   write_task task{"eth_window", write_durability::full, [part, expected](SQLite::Database& db) {
-                    if (!same_ref(ledger::eth_cursor(db), expected))
-                      throw std::runtime_error("ethereum cursor moved under the watcher");
-                    if (auto err = ledger::apply_eth_batch(db, *part, now_ms()))
-                      throw std::runtime_error(describe(err));
+                    // The writer's kept statements: nothing re-prepared per window.
+                    ledger::with_statements(db, [&](ledger::statement_cache& sc) {
+                      if (!same_ref(ledger::eth_cursor(sc), expected))
+                        throw std::runtime_error("ethereum cursor moved under the watcher");
+                      if (auto err = ledger::apply_eth_batch(sc, *part, now_ms()))
+                        throw std::runtime_error(describe(err));
+                    });
                   }};
   self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
     .then(

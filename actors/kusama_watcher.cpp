@@ -522,18 +522,20 @@ void apply(self_ptr self, std::vector<kusama_fetched_block> blocks) {
                                     std::chrono::system_clock::now().time_since_epoch())
                                     .count();
                     *counts = {};
-                    ledger::statement_cache sc(db); // one preparation per statement per step
-                    for (auto& b : *shared) {
-                      auto r = ledger::apply_kusama_block(sc, b.ref, b.deposits, minimum, now_ms);
-                      if (!r)
-                        throw write_refused{r.error()};
-                      for (auto o : *r)
-                        ++(o == ledger::deposit_outcome::credited        ? counts->credited
-                           : o == ledger::deposit_outcome::below_minimum ? counts->below_minimum
-                                                                         : counts->duplicate);
-                      if (auto err = ledger::record_staking_events(sc, b.staking_events, now_ms))
-                        throw write_refused{err};
-                    }
+                    // The writer's kept statements: nothing re-prepared per step.
+                    ledger::with_statements(db, [&](ledger::statement_cache& sc) {
+                      for (auto& b : *shared) {
+                        auto r = ledger::apply_kusama_block(sc, b.ref, b.deposits, minimum, now_ms);
+                        if (!r)
+                          throw write_refused{r.error()};
+                        for (auto o : *r)
+                          ++(o == ledger::deposit_outcome::credited        ? counts->credited
+                             : o == ledger::deposit_outcome::below_minimum ? counts->below_minimum
+                                                                           : counts->duplicate);
+                        if (auto err = ledger::record_staking_events(sc, b.staking_events, now_ms))
+                          throw write_refused{err};
+                      }
+                    });
                   }};
   self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
     .then(

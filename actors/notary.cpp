@@ -109,37 +109,39 @@ void flush(notary_actor::stateful_pointer<notary_state> self, notary_metrics& me
   write_task task{
     "reserve_claims", write_durability::full, [claims, results](SQLite::Database& db) {
       results->clear();
-      // Read in the same transaction as the reservations: a pause committed
-      // before this transaction stops every claim in it.
-      if (ledger::flow_paused(db, "claims")) {
-        for (size_t i = 0; i < claims.size(); ++i)
-          results->push_back(make_error(ec::unavailable, "claims are paused by the operator"));
-        return;
-      }
-      ledger::statement_cache statements{db}; // prepared once per group commit
-      for (auto& p : claims) {
-        // The ledger builds the record from the intent; the signature was made
-        // over exactly these fields. Anything else is a bug: refuse, never store.
-        auto sign = [&p](const ledger::claim_record& c) -> caf::expected<std::string> {
-          if (c.claim_id != p.intent.claim_id || c.amount_wei != p.amount_wei
-              || c.claim_before_block != p.intent.claim_before_block
-              || c.eth_address != p.intent.eth_address)
-            return make_error(ec::invalid_state, "claim fields differ from the signed ones");
-          return p.signature;
-        };
-        statements("SAVEPOINT claim").exec();
-        try {
-          auto claim = ledger::reserve_claim(statements, p.intent, sign, now_ms());
-          if (!claim)
-            statements("ROLLBACK TO claim").exec();
-          statements("RELEASE claim").exec();
-          results->push_back(std::move(claim));
-        } catch (const std::exception& e) {
-          db.exec("ROLLBACK TO claim");
-          db.exec("RELEASE claim");
-          results->push_back(make_error(ec::database_error, e.what()));
+      // The writer connection's kept statements: prepared once, not per group commit.
+      ledger::with_statements(db, [&](ledger::statement_cache& statements) {
+        // Read in the same transaction as the reservations: a pause committed
+        // before this transaction stops every claim in it.
+        if (ledger::flow_paused(statements, "claims")) {
+          for (size_t i = 0; i < claims.size(); ++i)
+            results->push_back(make_error(ec::unavailable, "claims are paused by the operator"));
+          return;
         }
-      }
+        for (auto& p : claims) {
+          // The ledger builds the record from the intent; the signature was made
+          // over exactly these fields. Anything else is a bug: refuse, never store.
+          auto sign = [&p](const ledger::claim_record& c) -> caf::expected<std::string> {
+            if (c.claim_id != p.intent.claim_id || c.amount_wei != p.amount_wei
+                || c.claim_before_block != p.intent.claim_before_block
+                || c.eth_address != p.intent.eth_address)
+              return make_error(ec::invalid_state, "claim fields differ from the signed ones");
+            return p.signature;
+          };
+          statements("SAVEPOINT claim").exec();
+          try {
+            auto claim = ledger::reserve_claim(statements, p.intent, sign, now_ms());
+            if (!claim)
+              statements("ROLLBACK TO claim").exec();
+            statements("RELEASE claim").exec();
+            results->push_back(std::move(claim));
+          } catch (const std::exception& e) {
+            db.exec("ROLLBACK TO claim");
+            db.exec("RELEASE claim");
+            results->push_back(make_error(ec::database_error, e.what()));
+          }
+        }
+      });
     }};
   self->request(st.storage, std::chrono::seconds(30), write_atom_v, std::move(task))
     .then(

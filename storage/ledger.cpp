@@ -2,18 +2,53 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 
 namespace lstaked::ledger {
 
+namespace {
+// Writer connections with a kept cache (one per storage actor incarnation).
+std::mutex kept_mutex;
+std::map<sqlite3*, statement_cache*> kept_caches;
+} // namespace
+
+statement_cache::~statement_cache() {
+  if (kept_) {
+    std::lock_guard<std::mutex> lock{kept_mutex};
+    kept_caches.erase(db_.getHandle());
+  }
+}
+
 SQLite::Statement& statement_cache::operator()(const std::string& sql) {
   auto& slot = statements_[sql];
   if (!slot)
     slot = std::make_unique<SQLite::Statement>(db_, sql);
-  slot->reset();
+  // tryReset: a failed last step (say a constraint, rolled back to a
+  // savepoint) must not fail the next, unrelated use of the statement.
+  slot->tryReset();
   slot->clearBindings();
   return *slot;
+}
+
+void statement_cache::end_transaction() {
+  for (auto& [_, statement] : statements_)
+    statement->tryReset();
+  if (statements_.size() > max_kept)
+    statements_.clear();
+}
+
+void statement_cache::keep_for_connection() {
+  std::lock_guard<std::mutex> lock{kept_mutex};
+  kept_caches[db_.getHandle()] = this;
+  kept_ = true;
+}
+
+statement_cache* kept_statements(SQLite::Database& db) {
+  std::lock_guard<std::mutex> lock{kept_mutex};
+  auto it = kept_caches.find(db.getHandle());
+  return it == kept_caches.end() ? nullptr : it->second;
 }
 
 // The statement_cache versions do the work; the Database& ones (end of file) wrap them.

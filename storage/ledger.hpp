@@ -38,16 +38,44 @@ using chain::eth::u256;
 /// carries many rows. Each returned statement is reset with no bindings. Not
 /// thread-safe; must not outlive the connection. Every function below that
 /// takes a Database& uses its own cache; pass one cache to many calls to share.
+///
+/// The storage actor also keeps one cache per writer connection across
+/// transactions (`keep_for_connection`): the notary's group commits and the
+/// watchers' windows then prepare nothing after the first. It resets every
+/// statement at the end of each transaction (`end_transaction`), so no read
+/// cursor or failed step outlives the transaction that made it.
 class statement_cache {
 public:
   explicit statement_cache(SQLite::Database& db) : db_(db) {}
+  ~statement_cache();
+  statement_cache(const statement_cache&) = delete;
+  statement_cache& operator=(const statement_cache&) = delete;
   SQLite::Statement& operator()(const std::string& sql);
   SQLite::Database& db() { return db_; }
+  /// Resets every statement; forgets them all past `max_kept` distinct ones.
+  void end_transaction();
+  /// From now until destruction, `with_statements` on this connection uses this cache.
+  void keep_for_connection();
+  static constexpr size_t max_kept = 256;
 
 private:
   SQLite::Database& db_;
   std::map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+  bool kept_ = false;
 };
+
+/// The cache kept for `db` by keep_for_connection, or nullptr.
+statement_cache* kept_statements(SQLite::Database& db);
+
+/// Runs f(statement_cache&) with the connection's kept cache when it has one
+/// (inside a storage write_task), else with a cache of its own.
+template <class F>
+auto with_statements(SQLite::Database& db, F&& f) {
+  if (auto* kept = kept_statements(db))
+    return f(*kept);
+  statement_cache local{db};
+  return f(local);
+}
 
 /// 1 KSM-equivalent in ratio units: ratio = shares per 1e18 wei of aKSMb.
 u256 ratio_one();
@@ -106,9 +134,11 @@ struct eth_batch {
 /// return to the account), and moves the Ethereum cursor to `to`.
 /// Refuses (nothing changes) a window that does not start after the cursor.
 caf::error apply_eth_batch(SQLite::Database& db, const eth_batch& batch, int64_t now_ms);
+caf::error apply_eth_batch(statement_cache& sc, const eth_batch& batch, int64_t now_ms);
 
 /// The Ethereum cursor (last applied finalized block), if any.
 std::optional<eth_block_ref> eth_cursor(SQLite::Database& db);
+std::optional<eth_block_ref> eth_cursor(statement_cache& sc);
 
 /// The stored hash of an applied block, if it was kept.
 std::optional<std::string> eth_block_hash(SQLite::Database& db, uint64_t number);
@@ -228,5 +258,6 @@ void raise_alert(SQLite::Database& db, const std::string& severity, const std::s
 void set_flow_paused(SQLite::Database& db, const std::string& flow, bool paused,
                      const std::string& reason, int64_t now_ms);
 bool flow_paused(SQLite::Database& db, const std::string& flow);
+bool flow_paused(statement_cache& sc, const std::string& flow);
 
 } // namespace lstaked::ledger

@@ -78,6 +78,8 @@ storage_actor::behavior_type storage(storage_actor::stateful_pointer<storage_sta
   }
   self->state.db = std::move(*db);
   self->state.schema = *sql::schema_version(*self->state.db);
+  self->state.statements = std::make_unique<ledger::statement_cache>(*self->state.db);
+  self->state.statements->keep_for_connection();
   auto& metrics = storage_metrics::get();
   return {
     [self, &metrics](write_atom, write_task& task) -> caf::result<uint64_t> {
@@ -89,7 +91,14 @@ storage_actor::behavior_type storage(storage_actor::stateful_pointer<storage_sta
                                       ? sql::durability::full
                                       : sql::durability::normal);
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+        // Before the commit or the rollback (destroyed before tx): no kept
+        // statement stays mid-step past this transaction.
+        struct end_of_transaction {
+          ledger::statement_cache& statements;
+          ~end_of_transaction() { statements.end_transaction(); }
+        } statements_guard{*self->state.statements};
         task.run(db);
+        self->state.statements->end_transaction();
         tx.commit();
       } catch (const write_refused& refused) {
         metrics.failures.inc();

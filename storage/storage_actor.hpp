@@ -10,6 +10,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "storage/ledger.hpp"
 
 #include <SQLiteCpp/Database.h>
 
@@ -27,6 +28,8 @@ caf::error validate(const storage_config& cfg);
 struct storage_state {
   /// The read-write connection; null until opened.
   std::unique_ptr<SQLite::Database> db;
+  /// Its statements, kept across transactions (declared after db: destroyed first).
+  std::unique_ptr<ledger::statement_cache> statements;
   /// Commits done since start; returned to writers as a sequence number.
   uint64_t commits = 0;
   /// Schema version after migrations.

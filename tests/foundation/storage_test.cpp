@@ -163,3 +163,65 @@ TEST_F(storage_actor_test, a_refusing_task_rolls_back_and_keeps_its_own_error) {
   SQLite::Database reader(dir.file("db.sqlite"));
   EXPECT_EQ(count(reader, "SELECT count(*) FROM alerts"), 0);
 }
+
+TEST_F(storage_actor_test, kept_statements_outlive_transactions_but_not_their_state) {
+  // Tasks share the writer's kept statements across transactions.
+  ledger::statement_cache* first_cache = nullptr;
+  SQLite::Statement* first_insert = nullptr;
+  const std::string insert = "INSERT INTO alerts (id, created_at, severity, source, message) "
+                             "VALUES (?, 1, 'info', 'test', 'kept')";
+  ASSERT_TRUE(write({"one", write_durability::full, [&](SQLite::Database& db) {
+                       ledger::with_statements(db, [&](ledger::statement_cache& sc) {
+                         first_cache = &sc;
+                         auto& q = sc(insert);
+                         first_insert = &q;
+                         q.bind(1, 7);
+                         q.exec();
+                         // Left mid-step: a read cursor the transaction's end must close.
+                         sc("SELECT id FROM alerts").executeStep();
+                       });
+                     }}));
+  ASSERT_NE(first_cache, nullptr);
+  // A failed step (duplicate id) inside a rolled-back transaction...
+  auto failed = write({"dup", write_durability::full, [&](SQLite::Database& db) {
+                         ledger::with_statements(db, [&](ledger::statement_cache& sc) {
+                           EXPECT_EQ(&sc, first_cache);
+                           auto& q = sc(insert);
+                           EXPECT_EQ(&q, first_insert) << "the statement was prepared again";
+                           q.bind(1, 7);
+                           q.exec(); // throws: UNIQUE constraint
+                         });
+                       }});
+  ASSERT_FALSE(failed);
+  // ...does not fail the next use of the same statement.
+  ASSERT_TRUE(write({"two", write_durability::full, [&](SQLite::Database& db) {
+                       ledger::with_statements(db, [&](ledger::statement_cache& sc) {
+                         auto& q = sc(insert);
+                         q.bind(1, 8);
+                         q.exec();
+                       });
+                     }}));
+  // No cursor survived a transaction: a TRUNCATE checkpoint is not blocked.
+  auto cp = self->request(aut, caf::infinite, checkpoint_atom_v);
+  run();
+  cp.receive([](int64_t) {}, [](caf::error& err) { FAIL() << describe(err); });
+  SQLite::Database reader(dir.file("db.sqlite"));
+  EXPECT_EQ(count(reader, "SELECT count(*) FROM alerts"), 2);
+}
+
+TEST(statement_cache, a_connection_without_a_kept_cache_gets_its_own) {
+  test::temp_dir dir;
+  auto db = open_rw(dir.file("db.sqlite"));
+  ASSERT_TRUE(sql::migrate(*db));
+  EXPECT_EQ(ledger::kept_statements(*db), nullptr);
+  {
+    ledger::statement_cache kept{*db};
+    kept.keep_for_connection();
+    EXPECT_EQ(ledger::kept_statements(*db), &kept);
+    ledger::with_statements(*db, [&](ledger::statement_cache& sc) { EXPECT_EQ(&sc, &kept); });
+  }
+  EXPECT_EQ(ledger::kept_statements(*db), nullptr) << "a destroyed cache stays registered";
+  ledger::with_statements(*db, [&](ledger::statement_cache& sc) {
+    EXPECT_EQ(sc("SELECT count(*) FROM flows").executeStep(), true);
+  });
+}
