@@ -340,14 +340,16 @@ storage_result storage_only(caf::actor_system& sys, storage_actor storage,
                       auto sign = [&](const ledger::claim_record&) -> caf::expected<std::string> {
                         return fixed_sig;
                       };
-                      ledger::statement_cache sc{db}; // one per transaction, as the notary
-                      for (auto& in : part) {
-                        db.exec("SAVEPOINT claim");
-                        auto c = ledger::reserve_claim(sc, in, sign, 1);
-                        if (!c)
-                          throw std::runtime_error("reserve_claim: " + describe(c.error()));
-                        db.exec("RELEASE claim");
-                      }
+                      // The writer's kept statements, as the notary's group commit.
+                      ledger::with_statements(db, [&](ledger::statement_cache& sc) {
+                        for (auto& in : part) {
+                          sc("SAVEPOINT claim").exec();
+                          auto c = ledger::reserve_claim(sc, in, sign, 1);
+                          if (!c)
+                            throw std::runtime_error("reserve_claim: " + describe(c.error()));
+                          sc("RELEASE claim").exec();
+                        }
+                      });
                     }};
     self->request(storage, caf::infinite, write_atom_v, std::move(task))
       .receive([](uint64_t) {}, [](caf::error& err) { die("storage phase: " + describe(err)); });
