@@ -1,15 +1,14 @@
 #include "api/user_routes.hpp"
 
 #include "api/claim_request.hpp"
+#include "api/route_helpers.hpp"
 #include "chain/ethereum/address.hpp"
 #include "chain/ethereum/amount.hpp"
 #include "chain/sig/ss58.hpp"
-#include "storage/database.hpp"
 
 #include <SQLiteCpp/Statement.h>
 
 #include <chrono>
-#include <map>
 #include <memory>
 #include <mutex>
 
@@ -19,32 +18,6 @@ namespace {
 
 using nlohmann::json;
 using chain::eth::u256;
-
-// One read-only connection per worker thread and database.
-SQLite::Database& reader(const std::string& path) {
-  thread_local std::map<std::string, std::unique_ptr<SQLite::Database>> connections;
-  auto& slot = connections[path];
-  if (!slot) {
-    auto db = sql::open_database(path, sql::open_mode::read_only);
-    if (!db)
-      throw std::runtime_error(describe(db.error()));
-    slot = std::move(*db);
-  }
-  return *slot;
-}
-
-json amount_json(const u256& planck) {
-  return {{"amount", chain::eth::format_amount(planck, chain::eth::ksm_decimals)},
-          {"nativeAmount", planck.to_dec()}};
-}
-
-std::string ss58_of(const std::string& account_hex, uint16_t prefix) {
-  auto raw = chain::from_hex(account_hex);
-  if (!raw)
-    return account_hex;
-  auto text = chain::sig::ss58_encode(*raw, prefix);
-  return text ? *text : account_hex;
-}
 
 std::string checksummed(const std::string& eth_hex) {
   auto a = chain::eth::parse_address(eth_hex);
@@ -187,7 +160,7 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
     auto raw = chain::from_hex(id);
     if (!raw || raw->size() != 32 || id.rfind("0x", 0) != 0)
       return json_error(res, 400, "invalid_claim_id", "claimId must be 0x + 64 hex digits");
-    auto claim = ledger::find_claim(reader(ctx.database_path), chain::to_hex(*raw));
+    auto claim = ledger::find_claim(read_connection(ctx.database_path), chain::to_hex(*raw));
     if (!claim)
       return json_error(res, 404, "unknown_claim", "no claim with this id");
     json_reply(res, claim_json(*claim, ctx));
@@ -197,7 +170,7 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
     auto account = account_from_path(req.matches[1].str(), ctx.ss58_prefix, res);
     if (!account)
       return;
-    auto s = ledger::summarize_account(reader(ctx.database_path), *account);
+    auto s = ledger::summarize_account(read_connection(ctx.database_path), *account);
     if (!s)
       return json_error(res, 500, "internal_error", "cannot compute the account summary");
     json_reply(res, {{"address", req.matches[1].str()},
@@ -215,7 +188,7 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
                if (!account)
                  return;
                json list = json::array();
-               for (auto& c : ledger::claims_of(reader(ctx.database_path), *account, 100))
+               for (auto& c : ledger::claims_of(read_connection(ctx.database_path), *account, 100))
                  list.push_back(claim_json(c, ctx)["claim"]);
                json_reply(res, {{"claims", list}});
              });
@@ -237,7 +210,7 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
                }
                if (limit < 1 || limit > 500 || before < 1)
                  return json_error(res, 400, "invalid_query", "limit must be 1-500, before >= 1");
-               SQLite::Statement q(reader(ctx.database_path),
+               SQLite::Statement q(read_connection(ctx.database_path),
                                    "SELECT id, kind, amount_planck, status, reference, chain_ref, "
                                    "created_at, updated_at FROM history WHERE account = ? AND id < ? "
                                    "ORDER BY id DESC LIMIT ?");
