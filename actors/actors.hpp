@@ -36,6 +36,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(lstaked, caf::first_custom_type_id)
   CAF_ADD_ATOM(lstaked, lstaked, eth_head_atom, "ethhead")
   CAF_ADD_ATOM(lstaked, lstaked, notary_atom, "notary")
   CAF_ADD_ATOM(lstaked, lstaked, kusama_lookup_atom, "ksmlkp")
+  CAF_ADD_ATOM(lstaked, lstaked, eth_status_atom, "ethstatus")
+  CAF_ADD_ATOM(lstaked, lstaked, ksm_status_atom, "ksmstatus")
+  CAF_ADD_ATOM(lstaked, lstaked, ksm_lookup_atom, "ksmlookup")
 CAF_END_TYPE_ID_BLOCK(lstaked)
 
 namespace lstaked {
@@ -122,6 +125,106 @@ using notary_actor = caf::typed_actor<
   // The storage actor to use from now on (sent again after a storage restart).
   caf::reacts_to<storage_atom, storage_actor>>::extend_with<health_protocol>;
 
+/// What the Ethereum watcher knows, for the console and tests.
+struct eth_watcher_status {
+  bool has_cursor = false;
+  uint64_t cursor = 0;          // last applied block (valid if has_cursor)
+  std::string cursor_hash;
+  uint64_t final_head = 0;      // last seen finalized (or confirmed) head
+  uint64_t lag = 0;             // final_head - cursor
+  uint64_t window = 0;          // current eth_getLogs window, in blocks
+  uint64_t windows_applied = 0; // since start
+  uint64_t logs_applied = 0;    // since start
+  bool halted = false;          // reorg below finality (or wrong chain): stopped
+  std::string last_error;       // empty when the last step succeeded
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, eth_watcher_status& x) {
+  return f(caf::meta::type_name("eth_watcher_status"), x.has_cursor, x.cursor, x.cursor_hash,
+           x.final_head, x.lag, x.window, x.windows_applied, x.logs_applied, x.halted,
+           x.last_error);
+}
+
+/// Follows PolkadotPool's events on finalized Ethereum blocks. (actors/eth_watcher.hpp)
+using eth_watcher_actor = caf::typed_actor<
+  // Internal timer (and a nudge from tests): read the next window if any.
+  caf::reacts_to<tick_atom>,
+  // Cursor, final head, lag, window, halted.
+  caf::replies_to<eth_status_atom>::with<eth_watcher_status>>::extend_with<health_protocol>;
+
+/// What the Kusama watcher knows, for the console and tests.
+struct kusama_watcher_status {
+  bool has_cursor = false;
+  uint64_t cursor = 0;        // last applied block (valid if has_cursor)
+  std::string cursor_hash;
+  uint64_t finalized = 0;     // last seen finalized head number
+  uint64_t lag = 0;           // finalized - cursor
+  uint32_t spec_version = 0;  // runtime whose metadata is in use
+  uint64_t blocks_applied = 0;   // since start
+  uint64_t deposits_applied = 0; // since start (credited or below minimum)
+  std::string last_error;     // empty when the last step succeeded
+  uint64_t staking_events_applied = 0; // since start
+  double blocks_per_second = 0; // applied, over the last progress window (0 when caught up)
+  uint64_t eta_seconds = 0;     // lag / blocks_per_second (0 when caught up or unknown)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, kusama_watcher_status& x) {
+  return f(caf::meta::type_name("kusama_watcher_status"), x.has_cursor, x.cursor, x.cursor_hash,
+           x.finalized, x.lag, x.spec_version, x.blocks_applied, x.deposits_applied,
+           x.last_error, x.staking_events_applied, x.blocks_per_second, x.eta_seconds);
+}
+
+/// Credits KSM deposits from finalized Kusama blocks. (actors/kusama_watcher.hpp)
+using kusama_watcher_actor = caf::typed_actor<
+  // Internal timer (and a nudge from tests): read the next blocks if any.
+  caf::reacts_to<tick_atom>,
+  // Cursor, finalized head, lag, runtime, counters.
+  caf::replies_to<ksm_status_atom>::with<kusama_watcher_status>>::extend_with<health_protocol>;
+
+/// A Balances.Transfer to the deposit account inside the looked-up extrinsic.
+struct lookup_transfer {
+  uint32_t event_index = 0;
+  std::string from;          // sender AccountId, 0x + 64 hex
+  std::string amount_planck; // decimal
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lookup_transfer& x) {
+  return f(caf::meta::type_name("lookup_transfer"), x.event_index, x.from, x.amount_planck);
+}
+
+/// What the node says about one extrinsic.
+struct extrinsic_lookup {
+  // "FOUND" (the extrinsic exists; transfers may be empty), "FUTURE_BLOCK"
+  // (number above the best head), "UNKNOWN" (index beyond the block's
+  // extrinsics, or hash not found in the searched range).
+  std::string outcome;
+  uint64_t block_number = 0;
+  std::string block_hash;
+  uint32_t extrinsic_index = 0;
+  std::string extrinsic_hash;
+  bool finalized = false; // block_number <= finalized head at lookup time
+  bool success = true;    // System.ExtrinsicSuccess (false: ExtrinsicFailed)
+  std::vector<lookup_transfer> transfers; // Balances.Transfer to the deposit account
+  uint64_t best_number = 0;
+  uint64_t finalized_number = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, extrinsic_lookup& x) {
+  return f(caf::meta::type_name("extrinsic_lookup"), x.outcome, x.block_number, x.block_hash,
+           x.extrinsic_index, x.extrinsic_hash, x.finalized, x.success, x.transfers,
+           x.best_number, x.finalized_number);
+}
+
+/// Looks a user's extrinsic id up on the Kusama node. (actors/kusama_lookup.hpp)
+using kusama_lookup_actor = caf::typed_actor<
+  // The id as the user sent it ("<block>-<index>" or "0x<hash>").
+  caf::replies_to<ksm_lookup_atom, std::string>::with<extrinsic_lookup>>::
+  extend_with<health_protocol>;
+
 
 /// Starts the actors from config, restarts failed ones with backoff and
 /// reports their health. (actors/supervisor.hpp)
@@ -132,10 +235,8 @@ using supervisor_actor = caf::typed_actor<
   caf::replies_to<storage_atom>::with<storage_actor>,
   // The current notary (error ec::unavailable when claims are not configured).
   caf::replies_to<notary_atom>::with<notary_actor>,
-  // The current Kusama extrinsic lookup (actors/kusama_lookup.hpp; actor_cast
-  // it to kusama_lookup_actor), or ec::unavailable when deposits are off. An
-  // untyped handle because that interface is declared with its actor.
-  caf::replies_to<kusama_lookup_atom>::with<caf::actor>,
+  // The current Kusama extrinsic lookup, or ec::unavailable when deposits are off.
+  caf::replies_to<kusama_lookup_atom>::with<kusama_lookup_actor>,
   // The latest Ethereum block number, forwarded to the notary.
   caf::reacts_to<eth_head_atom, uint64_t>,
   // Drains the storage queue, checkpoints, stops every child; then quits.

@@ -50,9 +50,8 @@
 
 namespace lstaked {
 
-// Local until the lead moves them into actors.hpp (CAF_ADD_ATOM there).
-using eth_status_atom = caf::atom_constant<caf::atom("ethstatus")>;
-constexpr eth_status_atom eth_status_atom_v{};
+// Only between the watcher and its RPC worker (the public interface,
+// eth_watcher_actor, is in actors.hpp).
 using eth_rpc_atom = caf::atom_constant<caf::atom("ethrpc")>;
 constexpr eth_rpc_atom eth_rpc_atom_v{};
 
@@ -76,33 +75,6 @@ using eth_rpc_worker_actor = caf::typed_actor<
 
 eth_rpc_worker_actor::behavior_type eth_rpc_worker();
 
-/// What the watcher knows, for the console and tests.
-struct eth_watcher_status {
-  bool has_cursor = false;
-  uint64_t cursor = 0;          // last applied block (valid if has_cursor)
-  std::string cursor_hash;
-  uint64_t final_head = 0;      // last seen finalized (or confirmed) head
-  uint64_t lag = 0;             // final_head - cursor
-  uint64_t window = 0;          // current eth_getLogs window, in blocks
-  uint64_t windows_applied = 0; // since start
-  uint64_t logs_applied = 0;    // since start
-  bool halted = false;          // reorg below finality (or wrong chain): stopped
-  std::string last_error;       // empty when the last step succeeded
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, eth_watcher_status& x) {
-  return f(caf::meta::type_name("eth_watcher_status"), x.has_cursor, x.cursor, x.cursor_hash,
-           x.final_head, x.lag, x.window, x.windows_applied, x.logs_applied, x.halted,
-           x.last_error);
-}
-
-/// Follows PolkadotPool's events on finalized Ethereum blocks. (actors/eth_watcher.hpp)
-using eth_watcher_actor = caf::typed_actor<
-  // Internal timer (and a nudge from tests): read the next window if any.
-  caf::reacts_to<tick_atom>,
-  // Cursor, final head, lag, window, halted.
-  caf::replies_to<eth_status_atom>::with<eth_watcher_status>>::extend_with<health_protocol>;
 
 struct eth_watcher_config {
   rpc::json_rpc_config rpc;                   // the node (url, timeouts, retries)

@@ -34,50 +34,7 @@
 
 namespace lstaked {
 
-using ksm_lookup_atom = caf::atom_constant<caf::atom("ksmlookup")>;
-constexpr ksm_lookup_atom ksm_lookup_atom_v{};
 
-/// A Balances.Transfer to the deposit account inside the looked-up extrinsic.
-struct lookup_transfer {
-  uint32_t event_index = 0;
-  std::string from;          // sender AccountId, 0x + 64 hex
-  std::string amount_planck; // decimal
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, lookup_transfer& x) {
-  return f(caf::meta::type_name("lookup_transfer"), x.event_index, x.from, x.amount_planck);
-}
-
-/// What the node says about one extrinsic.
-struct extrinsic_lookup {
-  // "FOUND" (the extrinsic exists; transfers may be empty), "FUTURE_BLOCK"
-  // (number above the best head), "UNKNOWN" (index beyond the block's
-  // extrinsics, or hash not found in the searched range).
-  std::string outcome;
-  uint64_t block_number = 0;
-  std::string block_hash;
-  uint32_t extrinsic_index = 0;
-  std::string extrinsic_hash;
-  bool finalized = false; // block_number <= finalized head at lookup time
-  bool success = true;    // System.ExtrinsicSuccess (false: ExtrinsicFailed)
-  std::vector<lookup_transfer> transfers; // Balances.Transfer to the deposit account
-  uint64_t best_number = 0;
-  uint64_t finalized_number = 0;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, extrinsic_lookup& x) {
-  return f(caf::meta::type_name("extrinsic_lookup"), x.outcome, x.block_number, x.block_hash,
-           x.extrinsic_index, x.extrinsic_hash, x.finalized, x.success, x.transfers,
-           x.best_number, x.finalized_number);
-}
-
-/// Looks a user's extrinsic id up on the Kusama node. (actors/kusama_lookup.hpp)
-using kusama_lookup_actor = caf::typed_actor<
-  // The id as the user sent it ("<block>-<index>" or "0x<hash>").
-  caf::replies_to<ksm_lookup_atom, std::string>::with<extrinsic_lookup>>::
-  extend_with<health_protocol>;
 
 struct kusama_lookup_config {
   rpc::json_rpc_config rpc;        // the node

@@ -52,39 +52,7 @@
 
 namespace lstaked {
 
-// Local until the lead moves it into actors.hpp (CAF_ADD_ATOM there).
-using ksm_status_atom = caf::atom_constant<caf::atom("ksmstatus")>;
-constexpr ksm_status_atom ksm_status_atom_v{};
 
-/// What the watcher knows, for the console and tests.
-struct kusama_watcher_status {
-  bool has_cursor = false;
-  uint64_t cursor = 0;        // last applied block (valid if has_cursor)
-  std::string cursor_hash;
-  uint64_t finalized = 0;     // last seen finalized head number
-  uint64_t lag = 0;           // finalized - cursor
-  uint32_t spec_version = 0;  // runtime whose metadata is in use
-  uint64_t blocks_applied = 0;   // since start
-  uint64_t deposits_applied = 0; // since start (credited or below minimum)
-  std::string last_error;     // empty when the last step succeeded
-  uint64_t staking_events_applied = 0; // since start
-  double blocks_per_second = 0; // applied, over the last progress window (0 when caught up)
-  uint64_t eta_seconds = 0;     // lag / blocks_per_second (0 when caught up or unknown)
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, kusama_watcher_status& x) {
-  return f(caf::meta::type_name("kusama_watcher_status"), x.has_cursor, x.cursor, x.cursor_hash,
-           x.finalized, x.lag, x.spec_version, x.blocks_applied, x.deposits_applied,
-           x.last_error, x.staking_events_applied, x.blocks_per_second, x.eta_seconds);
-}
-
-/// Credits KSM deposits from finalized Kusama blocks. (actors/kusama_watcher.hpp)
-using kusama_watcher_actor = caf::typed_actor<
-  // Internal timer (and a nudge from tests): read the next blocks if any.
-  caf::reacts_to<tick_atom>,
-  // Cursor, finalized head, lag, runtime, counters.
-  caf::replies_to<ksm_status_atom>::with<kusama_watcher_status>>::extend_with<health_protocol>;
 
 struct kusama_watcher_config {
   rpc::json_rpc_config rpc;               // the node (url, timeouts, retries)

@@ -198,13 +198,13 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
                                                                   : "claims are not configured");
       return *self->state.notary;
     },
-    [self](kusama_lookup_atom) -> caf::result<caf::actor> {
+    [self](kusama_lookup_atom) -> caf::result<kusama_lookup_actor> {
       auto it = self->state.children.find("kusama_lookup");
       if (!self->state.kusama_lookup || it == self->state.children.end() || !it->second.address)
         return make_error(ec::unavailable, self->state.cfg.kusama_lookup
                                              ? "the Kusama lookup is restarting"
                                              : "deposits are not configured");
-      return caf::actor_cast<caf::actor>(*self->state.kusama_lookup);
+      return *self->state.kusama_lookup;
     },
     [self](tick_atom) {
       auto& st = self->state;

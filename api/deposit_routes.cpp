@@ -149,7 +149,7 @@ void post_deposit(const deposit_routes_context& ctx, const httplib::Request& req
   caf::scoped_actor self{*ctx.system};
   std::optional<kusama_lookup_actor> lookup;
   self->request(ctx.supervisor, ctx.timeout, kusama_lookup_atom_v)
-    .receive([&](caf::actor& a) { lookup = caf::actor_cast<kusama_lookup_actor>(a); },
+    .receive([&](kusama_lookup_actor& a) { lookup = std::move(a); },
              [&](caf::error& err) {
                json_error(res, 503, "deposits_unavailable", describe(err));
              });
