@@ -192,7 +192,8 @@ int run_daemon(const config& cfg) {
                                                     cfg.chains.ss58_prefix,
                                                     cfg.kusama.deposit_address,
                                                     minimum ? *minimum : chain::eth::u256{},
-                                                    std::chrono::milliseconds(30000)});
+                                                    std::chrono::milliseconds(30000),
+                                                    node_lookup_bound(cfg.http.threads)});
   auto port = server.start();
   if (!port) {
     spdlog::error("{}", describe(port.error()));

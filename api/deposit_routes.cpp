@@ -9,6 +9,8 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include <algorithm>
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -132,8 +134,32 @@ void remember(const deposit_routes_context& ctx, caf::scoped_actor& self,
     .receive([](uint64_t) {}, [](caf::error&) {});
 }
 
-void post_deposit(const deposit_routes_context& ctx, const httplib::Request& req,
-                  httplib::Response& res) {
+// Node lookups in flight, bounded: the lookup actor answers one at a time (a
+// hash is searched over up to 256 blocks) and each waiting request holds an
+// HTTP thread, so unbounded requests for unknown ids behind a slow node would
+// take every HTTP thread and time out everyone's lookups.
+class lookup_slot {
+public:
+  lookup_slot(std::atomic<int>& in_flight, int bound) : in_flight_(in_flight) {
+    taken_ = in_flight_.fetch_add(1) < bound;
+    if (!taken_)
+      in_flight_.fetch_sub(1);
+  }
+  ~lookup_slot() {
+    if (taken_)
+      in_flight_.fetch_sub(1);
+  }
+  lookup_slot(const lookup_slot&) = delete;
+  lookup_slot& operator=(const lookup_slot&) = delete;
+  bool taken() const { return taken_; }
+
+private:
+  std::atomic<int>& in_flight_;
+  bool taken_ = false;
+};
+
+void post_deposit(const deposit_routes_context& ctx, std::atomic<int>& lookups_in_flight,
+                  const httplib::Request& req, httplib::Response& res) {
   if (ctx.deposit_address.empty())
     return json_error(res, 503, "deposits_disabled", "no deposit address is configured");
   auto text = parse_body(req.body, res);
@@ -146,6 +172,12 @@ void post_deposit(const deposit_routes_context& ctx, const httplib::Request& req
   if (auto rows = recorded(db, *id); !rows.empty())
     return json_reply(res, recorded_answer(rows, ctx.ss58_prefix));
 
+  lookup_slot slot{lookups_in_flight, ctx.max_node_lookups};
+  if (!slot.taken()) {
+    res.set_header("Retry-After", "1");
+    return json_error(res, 503, "deposits_busy",
+                      "too many deposit lookups in progress; retry in a second");
+  }
   caf::scoped_actor self{*ctx.system};
   std::optional<kusama_lookup_actor> lookup;
   self->request(ctx.supervisor, ctx.timeout, kusama_lookup_atom_v)
@@ -214,6 +246,10 @@ std::string network_name(uint16_t prefix) {
   }
 }
 
+int node_lookup_bound(uint32_t http_threads) {
+  return static_cast<int>(std::clamp<uint32_t>(http_threads / 2, 1, 8));
+}
+
 void add_deposit_routes(http_server& server, deposit_routes_context ctx) {
   server.get("/v1/deposit-address", [ctx](const httplib::Request&, httplib::Response& res) {
     if (ctx.deposit_address.empty())
@@ -224,9 +260,11 @@ void add_deposit_routes(http_server& server, deposit_routes_context ctx) {
                      {"minimumDeposit", amount_json(ctx.minimum_planck)}});
   });
 
-  server.post("/v1/deposits", [ctx](const httplib::Request& req, httplib::Response& res) {
-    post_deposit(ctx, req, res);
-  });
+  auto lookups_in_flight = std::make_shared<std::atomic<int>>(0);
+  server.post("/v1/deposits",
+              [ctx, lookups_in_flight](const httplib::Request& req, httplib::Response& res) {
+                post_deposit(ctx, *lookups_in_flight, req, res);
+              });
 
   server.get("/v1/accounts/:address/deposits",
              [ctx](const httplib::Request& req, httplib::Response& res) {

@@ -5,7 +5,9 @@
 // first; only an extrinsic it does not know is looked up on the node through
 // the kusama_lookup actor. A deposit found in a block that is not finalized
 // yet is answered PENDING and remembered (a display hint, never a credit).
-// Every refusal is a JSON error with a stable code and changes nothing.
+// Every refusal is a JSON error with a stable code and changes nothing. Node
+// lookups in flight are bounded (max_node_lookups): beyond it the answer is
+// 503 deposits_busy at once, so unknown ids cannot pile up behind a slow node.
 #pragma once
 
 #include "actors/actors.hpp"
@@ -24,7 +26,13 @@ struct deposit_routes_context {
   std::string deposit_address; // SS58; empty: deposits disabled (503)
   chain::eth::u256 minimum_planck;
   std::chrono::milliseconds timeout{30000};
+  // Node lookups in flight at once (more: 503 deposits_busy). Keep it below
+  // the HTTP thread count, so a hung node never holds every HTTP thread.
+  int max_node_lookups = 4;
 };
+
+/// The bound the daemon uses: half the HTTP threads, at least 1, at most 8.
+int node_lookup_bound(uint32_t http_threads);
 
 void add_deposit_routes(http_server& server, deposit_routes_context ctx);
 

@@ -6,7 +6,15 @@
 #include "tests/stake_flow/stake_flow_fixture.hpp"
 #include "tests/support/kusama_node.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
 #include <sstream>
+#include <vector>
 
 using namespace lstaked;
 using namespace lstaked::test::stake_flow;
@@ -19,6 +27,55 @@ const std::string bob_kusama = "FoQJpPyadYccjavVdTWxpxU7rUEaYhfLCPwXgkfD6Zat9QP"
 const std::string bob_polkadot = "14E5nqKAp3oAJcmzgZhUD2RcptBeUBScxKHgJKU4HPNcKVf3";
 const std::string bob_generic = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty";
 const std::string bob_id = "0x8eaf04151687736326c9fea17e25fc5287613693c912909cb226aa4794f26a48";
+
+// A "node" that accepts connections on 127.0.0.1 and never answers: every
+// lookup the daemon sends it hangs until its timeout. close() ends them all.
+class silent_node {
+public:
+  silent_node() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 64) != 0)
+      throw std::runtime_error("silent node: bind/listen failed");
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port = ntohs(addr.sin_port);
+    acceptor_ = std::thread{[this] {
+      while (true) {
+        int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0)
+          return;
+        std::lock_guard<std::mutex> lock{mutex_};
+        clients_.push_back(c);
+      }
+    }};
+  }
+  ~silent_node() { close(); }
+  void close() {
+    if (fd_ < 0)
+      return;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    fd_ = -1;
+    acceptor_.join();
+    std::lock_guard<std::mutex> lock{mutex_};
+    for (int c : clients_) {
+      ::shutdown(c, SHUT_RDWR);
+      ::close(c);
+    }
+    clients_.clear();
+  }
+  int port = 0;
+
+private:
+  int fd_ = -1;
+  std::thread acceptor_;
+  std::mutex mutex_;
+  std::vector<int> clients_;
+};
 
 class stake_flow_bad_input : public ::testing::Test {
 protected:
@@ -189,6 +246,44 @@ TEST_F(stake_flow_bad_input, deposit_endpoints_answer_deposits_disabled_without_
   ASSERT_TRUE(lstaked->start("daemon")) << lstaked->last_log();
   expect_error(lstaked->get("/v1/deposit-address"), 503, "deposits_disabled", "deposit address");
   expect_error(lstaked->post_deposit("1-1"), 503, "deposits_disabled", "POST /v1/deposits");
+  EXPECT_EQ(lstaked->stop().value_or(-1), 0) << lstaked->last_log();
+}
+
+TEST_F(stake_flow_bad_input, node_lookups_in_flight_are_bounded_and_released) {
+  // A hung node must not let unknown-id lookups pile up in the one lookup
+  // actor and hold every HTTP thread: with the default 8 HTTP threads, beyond
+  // 4 lookups in flight POST /v1/deposits answers deposits_busy at once.
+  silent_node hung;
+  kusama_settings k{"http://127.0.0.1:" + std::to_string(hung.port), 1, 200, 64};
+  lstaked = std::make_unique<daemon_process>(dir, write_config(dir, k));
+  ASSERT_TRUE(lstaked->start("daemon")) << lstaked->last_log();
+  auto before = snapshot();
+
+  std::vector<std::thread> holders;
+  std::vector<reply> held(4);
+  for (size_t i = 0; i < held.size(); ++i)
+    holders.emplace_back([&, i] { held[i] = lstaked->post_deposit(std::to_string(10 + i) + "-1"); });
+  std::this_thread::sleep_for(1500ms); // all four are waiting on the node by now
+  for (int i = 0; i < 4; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    auto r = lstaked->post_deposit(std::to_string(100 + i) + "-1");
+    expect_error(r, 503, "deposits_busy", "lookup beyond the bound");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "a busy answer must not wait";
+  }
+  // What needs no node still answers at once: a malformed id, the status page.
+  expect_error(lstaked->post_deposit("nope"), 400, "invalid_extrinsic_id", "malformed while busy");
+  auto status_start = std::chrono::steady_clock::now();
+  EXPECT_NE(lstaked->get("/v1/status").status, 0); // 503 here: the watcher's node is hung
+  EXPECT_LT(std::chrono::steady_clock::now() - status_start, 5s);
+
+  hung.close(); // the node goes away: the held lookups fail and free their slots
+  for (auto& t : holders)
+    t.join();
+  for (auto& r : held)
+    expect_error(r, 503, "deposits_unavailable", "held lookup after the node closed");
+  // Slots are released: the next lookup is tried again (and fails on the closed node).
+  expect_error(lstaked->post_deposit("200-1"), 503, "deposits_unavailable", "after release");
+  EXPECT_EQ(snapshot(), before) << "busy or failed lookups changed something";
   EXPECT_EQ(lstaked->stop().value_or(-1), 0) << lstaked->last_log();
 }
 
