@@ -1,6 +1,7 @@
 #include "api/deposit_routes.hpp"
 
 #include "actors/kusama_lookup.hpp"
+#include "actors/metrics.hpp"
 #include "api/route_helpers.hpp"
 #include "chain/common/bytes.hpp"
 #include "chain/sig/ss58.hpp"
@@ -138,16 +139,33 @@ void remember(const deposit_routes_context& ctx, caf::scoped_actor& self,
 // hash is searched over up to 256 blocks) and each waiting request holds an
 // HTTP thread, so unbounded requests for unknown ids behind a slow node would
 // take every HTTP thread and time out everyone's lookups.
+gauge_metric& lookups_in_flight_gauge() {
+  return metrics_registry::global().gauge("lstaked_deposit_lookups_in_flight",
+                                          "POST /v1/deposits node lookups waiting on the node");
+}
+
+counter_metric& lookups_busy_counter() {
+  return metrics_registry::global().counter(
+    "lstaked_deposit_lookups_busy_total",
+    "POST /v1/deposits answered deposits_busy (node lookups at their bound)");
+}
+
 class lookup_slot {
 public:
   lookup_slot(std::atomic<int>& in_flight, int bound) : in_flight_(in_flight) {
     taken_ = in_flight_.fetch_add(1) < bound;
-    if (!taken_)
+    if (!taken_) {
       in_flight_.fetch_sub(1);
+      lookups_busy_counter().inc();
+    } else {
+      lookups_in_flight_gauge().add(1);
+    }
   }
   ~lookup_slot() {
-    if (taken_)
+    if (taken_) {
       in_flight_.fetch_sub(1);
+      lookups_in_flight_gauge().add(-1);
+    }
   }
   lookup_slot(const lookup_slot&) = delete;
   lookup_slot& operator=(const lookup_slot&) = delete;

@@ -270,6 +270,9 @@ TEST_F(stake_flow_bad_input, node_lookups_in_flight_are_bounded_and_released) {
     expect_error(r, 503, "deposits_busy", "lookup beyond the bound");
     EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "a busy answer must not wait";
   }
+  auto metrics = lstaked->get("/metrics").raw;
+  EXPECT_NE(metrics.find("lstaked_deposit_lookups_in_flight 4"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("lstaked_deposit_lookups_busy_total 4"), std::string::npos) << metrics;
   // What needs no node still answers at once: a malformed id, the status page.
   expect_error(lstaked->post_deposit("nope"), 400, "invalid_extrinsic_id", "malformed while busy");
   auto status_start = std::chrono::steady_clock::now();
@@ -283,6 +286,8 @@ TEST_F(stake_flow_bad_input, node_lookups_in_flight_are_bounded_and_released) {
     expect_error(r, 503, "deposits_unavailable", "held lookup after the node closed");
   // Slots are released: the next lookup is tried again (and fails on the closed node).
   expect_error(lstaked->post_deposit("200-1"), 503, "deposits_unavailable", "after release");
+  metrics = lstaked->get("/metrics").raw;
+  EXPECT_NE(metrics.find("lstaked_deposit_lookups_in_flight 0"), std::string::npos) << metrics;
   EXPECT_EQ(snapshot(), before) << "busy or failed lookups changed something";
   EXPECT_EQ(lstaked->stop().value_or(-1), 0) << lstaked->last_log();
 }
