@@ -252,6 +252,8 @@ notary_actor::behavior_type notary(notary_actor::stateful_pointer<notary_state> 
     auto cores = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
     for (unsigned i = 0; i < cores; ++i)
       st.signers.push_back(self->spawn<caf::linked>(notary_signer, st.key, st.domain, st.token));
+    // Only the signers sign now: no copy of the key stays in this actor.
+    sodium_memzero(st.key.data(), st.key.size());
   }
   auto& metrics = notary_metrics::get();
   return {

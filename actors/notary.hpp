@@ -81,7 +81,7 @@ struct pending_claim {
 };
 
 struct notary_state {
-  chain::secret_key32 key;
+  chain::secret_key32 key;             // loaded at start, handed to the signers, then wiped
   chain::eth::address signer;          // address of `key`
   chain::eth::eip712_domain domain;
   chain::eth::address token;
