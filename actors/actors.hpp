@@ -6,9 +6,10 @@
 // pair per actor (see each alias's comment for where).
 #pragma once
 
-#include "actors/error.hpp"
+#include "chain/common/error.hpp"
 #include "chain/ethereum/u256.hpp"
 #include "storage/ledger.hpp"
+#include "storage/write_task.hpp"
 
 #include <caf/all.hpp>
 #include <caf/type_id.hpp>
@@ -18,10 +19,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-namespace SQLite {
-class Database;
-} // namespace SQLite
 
 CAF_BEGIN_TYPE_ID_BLOCK(lstaked, caf::first_custom_type_id)
   CAF_ADD_ATOM(lstaked, lstaked, tick_atom, "tick")
@@ -57,25 +54,6 @@ typename Inspector::result_type inspect(Inspector& f, actor_health& x) {
   return f(caf::meta::type_name("actor_health"), x.name, x.ok, x.detail, x.mailbox, x.restarts);
 }
 
-/// Durability of one storage transaction (see storage/database.hpp).
-enum class write_durability : uint8_t { full, normal };
-
-/// Work for the storage actor: `run` executes inside one transaction on the
-/// only read-write connection and may throw to roll it back. Results travel
-/// back through whatever `run` captured (e.g. a shared_ptr).
-struct write_task {
-  std::string name; // for logs and metrics, e.g. "credit_deposit"
-  write_durability durability = write_durability::full;
-  std::function<void(SQLite::Database&)> run;
-};
-
-/// Thrown by a write_task's `run` to roll back and answer the caller with
-/// `err` itself (any other exception is answered as ec::database_error).
-struct write_refused : std::runtime_error {
-  caf::error err;
-  explicit write_refused(caf::error e) : std::runtime_error(describe(e)), err(std::move(e)) {}
-};
-
 /// A user's claim request, parsed and checked for form by the API; the
 /// notary verifies its signature. See docs/claims.md for the message format.
 struct claim_request {
@@ -107,7 +85,7 @@ using health_protocol = caf::typed_actor<
   caf::replies_to<health_atom>::with<actor_health>>;
 
 /// The only read-write SQLite connection; its mailbox is the write queue, so
-/// SQLITE_BUSY never happens. (storage/storage_actor.hpp)
+/// SQLITE_BUSY never happens. (actors/storage_actor.hpp)
 using storage_actor = caf::typed_actor<
   // Runs the task in one transaction; replies with the commit's sequence number.
   caf::replies_to<write_atom, write_task>::with<uint64_t>,

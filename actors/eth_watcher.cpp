@@ -238,7 +238,7 @@ void load_cursor(self_ptr self) {
   auto& st = self->state;
   st.busy = true;
   auto out = std::make_shared<std::optional<ledger::eth_block_ref>>();
-  write_task task{"eth_load_cursor", write_durability::normal,
+  write_task task{"eth_load_cursor", sql::durability::normal,
                   [out](SQLite::Database& db) { *out = ledger::eth_cursor(db); }};
   self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
     .then(
@@ -265,11 +265,8 @@ void halt_on_reorg(self_ptr self, const std::string& what) {
   st.last_error = what;
   watcher_metrics::get().reorgs.inc();
   spdlog::critical("eth_watcher: {}", what);
-  write_task task{"eth_reorg_alert", write_durability::full, [what](SQLite::Database& db) {
-                    auto now = now_ms();
-                    ledger::raise_alert(db, "critical", "eth_watcher", what, now);
-                    ledger::set_flow_paused(db, "claims", true, what, now);
-                    ledger::set_flow_paused(db, "payouts", true, what, now);
+  write_task task{"eth_reorg_alert", sql::durability::full, [what](SQLite::Database& db) {
+                    ledger::halt_on_chain_break(db, "ethereum", "eth_watcher", what, now_ms());
                   }};
   st.busy = true;
   self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
@@ -587,7 +584,7 @@ void send_part(self_ptr self, std::shared_ptr<window_progress> progress,
   ++progress->sent;
   if (progress->sent == 1)
     progress->decoded = std::chrono::steady_clock::now();
-  write_task task{"eth_window", write_durability::full, [part, expected](SQLite::Database& db) {
+  write_task task{"eth_window", sql::durability::full, [part, expected](SQLite::Database& db) {
                     // The writer's kept statements: nothing re-prepared per window.
                     ledger::with_statements(db, [&](ledger::statement_cache& sc) {
                       if (!same_ref(ledger::eth_cursor(sc), expected))

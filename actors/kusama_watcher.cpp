@@ -488,7 +488,7 @@ void load_cursor(self_ptr self) {
   auto& st = self->state;
   st.busy = true;
   auto out = std::make_shared<std::optional<ledger::kusama_block_ref>>();
-  write_task task{"ksm_load_cursor", write_durability::normal,
+  write_task task{"ksm_load_cursor", sql::durability::normal,
                   [out](SQLite::Database& db) { *out = ledger::kusama_cursor(db); }};
   self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
     .then(
@@ -516,7 +516,7 @@ void apply(self_ptr self, std::vector<kusama_fetched_block> blocks) {
   auto shared = std::make_shared<std::vector<kusama_fetched_block>>(std::move(blocks));
   auto counts = std::make_shared<applied_counts>();
   auto minimum = st.cfg.minimum_planck;
-  write_task task{"ksm_blocks", write_durability::full,
+  write_task task{"ksm_blocks", sql::durability::full,
                   [shared, counts, minimum](SQLite::Database& db) {
                     auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                     std::chrono::system_clock::now().time_since_epoch())

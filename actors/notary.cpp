@@ -107,7 +107,7 @@ void flush(notary_actor::stateful_pointer<notary_state> self, notary_metrics& me
     claims.push_back(p.claim);
   auto results = std::make_shared<std::vector<caf::expected<ledger::claim_record>>>();
   write_task task{
-    "reserve_claims", write_durability::full, [claims, results](SQLite::Database& db) {
+    "reserve_claims", sql::durability::full, [claims, results](SQLite::Database& db) {
       results->clear();
       // The writer connection's kept statements: prepared once, not per group commit.
       ledger::with_statements(db, [&](ledger::statement_cache& statements) {

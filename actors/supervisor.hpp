@@ -14,7 +14,7 @@
 #include "actors/kusama_lookup.hpp"
 #include "actors/kusama_watcher.hpp"
 #include "actors/notary.hpp"
-#include "storage/storage_actor.hpp"
+#include "actors/storage_actor.hpp"
 
 #include <chrono>
 #include <map>

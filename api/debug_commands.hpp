@@ -8,7 +8,7 @@
 // debug_exit to the process exit code.
 #pragma once
 
-#include "actors/error.hpp"
+#include "chain/common/error.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>

@@ -127,7 +127,7 @@ void remember(const deposit_routes_context& ctx, caf::scoped_actor& self,
     .receive([&](storage_actor& a) { storage = std::move(a); }, [](caf::error&) {});
   if (!storage)
     return; // a hint only: the watcher credits the deposit regardless
-  write_task task{"deposit_submission", write_durability::normal, [s](SQLite::Database& db) {
+  write_task task{"deposit_submission", sql::durability::normal, [s](SQLite::Database& db) {
                     if (auto err = ledger::record_submission(db, s, now_ms()))
                       throw write_refused(err);
                   }};

@@ -9,7 +9,7 @@
 // requests finish and joins. Not copyable.
 #pragma once
 
-#include "actors/error.hpp"
+#include "chain/common/error.hpp"
 #include "config/config.hpp"
 
 #include <httplib.h>

@@ -8,7 +8,7 @@
 // documentation cannot exist. Secrets are never stored here, only their paths.
 #pragma once
 
-#include "actors/error.hpp"
+#include "chain/common/error.hpp"
 
 #include <cstdint>
 #include <functional>

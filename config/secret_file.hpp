@@ -6,7 +6,7 @@
 // `create_secret_file` creates a new file with mode 0600 atomically (O_EXCL).
 #pragma once
 
-#include "actors/error.hpp"
+#include "chain/common/error.hpp"
 
 #include <string>
 

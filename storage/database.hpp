@@ -7,7 +7,7 @@
 // user_version is newer than this binary's is refused, never touched.
 #pragma once
 
-#include "actors/error.hpp"
+#include "chain/common/error.hpp"
 
 #include <SQLiteCpp/Database.h>
 

@@ -643,6 +643,22 @@ void set_flow_paused(SQLite::Database& db, const std::string& flow, bool paused,
   statement_cache sc{db};
   set_flow_paused(sc, flow, paused, reason, now_ms);
 }
+
+const std::vector<std::string>& flows_depending_on(const std::string& chain) {
+  static const std::vector<std::string> ethereum{"claims", "payouts"};
+  static const std::vector<std::string> kusama{"deposits", "claims", "bonding", "payouts", "ratio"};
+  static const std::vector<std::string> none;
+  return chain == "ethereum" ? ethereum : chain == "kusama" ? kusama : none;
+}
+
+void halt_on_chain_break(SQLite::Database& db, const std::string& chain,
+                         const std::string& source, const std::string& what, int64_t now_ms) {
+  statement_cache sc{db};
+  raise_alert(sc, "critical", source, what, now_ms);
+  for (auto& flow : flows_depending_on(chain))
+    set_flow_paused(sc, flow, true, what, now_ms);
+}
+
 bool flow_paused(SQLite::Database& db, const std::string& flow) {
   statement_cache sc{db};
   return flow_paused(sc, flow);

@@ -15,7 +15,7 @@
 // Amounts are decimal TEXT of integers (planck, wei, shares exceed 64 bits).
 #pragma once
 
-#include "actors/error.hpp"
+#include "chain/common/error.hpp"
 #include "chain/ethereum/u256.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -259,5 +259,17 @@ void set_flow_paused(SQLite::Database& db, const std::string& flow, bool paused,
                      const std::string& reason, int64_t now_ms);
 bool flow_paused(SQLite::Database& db, const std::string& flow);
 bool flow_paused(statement_cache& sc, const std::string& flow);
+
+/// The flows that move money on the strength of `chain`'s finalized history
+/// ("ethereum": claims, payouts; "kusama": deposits, claims, bonding, payouts,
+/// ratio).
+const std::vector<std::string>& flows_depending_on(const std::string& chain);
+
+/// A chain's finalized history is not what was applied (a reorg below
+/// finality, a block that does not continue the cursor, another chain behind
+/// the URL): raises a critical alert from `source` and pauses every flow that
+/// depends on `chain`, in one transaction. Only an operator resumes them.
+void halt_on_chain_break(SQLite::Database& db, const std::string& chain,
+                         const std::string& source, const std::string& what, int64_t now_ms);
 
 } // namespace lstaked::ledger

@@ -4,7 +4,7 @@
 // "0x" prefix, an even number of [0-9a-fA-F] digits, nothing else.
 #pragma once
 
-#include "actors/error.hpp"
+#include "chain/common/error.hpp"
 
 #include <array>
 #include <cstddef>

@@ -9,7 +9,7 @@
 // whitespace and no leading zeros (except "0"); hex is "0x" + 1..64 digits.
 #pragma once
 
-#include "actors/error.hpp"
+#include "chain/common/error.hpp"
 #include "chain/common/bytes.hpp"
 
 #include <array>

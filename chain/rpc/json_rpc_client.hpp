@@ -19,7 +19,7 @@
 //   wrong id, neither result nor error, batch answers missing or duplicated).
 #pragma once
 
-#include "actors/error.hpp"
+#include "chain/common/error.hpp"
 
 #include <nlohmann/json.hpp>
 

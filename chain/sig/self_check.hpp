@@ -7,7 +7,7 @@
 // as a notary that accepts or refuses the wrong claims.
 #pragma once
 
-#include "actors/error.hpp"
+#include "chain/common/error.hpp"
 
 namespace lstaked::chain::sig {
 

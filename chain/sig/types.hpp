@@ -3,7 +3,7 @@
 // Contract: plain types, no behaviour beyond naming.
 #pragma once
 
-#include "actors/error.hpp"
+#include "chain/common/error.hpp"
 
 #include <array>
 #include <cstdint>

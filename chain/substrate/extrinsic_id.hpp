@@ -7,7 +7,7 @@
 // else is ec::invalid_input with a message that says which form was expected.
 #pragma once
 
-#include "actors/error.hpp"
+#include "chain/common/error.hpp"
 
 #include <cstdint>
 #include <string>

@@ -108,7 +108,7 @@ protected:
     storage_actor storage;
     self->request(sup, caf::infinite, storage_atom_v).receive([&](storage_actor s) { storage = s; },
                                                                [](caf::error&) {});
-    self->request(storage, caf::infinite, write_atom_v, write_task{"test", write_durability::full, f})
+    self->request(storage, caf::infinite, write_atom_v, write_task{"test", sql::durability::full, f})
       .receive([](uint64_t) {}, [](caf::error& err) { FAIL() << describe(err); });
   }
 

@@ -7,7 +7,7 @@
 #include "actors/eth_watcher.hpp"
 #include "actors/metrics.hpp"
 #include "storage/ledger.hpp"
-#include "storage/storage_actor.hpp"
+#include "actors/storage_actor.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -251,7 +251,7 @@ protected:
   /// Runs `fn` inside a storage transaction.
   void write(const std::string& name, std::function<void(SQLite::Database&)> fn) {
     auto reply = self->request(storage, caf::infinite, write_atom_v,
-                               write_task{name, write_durability::full, std::move(fn)});
+                               write_task{name, sql::durability::full, std::move(fn)});
     run();
     reply.receive([](uint64_t) {}, [&](caf::error& err) { ADD_FAILURE() << name << ": " << describe(err); });
   }

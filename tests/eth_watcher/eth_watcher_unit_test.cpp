@@ -4,7 +4,7 @@
 // behaviour against a real node is in eth_watcher_anvil_test.cpp.
 #include "actors/eth_watcher.hpp"
 #include "chain/ethereum/keccak.hpp"
-#include "storage/storage_actor.hpp"
+#include "actors/storage_actor.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -355,7 +355,7 @@ TEST_F(eth_watcher_timing, a_cursor_moved_by_another_writer_is_reloaded_never_ov
   ASSERT_EQ(status(w).cursor, 100u);
   // Someone else applied 101..103 (a second watcher, a restored backup...).
   auto reply = self->request(storage, caf::infinite, write_atom_v,
-                             write_task{"move_cursor", write_durability::full,
+                             write_task{"move_cursor", sql::durability::full,
                                         [](SQLite::Database& db) {
                                           SQLite::Statement q(
                                             db, "UPDATE chain_cursors SET block_number = 103, "

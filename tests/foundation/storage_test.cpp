@@ -1,6 +1,6 @@
 // The database: migrations (old schema -> new), refusals, and the storage actor.
 #include "storage/database.hpp"
-#include "storage/storage_actor.hpp"
+#include "actors/storage_actor.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -109,20 +109,20 @@ protected:
 };
 
 TEST_F(storage_actor_test, commits_a_task_and_numbers_commits) {
-  auto first = write({"alert", write_durability::full, [](SQLite::Database& db) {
+  auto first = write({"alert", sql::durability::full, [](SQLite::Database& db) {
                         db.exec("INSERT INTO alerts (created_at, severity, source, message) "
                                 "VALUES (1, 'info', 'test', 'one')");
                       }});
   ASSERT_TRUE(first);
   EXPECT_EQ(*first, 1u);
-  auto second = write({"noop", write_durability::normal, [](SQLite::Database&) {}});
+  auto second = write({"noop", sql::durability::normal, [](SQLite::Database&) {}});
   EXPECT_EQ(*second, 2u);
   SQLite::Database reader(dir.file("db.sqlite"));
   EXPECT_EQ(count(reader, "SELECT count(*) FROM alerts"), 1);
 }
 
 TEST_F(storage_actor_test, a_throwing_task_rolls_back_and_the_actor_keeps_serving) {
-  auto failed = write({"half", write_durability::full, [](SQLite::Database& db) {
+  auto failed = write({"half", sql::durability::full, [](SQLite::Database& db) {
                          db.exec("INSERT INTO alerts (created_at, severity, source, message) "
                                  "VALUES (1, 'info', 'test', 'rolled back')");
                          db.exec("INSERT INTO alerts (severity) VALUES ('nonsense')"); // CHECK fails
@@ -130,7 +130,7 @@ TEST_F(storage_actor_test, a_throwing_task_rolls_back_and_the_actor_keeps_servin
   ASSERT_FALSE(failed);
   EXPECT_TRUE(is(failed.error(), ec::database_error));
   EXPECT_NE(describe(failed.error()).find("half"), std::string::npos);
-  auto ok = write({"noop", write_durability::full, [](SQLite::Database&) {}});
+  auto ok = write({"noop", sql::durability::full, [](SQLite::Database&) {}});
   EXPECT_TRUE(ok);
   SQLite::Database reader(dir.file("db.sqlite"));
   EXPECT_EQ(count(reader, "SELECT count(*) FROM alerts"), 0);
@@ -153,7 +153,7 @@ TEST_F(storage_actor_test, reports_health_and_checkpoints) {
 }
 
 TEST_F(storage_actor_test, a_refusing_task_rolls_back_and_keeps_its_own_error) {
-  auto refused = write({"refuse", write_durability::full, [](SQLite::Database& db) {
+  auto refused = write({"refuse", sql::durability::full, [](SQLite::Database& db) {
                           db.exec("INSERT INTO alerts (created_at, severity, source, message) "
                                   "VALUES (1, 'info', 'test', 'rolled back')");
                           throw write_refused{make_error(ec::invalid_input, "amount too large")};
@@ -170,7 +170,7 @@ TEST_F(storage_actor_test, kept_statements_outlive_transactions_but_not_their_st
   SQLite::Statement* first_insert = nullptr;
   const std::string insert = "INSERT INTO alerts (id, created_at, severity, source, message) "
                              "VALUES (?, 1, 'info', 'test', 'kept')";
-  ASSERT_TRUE(write({"one", write_durability::full, [&](SQLite::Database& db) {
+  ASSERT_TRUE(write({"one", sql::durability::full, [&](SQLite::Database& db) {
                        ledger::with_statements(db, [&](ledger::statement_cache& sc) {
                          first_cache = &sc;
                          auto& q = sc(insert);
@@ -183,7 +183,7 @@ TEST_F(storage_actor_test, kept_statements_outlive_transactions_but_not_their_st
                      }}));
   ASSERT_NE(first_cache, nullptr);
   // A failed step (duplicate id) inside a rolled-back transaction...
-  auto failed = write({"dup", write_durability::full, [&](SQLite::Database& db) {
+  auto failed = write({"dup", sql::durability::full, [&](SQLite::Database& db) {
                          ledger::with_statements(db, [&](ledger::statement_cache& sc) {
                            EXPECT_EQ(&sc, first_cache);
                            auto& q = sc(insert);
@@ -194,7 +194,7 @@ TEST_F(storage_actor_test, kept_statements_outlive_transactions_but_not_their_st
                        }});
   ASSERT_FALSE(failed);
   // ...does not fail the next use of the same statement.
-  ASSERT_TRUE(write({"two", write_durability::full, [&](SQLite::Database& db) {
+  ASSERT_TRUE(write({"two", sql::durability::full, [&](SQLite::Database& db) {
                        ledger::with_statements(db, [&](ledger::statement_cache& sc) {
                          auto& q = sc(insert);
                          q.bind(1, 8);

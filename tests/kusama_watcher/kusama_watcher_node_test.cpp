@@ -9,7 +9,7 @@
 #include "actors/kusama_watcher.hpp"
 #include "actors/metrics.hpp"
 #include "storage/ledger.hpp"
-#include "storage/storage_actor.hpp"
+#include "actors/storage_actor.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -19,7 +19,7 @@
 #include "chain/sig/ss58.hpp"
 #include "chain/substrate/events.hpp"
 #include "chain/substrate/storage.hpp"
-#include "storage/storage_actor.hpp"
+#include "actors/storage_actor.hpp"
 #include "tests/support/kusama_node.hpp"
 #include "tests/support/temp_dir.hpp"
 

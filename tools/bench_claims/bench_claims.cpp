@@ -335,7 +335,7 @@ storage_result storage_only(caf::actor_system& sys, storage_actor storage,
     auto end = std::min(count, i + batch);
     std::vector<ledger::claim_intent> part(intents.begin() + static_cast<std::ptrdiff_t>(i),
                                            intents.begin() + static_cast<std::ptrdiff_t>(end));
-    write_task task{"bench reserve", write_durability::full,
+    write_task task{"bench reserve", sql::durability::full,
                     [part, fixed_sig](SQLite::Database& db) {
                       auto sign = [&](const ledger::claim_record&) -> caf::expected<std::string> {
                         return fixed_sig;
@@ -421,7 +421,7 @@ int main(int argc, char** argv) {
     for (size_t a = 0; a < keys.size(); ++a) {
       auto account = chain::to_hex(chain::bytes(keys[a].account().begin(), keys[a].account().end()));
       auto event = static_cast<uint32_t>(a);
-      write_task task{"bench credit", write_durability::full, [account, event](SQLite::Database& db) {
+      write_task task{"bench credit", sql::durability::full, [account, event](SQLite::Database& db) {
                         ledger::kusama_deposit d{"0x" + std::string(64, '1'), 7, 1, event, "0x",
                                                  account, *u256::from_dec("100000000000000")};
                         if (!ledger::credit_deposit(db, d, u256::pow10(12), 1))

@@ -11,7 +11,7 @@
 // dev account, batched) and mines them `--per-block` per block.
 #include "actors/eth_watcher.hpp"
 #include "chain/ethereum/abi.hpp"
-#include "storage/storage_actor.hpp"
+#include "actors/storage_actor.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 

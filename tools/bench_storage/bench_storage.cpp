@@ -3,7 +3,7 @@
 // SQLite connection in the same run (the baseline: what the actor costs).
 //   build/tools/bench_storage/bench_storage [--benchmark_min_time=2]
 #include "storage/database.hpp"
-#include "storage/storage_actor.hpp"
+#include "actors/storage_actor.hpp"
 
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
@@ -36,7 +36,7 @@ void insert_rows(SQLite::Database& db, int64_t rows, int64_t& next) {
   }
 }
 
-void via_actor(benchmark::State& state, write_durability durability, int64_t rows) {
+void via_actor(benchmark::State& state, sql::durability durability, int64_t rows) {
   spdlog::set_level(spdlog::level::warn);
   caf::actor_system_config cfg;
   cfg.set("logger.verbosity", caf::atom("quiet"));
@@ -77,11 +77,11 @@ void raw_sqlite(benchmark::State& state, sql::durability durability, int64_t row
                                                 benchmark::Counter::kIsRate);
 }
 
-void BM_actor_1row_full(benchmark::State& s) { via_actor(s, write_durability::full, 1); }
+void BM_actor_1row_full(benchmark::State& s) { via_actor(s, sql::durability::full, 1); }
 void BM_raw_1row_full(benchmark::State& s) { raw_sqlite(s, sql::durability::full, 1); }
-void BM_actor_1row_normal(benchmark::State& s) { via_actor(s, write_durability::normal, 1); }
+void BM_actor_1row_normal(benchmark::State& s) { via_actor(s, sql::durability::normal, 1); }
 void BM_raw_1row_normal(benchmark::State& s) { raw_sqlite(s, sql::durability::normal, 1); }
-void BM_actor_1000rows_full(benchmark::State& s) { via_actor(s, write_durability::full, 1000); }
+void BM_actor_1000rows_full(benchmark::State& s) { via_actor(s, sql::durability::full, 1000); }
 void BM_raw_1000rows_full(benchmark::State& s) { raw_sqlite(s, sql::durability::full, 1000); }
 
 } // namespace

@@ -1,4 +1,4 @@
-#include "actors/error.hpp"
+#include "chain/common/error.hpp"
 
 #include <caf/atom.hpp>
 #include <caf/message.hpp>

@@ -1,4 +1,4 @@
-#include "storage/storage_actor.hpp"
+#include "actors/storage_actor.hpp"
 
 #include "actors/metrics.hpp"
 #include "storage/database.hpp"
@@ -87,9 +87,7 @@ storage_actor::behavior_type storage(storage_actor::stateful_pointer<storage_sta
       auto& db = *self->state.db;
       auto start = std::chrono::steady_clock::now();
       try {
-        sql::set_durability(db, task.durability == write_durability::full
-                                      ? sql::durability::full
-                                      : sql::durability::normal);
+        sql::set_durability(db, task.durability);
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         // Before the commit or the rollback (destroyed before tx): no kept
         // statement stays mid-step past this transaction.
@@ -111,7 +109,7 @@ storage_actor::behavior_type storage(storage_actor::stateful_pointer<storage_sta
       auto us = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - start);
       metrics.commit_latency.observe_us(static_cast<uint64_t>(us.count()));
-      (task.durability == write_durability::full ? metrics.commits_full : metrics.commits_normal)
+      (task.durability == sql::durability::full ? metrics.commits_full : metrics.commits_normal)
         .inc();
       return ++self->state.commits;
     },

@@ -1,0 +1,38 @@
+# The include graph points one way: chain <- storage <- config <- actors <- api.
+# A file may include its own layer and the layers below it, never one above.
+# Run as `cmake -DROOT=<repo> -P check_layers.cmake`; prints every offending
+# include with file:line and fails if there is one.
+set(layers chain storage config actors api)
+set(violations 0)
+list(LENGTH layers count)
+math(EXPR last "${count} - 1")
+foreach(index RANGE ${last})
+  list(GET layers ${index} layer)
+  # Layers above this one: the includes it must not have.
+  set(forbidden "")
+  math(EXPR next "${index} + 1")
+  if(next LESS_EQUAL last)
+    foreach(above RANGE ${next} ${last})
+      list(GET layers ${above} name)
+      list(APPEND forbidden ${name})
+    endforeach()
+  endif()
+  if(NOT forbidden)
+    continue()
+  endif()
+  list(JOIN forbidden "|" alternatives)
+  file(GLOB_RECURSE sources "${ROOT}/${layer}/*.hpp" "${ROOT}/${layer}/*.cpp" "${ROOT}/${layer}/*.h"
+       "${ROOT}/${layer}/*.inc" "${ROOT}/${layer}/*.in")
+  foreach(source ${sources})
+    file(STRINGS "${source}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*[\"<](${alternatives})/")
+    foreach(line ${lines})
+      file(RELATIVE_PATH rel "${ROOT}" "${source}")
+      message("layering: ${rel} (layer ${layer}) includes a layer above it: ${line}")
+      math(EXPR violations "${violations} + 1")
+    endforeach()
+  endforeach()
+endforeach()
+if(violations GREATER 0)
+  message(FATAL_ERROR "layering: ${violations} upward include(s); the order is chain <- storage <- config <- actors <- api")
+endif()
+message("layering: no upward include (chain <- storage <- config <- actors <- api)")
