@@ -736,4 +736,23 @@ eth_watcher_actor::behavior_type eth_watcher(eth_watcher_actor::stateful_pointer
   };
 }
 
+caf::expected<std::optional<eth_watcher_config>> make_eth_watcher_config(const config& cfg) {
+  if (cfg.ethereum.pool_address.empty())
+    return std::optional<eth_watcher_config>{};
+  eth_watcher_config w;
+  w.rpc.url = cfg.ethereum.rpc_url;
+  w.pool_address = cfg.ethereum.pool_address;
+  w.chain_id = cfg.ethereum.chain_id;
+  w.start_block = cfg.ethereum.start_block;
+  w.finality = cfg.ethereum.finality;
+  w.confirmations = cfg.ethereum.confirmations;
+  w.poll_interval = std::chrono::milliseconds(cfg.ethereum.poll_interval_ms);
+  return std::optional<eth_watcher_config>{std::move(w)};
+}
+
+child_spec eth_watcher_child(eth_watcher_config cfg) {
+  return child_with_storage("eth_watcher", storage_use::restart, spawn_mode::detached, eth_watcher,
+                            std::move(cfg));
+}
+
 } // namespace lstaked

@@ -37,8 +37,10 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "actors/child_spec.hpp"
 #include "chain/rpc/eth_client.hpp"
 #include "chain/ethereum/event.hpp"
+#include "config/config.hpp"
 #include "storage/ledger.hpp"
 
 #include <chrono>
@@ -143,5 +145,11 @@ struct eth_watcher_state {
 
 eth_watcher_actor::behavior_type eth_watcher(eth_watcher_actor::stateful_pointer<eth_watcher_state> self,
                                              eth_watcher_config cfg, storage_actor storage);
+
+/// [ethereum] -> the watcher's config; absent when ethereum.pool_address is empty.
+caf::expected<std::optional<eth_watcher_config>> make_eth_watcher_config(const config& cfg);
+
+/// The watcher as a supervised child: its own thread, restarted with storage.
+child_spec eth_watcher_child(eth_watcher_config cfg);
 
 } // namespace lstaked

@@ -232,4 +232,21 @@ kusama_lookup(kusama_lookup_actor::stateful_pointer<kusama_lookup_state> self,
   };
 }
 
+caf::expected<std::optional<kusama_lookup_config>> make_kusama_lookup_config(const config& cfg) {
+  if (cfg.kusama.deposit_address.empty())
+    return std::optional<kusama_lookup_config>{};
+  auto deposit = kusama_account_hex(cfg.kusama, cfg.kusama.deposit_address);
+  if (!deposit)
+    return deposit.error();
+  kusama_lookup_config l;
+  l.rpc.url = cfg.kusama.rpc_url;
+  l.deposit_account = *deposit;
+  return std::optional<kusama_lookup_config>{std::move(l)};
+}
+
+child_spec kusama_lookup_child(kusama_lookup_config cfg) {
+  return child_without_storage("kusama_lookup", spawn_mode::detached, kusama_lookup,
+                               std::move(cfg));
+}
+
 } // namespace lstaked

@@ -24,6 +24,8 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "actors/child_spec.hpp"
+#include "config/config.hpp"
 #include "actors/kusama_watcher.hpp" // kusama:: helpers shared with the watcher
 #include "chain/rpc/json_rpc_client.hpp"
 
@@ -57,5 +59,11 @@ struct kusama_lookup_state {
 kusama_lookup_actor::behavior_type
 kusama_lookup(kusama_lookup_actor::stateful_pointer<kusama_lookup_state> self,
               kusama_lookup_config cfg);
+
+/// [kusama] -> the lookup's config; absent when kusama.deposit_address is empty.
+caf::expected<std::optional<kusama_lookup_config>> make_kusama_lookup_config(const config& cfg);
+
+/// The lookup as a supervised child: its own thread, never writes.
+child_spec kusama_lookup_child(kusama_lookup_config cfg);
 
 } // namespace lstaked

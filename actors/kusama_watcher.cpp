@@ -2,6 +2,7 @@
 
 #include "actors/metrics.hpp"
 #include "chain/common/hash.hpp"
+#include "chain/ethereum/amount.hpp"
 #include "chain/substrate/storage.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -708,6 +709,37 @@ kusama_watcher(kusama_watcher_actor::stateful_pointer<kusama_watcher_state> self
       return h;
     },
   };
+}
+
+caf::expected<std::optional<kusama_watcher_config>>
+make_kusama_watcher_config(const config& cfg) {
+  if (cfg.kusama.deposit_address.empty())
+    return std::optional<kusama_watcher_config>{};
+  auto deposit = kusama_account_hex(cfg.kusama, cfg.kusama.deposit_address);
+  if (!deposit)
+    return deposit.error();
+  auto minimum = chain::eth::parse_amount(cfg.kusama.minimum_deposit, chain::eth::ksm_decimals);
+  if (!minimum)
+    return minimum.error();
+  kusama_watcher_config w;
+  w.rpc.url = cfg.kusama.rpc_url;
+  w.deposit_account = *deposit;
+  w.start_block = cfg.kusama.start_block;
+  w.minimum_planck = *minimum;
+  w.max_blocks_per_step = cfg.kusama.max_blocks_per_step;
+  w.poll_interval = std::chrono::milliseconds(cfg.kusama.poll_interval_ms);
+  for (auto& a : cfg.kusama.pool_accounts) {
+    auto hex = kusama_account_hex(cfg.kusama, a);
+    if (!hex)
+      return hex.error();
+    w.pool_accounts.push_back(*hex);
+  }
+  return std::optional<kusama_watcher_config>{std::move(w)};
+}
+
+child_spec kusama_watcher_child(kusama_watcher_config cfg) {
+  return child_with_storage("kusama_watcher", storage_use::restart, spawn_mode::detached,
+                            kusama_watcher, std::move(cfg));
 }
 
 } // namespace lstaked

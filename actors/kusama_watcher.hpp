@@ -36,9 +36,11 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "actors/child_spec.hpp"
 #include "chain/rpc/json_rpc_client.hpp"
 #include "chain/substrate/events.hpp"
 #include "chain/substrate/metadata.hpp"
+#include "config/config.hpp"
 #include "storage/kusama_ledger.hpp"
 #include "storage/ledger.hpp"
 
@@ -183,5 +185,11 @@ struct kusama_watcher_state {
 kusama_watcher_actor::behavior_type
 kusama_watcher(kusama_watcher_actor::stateful_pointer<kusama_watcher_state> self,
                kusama_watcher_config cfg, storage_actor storage);
+
+/// [kusama] -> the watcher's config; absent when kusama.deposit_address is empty.
+caf::expected<std::optional<kusama_watcher_config>> make_kusama_watcher_config(const config& cfg);
+
+/// The watcher as a supervised child: its own thread, restarted with storage.
+child_spec kusama_watcher_child(kusama_watcher_config cfg);
 
 } // namespace lstaked

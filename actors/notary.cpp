@@ -301,4 +301,22 @@ notary_actor::behavior_type notary(notary_actor::stateful_pointer<notary_state> 
   };
 }
 
+caf::expected<std::optional<notary_config>> make_notary_config(const config& cfg) {
+  if (cfg.claims.notary_key_file.empty())
+    return std::optional<notary_config>{};
+  notary_config n{cfg.claims.notary_key_file, cfg.ethereum.chain_id, cfg.ethereum.pool_address,
+                  cfg.ethereum.token_address, cfg.claims.validity_blocks};
+  chain::secret_key32 probe;
+  if (auto signer = load_notary_key(n.key_file, probe); !signer)
+    return signer.error();
+  return std::optional<notary_config>{std::move(n)};
+}
+
+child_spec notary_child(notary_config cfg) {
+  auto spec = child_with_storage("notary", storage_use::notify, spawn_mode::shared, notary,
+                                 std::move(cfg));
+  spec.receives_eth_head = true;
+  return spec;
+}
+
 } // namespace lstaked

@@ -19,9 +19,11 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "actors/child_spec.hpp"
 #include "chain/common/secret.hpp"
 #include "chain/ethereum/address.hpp"
 #include "chain/ethereum/claim_digest.hpp"
+#include "config/config.hpp"
 
 #include <chrono>
 #include <optional>
@@ -104,5 +106,14 @@ caf::expected<chain::eth::address> load_notary_key(const std::string& key_file,
 
 notary_actor::behavior_type notary(notary_actor::stateful_pointer<notary_state> self,
                                    notary_config cfg, storage_actor storage);
+
+/// [claims] and [ethereum] -> the notary's config; absent when
+/// claims.notary_key_file is empty. Loads the key once, so a bad key file is
+/// one clear start-up error rather than a restarting actor.
+caf::expected<std::optional<notary_config>> make_notary_config(const config& cfg);
+
+/// The notary as a supervised child: told the new storage after a restart,
+/// and fed the Ethereum head.
+child_spec notary_child(notary_config cfg);
 
 } // namespace lstaked

@@ -11,18 +11,13 @@ namespace lstaked {
 caf::error validate(const supervisor_config& cfg) {
   if (auto err = validate(cfg.storage))
     return err;
-  if (cfg.notary)
-    if (auto err = validate(*cfg.notary))
-      return err;
-  if (cfg.eth_watcher)
-    if (auto err = validate(*cfg.eth_watcher))
-      return err;
-  if (cfg.kusama_watcher)
-    if (auto err = validate(*cfg.kusama_watcher))
-      return err;
-  if (cfg.kusama_lookup)
-    if (auto err = validate(*cfg.kusama_lookup))
-      return err;
+  for (auto& child : cfg.children) {
+    if (child.config_error)
+      return child.config_error;
+    if (child.name.empty() || child.name == "storage" || !child.spawn)
+      return make_error(ec::invalid_config,
+                        "a supervised child needs a name other than storage and a spawn function");
+  }
   if (cfg.restart_backoff.count() <= 0 || cfg.max_restart_backoff < cfg.restart_backoff)
     return make_error(ec::invalid_config, "restart backoff must be positive and below its maximum");
   return caf::none;
@@ -32,50 +27,41 @@ namespace {
 
 using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
-// Watches and links a new incarnation of child `name` and records its handle.
-template <class Handle>
-void adopt(self_ptr self, const std::string& name, const Handle& child, Handle& slot) {
-  self->monitor(child);
-  self->link_to(child);
-  slot = child;
-  self->state.children[name].address = child.address();
+const child_spec* spec_of(self_ptr self, const std::string& name) {
+  for (auto& spec : self->state.cfg.children)
+    if (spec.name == name)
+      return &spec;
+  return nullptr;
 }
 
-template <class Handle>
-void adopt(self_ptr self, const std::string& name, const Handle& child,
-           std::optional<Handle>& slot) {
-  slot = child;
-  adopt(self, name, child, *slot);
+// Watches and links a new incarnation of `name` and records its handle.
+void adopt(self_ptr self, const std::string& name, const caf::actor& handle) {
+  self->monitor(handle);
+  self->link_to(handle);
+  self->state.children[name].handle = handle;
 }
 
-void start_child(self_ptr self, const std::string& name) {
+void start_storage(self_ptr self) {
   auto& st = self->state;
-  // Watchers and the lookup make blocking JSON-RPC calls: each gets its own
-  // thread (detached), so none stalls the scheduler.
-  if (name == "storage") {
-    adopt(self, name, self->spawn(storage, st.cfg.storage), st.storage);
-    if (st.notary) // the notary keeps working with the new incarnation
-      self->send(*st.notary, storage_atom_v, st.storage);
-    // Watchers hold the storage handle in flight steps: restart them on the new one.
-    if (st.eth_watcher && st.children["eth_watcher"].address)
-      self->send_exit(*st.eth_watcher, caf::exit_reason::user_shutdown);
-    if (st.kusama_watcher && st.children["kusama_watcher"].address)
-      self->send_exit(*st.kusama_watcher, caf::exit_reason::user_shutdown);
-  } else if (name == "kusama_watcher" && st.cfg.kusama_watcher) {
-    adopt(self, name,
-          self->spawn<caf::detached>(kusama_watcher, *st.cfg.kusama_watcher, st.storage),
-          st.kusama_watcher);
-  } else if (name == "kusama_lookup" && st.cfg.kusama_lookup) {
-    adopt(self, name, self->spawn<caf::detached>(kusama_lookup, *st.cfg.kusama_lookup),
-          st.kusama_lookup);
-  } else if (name == "eth_watcher" && st.cfg.eth_watcher) {
-    adopt(self, name, self->spawn<caf::detached>(eth_watcher, *st.cfg.eth_watcher, st.storage),
-          st.eth_watcher);
-  } else if (name == "notary" && st.cfg.notary) {
-    adopt(self, name, self->spawn(notary, *st.cfg.notary, st.storage), st.notary);
-    if (st.eth_head)
-      self->send(*st.notary, eth_head_atom_v, *st.eth_head);
+  st.storage = self->spawn(storage, st.cfg.storage);
+  adopt(self, "storage", caf::actor_cast<caf::actor>(st.storage));
+  for (auto& spec : st.cfg.children) {
+    auto& handle = st.children[spec.name].handle;
+    if (!handle)
+      continue; // not started yet, or restarting: it gets the new handle when it starts
+    if (spec.storage == storage_use::notify)
+      caf::anon_send(handle, storage_atom_v, st.storage); // a dynamically typed handle
+    else if (spec.storage == storage_use::restart)
+      // It holds the old handle in flight steps: restart it on the new one.
+      self->send_exit(handle, caf::exit_reason::user_shutdown);
   }
+}
+
+void start_child(self_ptr self, const child_spec& spec) {
+  auto& st = self->state;
+  adopt(self, spec.name, spec.spawn(self->system(), st.storage));
+  if (spec.receives_eth_head && st.eth_head)
+    caf::anon_send(st.children[spec.name].handle, eth_head_atom_v, *st.eth_head);
 }
 
 std::chrono::milliseconds backoff_for(const supervisor_config& cfg, uint64_t failures) {
@@ -85,16 +71,16 @@ std::chrono::milliseconds backoff_for(const supervisor_config& cfg, uint64_t fai
   return std::min(delay, cfg.max_restart_backoff);
 }
 
-health_protocol health_handle(self_ptr self, const std::string& name) {
-  if (name == "storage")
-    return caf::actor_cast<health_protocol>(self->state.storage);
-  if (name == "eth_watcher")
-    return caf::actor_cast<health_protocol>(*self->state.eth_watcher);
-  if (name == "kusama_watcher")
-    return caf::actor_cast<health_protocol>(*self->state.kusama_watcher);
-  if (name == "kusama_lookup")
-    return caf::actor_cast<health_protocol>(*self->state.kusama_lookup);
-  return caf::actor_cast<health_protocol>(*self->state.notary);
+// The running incarnation of role `name`, or ec::unavailable saying why not.
+template <class Handle>
+caf::result<Handle> running(self_ptr self, const std::string& name,
+                            const std::string& not_configured, const std::string& restarting) {
+  auto it = self->state.children.find(name);
+  if (!spec_of(self, name) || it == self->state.children.end())
+    return make_error(ec::unavailable, not_configured);
+  if (!it->second.handle)
+    return make_error(ec::unavailable, restarting);
+  return caf::actor_cast<Handle>(it->second.handle);
 }
 
 // Collects one health answer per child, then delivers them in name order.
@@ -123,26 +109,20 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
   // an exit from anyone else stops the supervisor and, through the links, them.
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (auto& [_, child] : self->state.children)
-      if (child.address == msg.source)
+      if (child.handle && child.handle.address() == msg.source)
         return;
     self->quit(msg.reason);
   });
-  start_child(self, "storage");
-  if (self->state.cfg.notary)
-    start_child(self, "notary");
-  if (self->state.cfg.eth_watcher) {
-    start_child(self, "eth_watcher");
+  start_storage(self);
+  for (auto& spec : self->state.cfg.children)
+    start_child(self, spec);
+  if (spec_of(self, "eth_watcher"))
     self->send(self, tick_atom_v);
-  }
-  if (self->state.cfg.kusama_watcher)
-    start_child(self, "kusama_watcher");
-  if (self->state.cfg.kusama_lookup)
-    start_child(self, "kusama_lookup");
   self->set_down_handler([self](caf::down_msg& msg) {
     for (auto& [name, child] : self->state.children) {
-      if (child.address != msg.source)
+      if (!child.handle || child.handle.address() != msg.source)
         continue;
-      child.address = nullptr;
+      child.handle = nullptr;
       if (self->state.shutting_down)
         return;
       child.failures += 1;
@@ -161,7 +141,10 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
       auto& child = self->state.children[name];
       child.restarts += 1;
       spdlog::info("supervisor: restarting {} (restart #{})", name, child.restarts);
-      start_child(self, name);
+      if (name == "storage")
+        start_storage(self);
+      else if (auto* spec = spec_of(self, name))
+        start_child(self, *spec);
     },
     [self](status_atom) -> caf::result<std::vector<actor_health>> {
       auto collector = std::make_shared<health_collector>();
@@ -169,12 +152,13 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
       collector->pending = self->state.children.size();
       for (auto& [name, child] : self->state.children) {
         auto base = actor_health{name, false, "", 0, child.restarts};
-        if (!child.address) {
+        if (!child.handle) {
           base.detail = "restarting after: " + child.last_error;
           collector->add(base);
           continue;
         }
-        self->request(health_handle(self, name), self->state.cfg.health_timeout, health_atom_v)
+        self->request(caf::actor_cast<health_protocol>(child.handle), self->state.cfg.health_timeout,
+                      health_atom_v)
           .then(
             [self, collector, name](actor_health h) {
               auto& c = self->state.children[name];
@@ -191,29 +175,24 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
       return collector->rp;
     },
     [self](storage_atom) { return self->state.storage; },
-    [self](notary_atom) -> caf::result<notary_actor> {
-      auto it = self->state.children.find("notary");
-      if (!self->state.notary || it == self->state.children.end() || !it->second.address)
-        return make_error(ec::unavailable, self->state.cfg.notary ? "the notary is restarting"
-                                                                  : "claims are not configured");
-      return *self->state.notary;
+    [self](notary_atom) {
+      return running<notary_actor>(self, "notary", "claims are not configured",
+                                   "the notary is restarting");
     },
-    [self](kusama_lookup_atom) -> caf::result<kusama_lookup_actor> {
-      auto it = self->state.children.find("kusama_lookup");
-      if (!self->state.kusama_lookup || it == self->state.children.end() || !it->second.address)
-        return make_error(ec::unavailable, self->state.cfg.kusama_lookup
-                                             ? "the Kusama lookup is restarting"
-                                             : "deposits are not configured");
-      return *self->state.kusama_lookup;
+    [self](kusama_lookup_atom) {
+      return running<kusama_lookup_actor>(self, "kusama_lookup", "deposits are not configured",
+                                          "the Kusama lookup is restarting");
     },
     [self](tick_atom) {
       auto& st = self->state;
       if (st.shutting_down)
         return;
       self->delayed_send(self, st.cfg.head_interval, tick_atom_v);
-      if (!st.eth_watcher || !st.children["eth_watcher"].address)
+      auto& watcher = st.children["eth_watcher"].handle;
+      if (!watcher)
         return;
-      self->request(*st.eth_watcher, st.cfg.head_interval, eth_status_atom_v)
+      self->request(caf::actor_cast<eth_watcher_actor>(watcher), st.cfg.head_interval,
+                    eth_status_atom_v)
         .then(
           [self](const eth_watcher_status& s) {
             if (s.final_head > 0)
@@ -222,22 +201,19 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
           [](caf::error&) {}); // health reports a silent watcher
     },
     [self](eth_head_atom, uint64_t block) {
-      self->state.eth_head = block;
-      if (self->state.notary)
-        self->send(*self->state.notary, eth_head_atom_v, block);
+      auto& st = self->state;
+      st.eth_head = block;
+      for (auto& spec : st.cfg.children)
+        if (auto& handle = st.children[spec.name].handle; spec.receives_eth_head && handle)
+          caf::anon_send(handle, eth_head_atom_v, block);
     },
     [self](shutdown_atom) -> caf::result<bool> {
       self->state.shutting_down = true;
       auto rp = self->make_response_promise<bool>();
-      if (self->state.notary)
-        self->send_exit(*self->state.notary, caf::exit_reason::user_shutdown);
-      if (self->state.eth_watcher)
-        self->send_exit(*self->state.eth_watcher, caf::exit_reason::user_shutdown);
-      if (self->state.kusama_watcher)
-        self->send_exit(*self->state.kusama_watcher, caf::exit_reason::user_shutdown);
-      if (self->state.kusama_lookup)
-        self->send_exit(*self->state.kusama_lookup, caf::exit_reason::user_shutdown);
-      if (!self->state.children["storage"].address) {
+      for (auto& [name, child] : self->state.children)
+        if (name != "storage" && child.handle)
+          self->send_exit(child.handle, caf::exit_reason::user_shutdown);
+      if (!self->state.children["storage"].handle) {
         rp.deliver(true);
         self->quit();
         return rp;

@@ -10,29 +10,24 @@
 #pragma once
 
 #include "actors/actors.hpp"
-#include "actors/eth_watcher.hpp"
-#include "actors/kusama_lookup.hpp"
-#include "actors/kusama_watcher.hpp"
-#include "actors/notary.hpp"
+#include "actors/child_spec.hpp"
 #include "actors/storage_actor.hpp"
 
 #include <chrono>
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace lstaked {
 
 struct supervisor_config {
   storage_config storage;
-  /// Absent: claims are not configured (POST /v1/claims answers 503).
-  std::optional<notary_config> notary;
-  /// Absent: no Ethereum watcher (no pool configured).
-  std::optional<eth_watcher_config> eth_watcher;
-  /// Absent: no Kusama watcher or lookup (no deposit address configured).
-  std::optional<kusama_watcher_config> kusama_watcher;
-  std::optional<kusama_lookup_config> kusama_lookup;
-  /// How often the watcher's final head is forwarded to the notary.
+  /// Every other role, started in this order after storage (actors/children.hpp
+  /// builds this table from the configuration; tests list what they need).
+  std::vector<child_spec> children;
+  /// How often the Ethereum watcher's final head is forwarded to the children
+  /// that receive it (the notary counts claimBeforeBlock from it).
   std::chrono::milliseconds head_interval{2000};
   std::chrono::milliseconds restart_backoff{500};
   std::chrono::milliseconds max_restart_backoff{30000};
@@ -49,7 +44,7 @@ caf::error validate(const supervisor_config& cfg);
 void configure_scheduler(caf::actor_system_config& cfg);
 
 struct supervised_child {
-  caf::actor_addr address; // current incarnation, empty while restarting
+  caf::actor handle;       // current incarnation, null while restarting
   uint64_t failures = 0;   // consecutive failures (reset when healthy)
   uint64_t restarts = 0;   // total restarts since start
   std::string last_error;  // why it last stopped
@@ -58,12 +53,8 @@ struct supervised_child {
 struct supervisor_state {
   supervisor_config cfg;
   storage_actor storage;                          // current storage incarnation
-  std::optional<notary_actor> notary;             // current notary, if configured
-  std::optional<uint64_t> eth_head;               // replayed to a restarted notary
-  std::optional<eth_watcher_actor> eth_watcher;   // current watcher, if configured
-  std::optional<kusama_watcher_actor> kusama_watcher;
-  std::optional<kusama_lookup_actor> kusama_lookup;
-  std::map<std::string, supervised_child> children; // by role name
+  std::optional<uint64_t> eth_head;               // replayed to a restarted child
+  std::map<std::string, supervised_child> children; // by role name, storage included
   bool shutting_down = false;
   static constexpr const char* name = "supervisor";
 };

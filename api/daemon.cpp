@@ -1,5 +1,6 @@
 #include "api/daemon.hpp"
 
+#include "actors/children.hpp"
 #include "actors/supervisor.hpp"
 #include "api/deposit_routes.hpp"
 #include "api/http_server.hpp"
@@ -56,42 +57,6 @@ std::string checksum_or_empty(const std::string& address) {
   return a ? chain::eth::to_checksum_address(*a) : std::string{};
 }
 
-caf::expected<std::string> account_hex(const std::string& ss58, uint16_t prefix) {
-  auto id = chain::sig::ss58_decode_account(ss58, prefix);
-  if (!id)
-    return make_error(ec::invalid_config, "\"" + ss58 + "\": " + describe(id.error()));
-  return chain::to_hex(*id);
-}
-
-// The Kusama watcher and lookup, when a deposit address is configured.
-caf::error configure_kusama(const config& cfg, supervisor_config& sup) {
-  if (cfg.kusama.deposit_address.empty())
-    return caf::none;
-  auto deposit = account_hex(cfg.kusama.deposit_address, cfg.chains.ss58_prefix);
-  auto minimum = chain::eth::parse_amount(cfg.kusama.minimum_deposit, chain::eth::ksm_decimals);
-  if (!deposit || !minimum)
-    return deposit ? minimum.error() : deposit.error();
-  kusama_watcher_config w;
-  w.rpc.url = cfg.chains.kusama_rpc_url;
-  w.deposit_account = *deposit;
-  w.start_block = cfg.kusama.start_block;
-  w.minimum_planck = *minimum;
-  w.max_blocks_per_step = cfg.kusama.max_blocks_per_step;
-  w.poll_interval = std::chrono::milliseconds(cfg.kusama.poll_interval_ms);
-  for (auto& a : cfg.kusama.pool_accounts) {
-    auto hex = account_hex(a, cfg.chains.ss58_prefix);
-    if (!hex)
-      return hex.error();
-    w.pool_accounts.push_back(*hex);
-  }
-  kusama_lookup_config l;
-  l.rpc.url = cfg.chains.kusama_rpc_url;
-  l.deposit_account = *deposit;
-  sup.kusama_watcher = w;
-  sup.kusama_lookup = l;
-  return caf::none;
-}
-
 } // namespace
 
 caf::expected<int> prepare_database(const config& cfg) {
@@ -136,17 +101,11 @@ int run_daemon(const config& cfg) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  std::optional<notary_config> notary_cfg;
-  if (!cfg.claims.notary_key_file.empty()) {
-    notary_cfg = notary_config{cfg.claims.notary_key_file, cfg.chains.ethereum_chain_id,
-                               cfg.chains.pool_address, cfg.chains.token_address,
-                               cfg.claims.validity_blocks};
-    chain::secret_key32 probe;
-    auto signer = load_notary_key(notary_cfg->key_file, probe); // fail here, not in an actor
-    if (auto err = signer ? validate(*notary_cfg) : signer.error()) {
-      spdlog::error("{}", describe(err));
-      return 1;
-    }
+  // Every role from its section; a bad key file or address stops here, before any actor runs.
+  auto roles = children(cfg);
+  if (!roles) {
+    spdlog::error("{}", describe(roles.error()));
+    return 1;
   }
 
   caf::actor_system_config sys_cfg;
@@ -155,22 +114,7 @@ int run_daemon(const config& cfg) {
   caf::actor_system system{sys_cfg};
   supervisor_config sup_cfg;
   sup_cfg.storage.path = cfg.database_path();
-  sup_cfg.notary = notary_cfg;
-  if (!cfg.chains.pool_address.empty()) {
-    eth_watcher_config w;
-    w.rpc.url = cfg.chains.ethereum_rpc_url;
-    w.pool_address = cfg.chains.pool_address;
-    w.chain_id = cfg.chains.ethereum_chain_id;
-    w.start_block = cfg.chains.start_block;
-    w.finality = cfg.chains.finality;
-    w.confirmations = cfg.chains.confirmations;
-    w.poll_interval = std::chrono::milliseconds(cfg.chains.poll_interval_ms);
-    sup_cfg.eth_watcher = w;
-  }
-  if (auto err = configure_kusama(cfg, sup_cfg)) {
-    spdlog::error("{}", describe(err));
-    return 1;
-  }
+  sup_cfg.children = std::move(*roles);
   sup_cfg.restart_backoff = std::chrono::milliseconds(cfg.supervisor.restart_backoff_ms);
   sup_cfg.max_restart_backoff = std::chrono::milliseconds(cfg.supervisor.max_restart_backoff_ms);
   if (auto err = validate(sup_cfg)) {
@@ -183,13 +127,13 @@ int run_daemon(const config& cfg) {
   add_status_routes(server, status_context{&system, sup, std::chrono::steady_clock::now(),
                                            *schema, std::chrono::milliseconds(3000)});
   add_user_routes(server, user_routes_context{&system, sup, cfg.database_path(),
-                                              cfg.chains.ss58_prefix, cfg.chains.ethereum_chain_id,
-                                              checksum_or_empty(cfg.chains.token_address),
+                                              cfg.kusama.ss58_prefix, cfg.ethereum.chain_id,
+                                              checksum_or_empty(cfg.ethereum.token_address),
                                               static_cast<int64_t>(cfg.claims.max_request_ttl_seconds),
                                               std::chrono::milliseconds(30000)});
   auto minimum = chain::eth::parse_amount(cfg.kusama.minimum_deposit, chain::eth::ksm_decimals);
   add_deposit_routes(server, deposit_routes_context{&system, sup, cfg.database_path(),
-                                                    cfg.chains.ss58_prefix,
+                                                    cfg.kusama.ss58_prefix,
                                                     cfg.kusama.deposit_address,
                                                     minimum ? *minimum : chain::eth::u256{},
                                                     std::chrono::milliseconds(30000),

@@ -20,6 +20,14 @@ std::string config::admin_token_path() const {
   return admin.token_file.empty() ? data_dir + "/admin.token" : admin.token_file;
 }
 
+caf::expected<std::string> kusama_account_hex(const kusama_settings& kusama,
+                                              const std::string& ss58) {
+  auto id = chain::sig::ss58_decode_account(ss58, kusama.ss58_prefix);
+  if (!id)
+    return make_error(ec::invalid_config, "\"" + ss58 + "\": " + describe(id.error()));
+  return chain::to_hex(*id);
+}
+
 namespace {
 
 enum class kind { text, unsigned_integer, text_list };
@@ -175,12 +183,12 @@ std::vector<key_spec> make_specs() {
     s.pub.key = "kusama.rpc_url";
     s.pub.default_value = "\"http://127.0.0.1:9944\"";
     s.pub.doc = "Substrate JSON-RPC endpoint (HTTP) of the Kusama relay chain or Kusama Asset Hub.";
-    s.pub.set = [](config& c, const std::string& t) { return set_url(c.chains.kusama_rpc_url, t); };
+    s.pub.set = [](config& c, const std::string& t) { return set_url(c.kusama.rpc_url, t); };
     v.push_back(std::move(s));
   }
   v.push_back(unsigned_key("kusama.ss58_prefix", "2", 0, 16383,
                            "SS58 address prefix of the network (2 = Kusama).",
-                           [](config& c) -> uint16_t& { return c.chains.ss58_prefix; }));
+                           [](config& c) -> uint16_t& { return c.kusama.ss58_prefix; }));
   v.push_back(text_key("kusama.deposit_address", "",
                        "The pool's deposit address (SS58 with kusama.ss58_prefix): every "
                        "Balances.Transfer to it in a finalized block is a deposit. Empty: the Kusama "
@@ -214,36 +222,36 @@ std::vector<key_spec> make_specs() {
     s.pub.default_value = "\"http://127.0.0.1:8545\"";
     s.pub.doc = "Ethereum JSON-RPC endpoint (HTTP).";
     s.pub.set = [](config& c, const std::string& t) {
-      return set_url(c.chains.ethereum_rpc_url, t);
+      return set_url(c.ethereum.rpc_url, t);
     };
     v.push_back(std::move(s));
   }
   v.push_back(unsigned_key("ethereum.chain_id", "31337", 1, UINT32_MAX,
                            "EIP-155 chain id the daemon expects the Ethereum node to report.",
-                           [](config& c) -> uint64_t& { return c.chains.ethereum_chain_id; }));
+                           [](config& c) -> uint64_t& { return c.ethereum.chain_id; }));
   v.push_back(text_key("ethereum.pool_address", "",
                        "Address of the PolkadotPool contract (the EIP-712 verifyingContract of "
                        "claims). Empty: claims are disabled.",
-                       [](config& c) -> std::string& { return c.chains.pool_address; }));
+                       [](config& c) -> std::string& { return c.ethereum.pool_address; }));
   v.push_back(text_key("ethereum.token_address", "", "Address of the aKSMb bond token.",
-                       [](config& c) -> std::string& { return c.chains.token_address; }));
+                       [](config& c) -> std::string& { return c.ethereum.token_address; }));
   v.push_back(unsigned_key("ethereum.start_block", "0", 0, UINT64_MAX / 2,
                            "First block the Ethereum watcher reads when it has no cursor yet: the "
                            "pool's deploy block (tools/deploy-contracts prints it).",
-                           [](config& c) -> uint64_t& { return c.chains.start_block; }));
+                           [](config& c) -> uint64_t& { return c.ethereum.start_block; }));
   v.push_back(text_key("ethereum.finality", "finalized",
                        "Which blocks count as final: the node's `finalized` or `safe` tag, or "
                        "`confirmations` (latest minus ethereum.confirmations) for chains without "
                        "the tags.",
-                       [](config& c) -> std::string& { return c.chains.finality; },
+                       [](config& c) -> std::string& { return c.ethereum.finality; },
                        {"finalized", "safe", "confirmations"}));
   v.push_back(unsigned_key("ethereum.confirmations", "12", 1, 100000,
                            "Blocks behind the head that count as final when ethereum.finality = "
                            "\"confirmations\".",
-                           [](config& c) -> uint64_t& { return c.chains.confirmations; }));
+                           [](config& c) -> uint64_t& { return c.ethereum.confirmations; }));
   v.push_back(unsigned_key("ethereum.poll_interval_ms", "4000", 50, 600000,
                            "How often the Ethereum watcher looks for a new final block once caught up.",
-                           [](config& c) -> uint64_t& { return c.chains.poll_interval_ms; }));
+                           [](config& c) -> uint64_t& { return c.ethereum.poll_interval_ms; }));
   v.push_back(text_key("claims.notary_key_file", "",
                        "File with the notary's secp256k1 secret key (64 hex digits), mode 0600. "
                        "Empty: no notary on this node, claims are disabled.",
@@ -341,18 +349,18 @@ void apply_table(const toml::table& table, const std::string& prefix, config& cf
 void validate(const config& cfg, std::vector<config_problem>& problems) {
   if (cfg.data_dir.empty())
     problems.push_back({"data_dir", "must not be empty"});
-  bool any_claims = !cfg.claims.notary_key_file.empty() || !cfg.chains.pool_address.empty()
-                    || !cfg.chains.token_address.empty();
+  bool any_claims = !cfg.claims.notary_key_file.empty() || !cfg.ethereum.pool_address.empty()
+                    || !cfg.ethereum.token_address.empty();
   if (any_claims) {
     if (cfg.claims.notary_key_file.empty())
       problems.push_back({"claims.notary_key_file", "required when the pool is configured"});
-    if (cfg.chains.pool_address.empty())
+    if (cfg.ethereum.pool_address.empty())
       problems.push_back({"ethereum.pool_address", "required when claims are configured"});
-    if (cfg.chains.token_address.empty())
+    if (cfg.ethereum.token_address.empty())
       problems.push_back({"ethereum.token_address", "required when claims are configured"});
   }
   auto check_ss58 = [&](const std::string& key, const std::string& address) {
-    auto id = chain::sig::ss58_decode_account(address, cfg.chains.ss58_prefix);
+    auto id = chain::sig::ss58_decode_account(address, cfg.kusama.ss58_prefix);
     if (!id)
       problems.push_back({key, "\"" + address + "\": " + describe(id.error())});
   };

@@ -38,28 +38,29 @@ struct admin_config {
   std::string token_file;
 };
 
-struct chain_endpoints {
-  std::string kusama_rpc_url = "http://127.0.0.1:9944";
-  uint16_t ss58_prefix = 2;
-  std::string ethereum_rpc_url = "http://127.0.0.1:8545";
-  uint64_t ethereum_chain_id = 31337;
-  std::string pool_address;  // PolkadotPool; empty: claims disabled
-  std::string token_address; // aKSMb
-  uint64_t start_block = 0;   // first block the watcher reads (the deploy block)
-  std::string finality = "finalized"; // finalized | safe | confirmations
-  uint64_t confirmations = 12;
-  uint64_t poll_interval_ms = 4000;
-};
-
-/// The Kusama side: where deposits arrive and what the watcher reads.
+/// [kusama]: the node, where deposits arrive and what the watcher reads.
 struct kusama_settings {
-  /// SS58 (with chains.ss58_prefix). Empty: no Kusama watcher, deposits disabled.
+  std::string rpc_url = "http://127.0.0.1:9944";
+  uint16_t ss58_prefix = 2;
+  /// SS58 (with ss58_prefix). Empty: no Kusama watcher, deposits disabled.
   std::string deposit_address;
   std::string minimum_deposit = "1"; // KSM, decimal
   uint64_t start_block = 0;          // 0: the finalized head at first start
   std::vector<std::string> pool_accounts; // SS58: stashes whose staking events are kept
   uint64_t poll_interval_ms = 3000;
   uint64_t max_blocks_per_step = 64;
+};
+
+/// [ethereum]: the node, the contracts and what the watcher reads.
+struct ethereum_settings {
+  std::string rpc_url = "http://127.0.0.1:8545";
+  uint64_t chain_id = 31337;
+  std::string pool_address;  // PolkadotPool; empty: claims disabled
+  std::string token_address; // aKSMb
+  uint64_t start_block = 0;   // first block the watcher reads (the deploy block)
+  std::string finality = "finalized"; // finalized | safe | confirmations
+  uint64_t confirmations = 12;
+  uint64_t poll_interval_ms = 4000;
 };
 
 struct claims_settings {
@@ -74,21 +75,27 @@ struct supervisor_settings {
   uint32_t max_restart_backoff_ms = 30000;
 };
 
+/// The whole file: one member per TOML section, named as the section.
 struct config {
   std::string data_dir = "./lstaked-data";
   log_config log;
   http_config http;
   admin_config admin;
-  chain_endpoints chains;
-  supervisor_settings supervisor;
-  claims_settings claims;
   kusama_settings kusama;
+  ethereum_settings ethereum;
+  claims_settings claims;
+  supervisor_settings supervisor;
 
   /// `<data_dir>/lstaked.sqlite`
   std::string database_path() const;
   /// admin.token_file or its default under data_dir.
   std::string admin_token_path() const;
 };
+
+/// An SS58 address of the [kusama] network as its AccountId, 0x + 64 hex;
+/// ec::invalid_config quoting the address if it is not one.
+caf::expected<std::string> kusama_account_hex(const kusama_settings& kusama,
+                                              const std::string& ss58);
 
 /// One configuration key: its TOML path, env name, default and documentation.
 struct config_key {

@@ -4,6 +4,8 @@
 // by isClaimValid, paid by claimBonds (cast, as the user), seen CLAIMED after
 // finality with the tokens minted; a burn becomes an UNSTAKE entry; an unused
 // claim expires and its amount is claimable again.
+#include "actors/eth_watcher.hpp"
+#include "actors/notary.hpp"
 #include "actors/supervisor.hpp"
 #include "api/http_server.hpp"
 #include "api/user_routes.hpp"
@@ -62,14 +64,14 @@ protected:
     sys = std::make_unique<caf::actor_system>(sys_cfg);
     supervisor_config cfg;
     cfg.storage.path = dir.file("db.sqlite");
-    cfg.notary = notary_config{dir.file("notary.key"), 31337, contracts.pool, contracts.token, 30};
+    cfg.children.push_back(notary_child(notary_config{dir.file("notary.key"), 31337, contracts.pool, contracts.token, 30}));
     eth_watcher_config w;
     w.rpc.url = anvil->url;
     w.pool_address = contracts.pool;
     w.chain_id = 31337;
     w.start_block = contracts.block;
     w.poll_interval = 100ms;
-    cfg.eth_watcher = w;
+    cfg.children.push_back(eth_watcher_child(w));
     cfg.head_interval = 100ms;
     sup = sys->spawn(supervisor, cfg);
 

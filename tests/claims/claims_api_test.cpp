@@ -1,6 +1,7 @@
 // POST /v1/claims end to end inside the process: the real HTTP server, the
 // supervisor, storage and notary actors, and requests signed by polkadot-js
 // (tools/vectors/claims). Every refusal has a stable code and changes nothing.
+#include "actors/notary.hpp"
 #include "actors/supervisor.hpp"
 #include "api/http_server.hpp"
 #include "api/user_routes.hpp"
@@ -62,7 +63,7 @@ protected:
     sys = std::make_unique<caf::actor_system>(sys_cfg);
     supervisor_config cfg;
     cfg.storage.path = dir.file("db.sqlite");
-    cfg.notary = notary_config{dir.file("notary.key"), 31337, pool, token, 50};
+    cfg.children.push_back(notary_child(notary_config{dir.file("notary.key"), 31337, pool, token, 50}));
     sup = sys->spawn(supervisor, cfg);
     caf::anon_send(sup, eth_head_atom_v, uint64_t{1000});
     // 100 KSM credited to every account the vectors sign for.

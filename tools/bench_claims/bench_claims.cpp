@@ -15,6 +15,7 @@
 // with --rounds R every client count is measured R times (interleaved) and
 // the summary gives the median ratio.
 #include "actors/metrics.hpp"
+#include "actors/notary.hpp"
 #include "actors/supervisor.hpp"
 #include "api/claim_request.hpp"
 #include "api/http_server.hpp"
@@ -408,7 +409,7 @@ int main(int argc, char** argv) {
   auto sys = std::make_unique<caf::actor_system>(sys_cfg);
   supervisor_config cfg;
   cfg.storage.path = db_path;
-  cfg.notary = notary_config{(dir / "notary.key").string(), chain_id, pool, token, validity_blocks};
+  cfg.children.push_back(notary_child(notary_config{(dir / "notary.key").string(), chain_id, pool, token, validity_blocks}));
   auto sup = sys->spawn(supervisor, cfg);
   caf::anon_send(sup, eth_head_atom_v, eth_head);
   storage_actor storage;

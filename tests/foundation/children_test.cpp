@@ -1,0 +1,92 @@
+// The supervisor's table of roles comes from the configuration alone: each
+// section switches its roles on, and a bad value stops start-up with its key.
+#include "actors/children.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sys/stat.h>
+
+using namespace lstaked;
+
+namespace {
+
+std::vector<std::string> names(const std::vector<child_spec>& specs) {
+  std::vector<std::string> out;
+  for (auto& s : specs)
+    out.push_back(s.name);
+  return out;
+}
+
+// The dev account //Alice in Kusama form (prefix 2) and in Polkadot form below.
+constexpr const char* kusama_address = "HNZata7iMYWmk5RvZRTiAsSDhV8366zq2YGb3tLH5Upf74F";
+constexpr const char* pool = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+constexpr const char* token = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
+
+} // namespace
+
+TEST(children_table, defaults_start_no_role_besides_storage) {
+  auto specs = children(config{});
+  ASSERT_TRUE(specs) << describe(specs.error());
+  EXPECT_TRUE(specs->empty());
+}
+
+TEST(children_table, a_deposit_address_starts_the_kusama_watcher_and_lookup) {
+  config cfg;
+  cfg.kusama.deposit_address = kusama_address;
+  auto specs = children(cfg);
+  ASSERT_TRUE(specs) << describe(specs.error());
+  EXPECT_EQ(names(*specs), (std::vector<std::string>{"kusama_watcher", "kusama_lookup"}));
+  for (auto& s : *specs)
+    EXPECT_FALSE(s.config_error) << s.name << ": " << describe(s.config_error);
+  EXPECT_EQ((*specs)[0].storage, storage_use::restart);
+  EXPECT_EQ((*specs)[1].storage, storage_use::none);
+}
+
+TEST(children_table, a_pool_starts_the_ethereum_watcher_and_a_key_the_notary) {
+  test::temp_dir dir;
+  auto key = dir.file("notary.key");
+  {
+    std::ofstream out{key};
+    out << "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d\n";
+  }
+  ::chmod(key.c_str(), 0600);
+  config cfg;
+  cfg.ethereum.pool_address = pool;
+  cfg.ethereum.token_address = token;
+  cfg.claims.notary_key_file = key;
+  auto specs = children(cfg);
+  ASSERT_TRUE(specs) << describe(specs.error());
+  EXPECT_EQ(names(*specs), (std::vector<std::string>{"notary", "eth_watcher"}));
+  EXPECT_TRUE((*specs)[0].receives_eth_head);
+  EXPECT_EQ((*specs)[0].storage, storage_use::notify);
+  EXPECT_EQ((*specs)[1].storage, storage_use::restart);
+}
+
+TEST(children_table, a_key_file_readable_by_others_stops_start_up) {
+  test::temp_dir dir;
+  auto key = dir.file("notary.key");
+  {
+    std::ofstream out{key};
+    out << "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d\n";
+  }
+  ::chmod(key.c_str(), 0644);
+  config cfg;
+  cfg.ethereum.pool_address = pool;
+  cfg.ethereum.token_address = token;
+  cfg.claims.notary_key_file = key;
+  auto specs = children(cfg);
+  ASSERT_FALSE(specs);
+  EXPECT_TRUE(is(specs.error(), ec::insecure_permissions)) << describe(specs.error());
+}
+
+TEST(children_table, a_pool_account_of_another_network_stops_start_up) {
+  config cfg;
+  cfg.kusama.deposit_address = kusama_address;
+  // //Alice again, in Polkadot form (prefix 0).
+  cfg.kusama.pool_accounts = {"15oF4uVJwmo4TdGW7VfQxNLavjCXviqxT9S1MgbjMNHr6Sp5"};
+  auto specs = children(cfg);
+  ASSERT_FALSE(specs);
+  EXPECT_TRUE(is(specs.error(), ec::invalid_config)) << describe(specs.error());
+}
