@@ -100,11 +100,7 @@ protected:
   ~storage_actor_test() override { caf::anon_send_exit(aut, caf::exit_reason::user_shutdown); }
 
   caf::expected<uint64_t> write(write_task task) {
-    auto reply = self->request(aut, caf::infinite, write_atom_v, std::move(task));
-    run();
-    caf::expected<uint64_t> result{caf::sec::request_timeout};
-    reply.receive([&](uint64_t seq) { result = seq; }, [&](caf::error& err) { result = err; });
-    return result;
+    return try_ask<uint64_t>(aut, write_atom_v, std::move(task));
   }
 };
 
@@ -137,19 +133,13 @@ TEST_F(storage_actor_test, a_throwing_task_rolls_back_and_the_actor_keeps_servin
 }
 
 TEST_F(storage_actor_test, reports_health_and_checkpoints) {
-  auto health = self->request(aut, caf::infinite, health_atom_v);
-  run();
-  health.receive(
-    [](const actor_health& h) {
-      EXPECT_EQ(h.name, "storage");
-      EXPECT_TRUE(h.ok);
-      EXPECT_NE(h.detail.find("schema"), std::string::npos);
-    },
-    [](caf::error& err) { FAIL() << describe(err); });
-  auto cp = self->request(aut, caf::infinite, checkpoint_atom_v);
-  run();
-  cp.receive([](int64_t frames) { EXPECT_GE(frames, 0); },
-             [](caf::error& err) { FAIL() << describe(err); });
+  auto h = ask<actor_health>(aut, health_atom_v);
+  EXPECT_EQ(h.name, "storage");
+  EXPECT_TRUE(h.ok);
+  EXPECT_NE(h.detail.find("schema"), std::string::npos);
+  auto frames = try_ask<int64_t>(aut, checkpoint_atom_v);
+  ASSERT_TRUE(frames) << describe(frames.error());
+  EXPECT_GE(*frames, 0);
 }
 
 TEST_F(storage_actor_test, a_refusing_task_rolls_back_and_keeps_its_own_error) {
@@ -202,9 +192,8 @@ TEST_F(storage_actor_test, kept_statements_outlive_transactions_but_not_their_st
                        });
                      }}));
   // No cursor survived a transaction: a TRUNCATE checkpoint is not blocked.
-  auto cp = self->request(aut, caf::infinite, checkpoint_atom_v);
-  run();
-  cp.receive([](int64_t) {}, [](caf::error& err) { FAIL() << describe(err); });
+  auto frames = try_ask<int64_t>(aut, checkpoint_atom_v);
+  ASSERT_TRUE(frames) << describe(frames.error());
   SQLite::Database reader(dir.file("db.sqlite"));
   EXPECT_EQ(count(reader, "SELECT count(*) FROM alerts"), 2);
 }

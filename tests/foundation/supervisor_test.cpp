@@ -29,12 +29,7 @@ protected:
   }
 
   std::vector<actor_health> status(const supervisor_actor& sup) {
-    auto reply = self->request(sup, caf::infinite, status_atom_v);
-    run();
-    std::vector<actor_health> out;
-    reply.receive([&](std::vector<actor_health>& v) { out = std::move(v); },
-                  [](caf::error& err) { ADD_FAILURE() << describe(err); });
-    return out;
+    return ask<std::vector<actor_health>>(sup, status_atom_v);
   }
 
   // A file SQLite cannot open as a database: the storage actor fails at start.
@@ -74,9 +69,7 @@ TEST_F(supervisor_test, failed_storage_is_restarted_after_backoff) {
 
 TEST_F(supervisor_test, shutdown_checkpoints_and_stops) {
   auto sup = start();
-  auto reply = self->request(sup, caf::infinite, shutdown_atom_v);
-  run();
-  bool ok = false;
-  reply.receive([&](bool b) { ok = b; }, [](caf::error& err) { FAIL() << describe(err); });
-  EXPECT_TRUE(ok);
+  auto ok = try_ask<bool>(sup, shutdown_atom_v);
+  ASSERT_TRUE(ok) << describe(ok.error());
+  EXPECT_TRUE(*ok);
 }

@@ -39,6 +39,30 @@ protected:
     run();
   }
 
+  /// Sends `xs...` to `handle`, runs the system, and returns the reply (or the
+  /// error it got; sec::request_timeout if nothing answered).
+  template <class T, class Handle, class... Ts>
+  caf::expected<T> try_ask(const Handle& handle, Ts&&... xs) {
+    auto reply = self->request(handle, caf::infinite, std::forward<Ts>(xs)...);
+    run();
+    caf::expected<T> result{caf::sec::request_timeout};
+    reply.receive([&](T& value) { result = std::move(value); },
+                  [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
+  /// try_ask, for a reply the test needs: an error is a test failure (and a
+  /// default-constructed T is returned).
+  template <class T, class Handle, class... Ts>
+  T ask(const Handle& handle, Ts&&... xs) {
+    auto result = try_ask<T>(handle, std::forward<Ts>(xs)...);
+    if (!result) {
+      ADD_FAILURE() << "ask: " << describe(result.error());
+      return T{};
+    }
+    return std::move(*result);
+  }
+
 private:
   static caf::actor_system_config make_config() {
     caf::actor_system_config cfg;
