@@ -24,7 +24,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
-#include "actors/kusama_watcher.hpp" // kusama:: helpers shared with the watcher
+#include "actors/kusama_reader.hpp" // kusama:: helpers and scan_events
 #include "chain/rpc/json_rpc_client.hpp"
 
 #include <cstdint>

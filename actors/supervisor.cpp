@@ -213,7 +213,7 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
       self->delayed_send(self, st.cfg.head_interval, tick_atom_v);
       if (!st.eth_watcher || !st.children["eth_watcher"].address)
         return;
-      self->request(*st.eth_watcher, st.cfg.head_interval, eth_status_atom_v)
+      self->request(*st.eth_watcher, st.cfg.head_interval, status_atom_v)
         .then(
           [self](const eth_watcher_status& s) {
             if (s.final_head > 0)

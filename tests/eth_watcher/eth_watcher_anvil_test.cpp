@@ -231,7 +231,7 @@ protected:
   void poll() { advance_time(cfg.poll_interval); }
 
   eth_watcher_status status(const eth_watcher_actor& w) {
-    auto reply = self->request(w, caf::infinite, eth_status_atom_v);
+    auto reply = self->request(w, caf::infinite, status_atom_v);
     run();
     eth_watcher_status out;
     reply.receive([&](eth_watcher_status& s) { out = s; },

@@ -268,7 +268,7 @@ protected:
     run();
   }
   eth_watcher_status status(const eth_watcher_actor& w) {
-    auto reply = self->request(w, caf::infinite, eth_status_atom_v);
+    auto reply = self->request(w, caf::infinite, status_atom_v);
     run();
     eth_watcher_status out;
     reply.receive([&](eth_watcher_status& s) { out = s; },
@@ -422,7 +422,7 @@ TEST(eth_watcher_threads, status_is_answered_while_a_slow_call_runs) {
     std::this_thread::sleep_for(1ms);
   ASSERT_EQ(node.logs_calls, 1) << "the slow eth_getLogs call has started";
   auto asked = std::chrono::steady_clock::now();
-  self->request(w, 500ms, eth_status_atom_v)
+  self->request(w, 500ms, status_atom_v)
     .receive([](eth_watcher_status& s) { EXPECT_FALSE(s.has_cursor); },
              [](caf::error& err) { ADD_FAILURE() << "no status during the call: " << describe(err); });
   EXPECT_LT(std::chrono::steady_clock::now() - asked, 500ms);
@@ -430,7 +430,7 @@ TEST(eth_watcher_threads, status_is_answered_while_a_slow_call_runs) {
   eth_watcher_status s;
   for (int i = 0; i < 100 && s.cursor < 20; ++i) {
     std::this_thread::sleep_for(50ms);
-    self->request(w, 5s, eth_status_atom_v)
+    self->request(w, 5s, status_atom_v)
       .receive([&](eth_watcher_status& st) { s = st; },
                [](caf::error& err) { ADD_FAILURE() << describe(err); });
   }

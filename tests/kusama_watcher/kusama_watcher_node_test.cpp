@@ -68,6 +68,7 @@ protected:
     cfg.minimum_planck = ksm;
     cfg.poll_interval = 1000ms;
     cfg.max_blocks_per_step = 2; // several storage tasks per catch-up
+    cfg.detached_rpc_worker = false; // deterministic: the worker runs on the test scheduler
   }
 
   void TearDown() override {
@@ -89,7 +90,7 @@ protected:
   void poll() { advance_time(cfg.poll_interval); }
 
   kusama_watcher_status status(const kusama_watcher_actor& w) {
-    auto reply = self->request(w, caf::infinite, ksm_status_atom_v);
+    auto reply = self->request(w, caf::infinite, status_atom_v);
     run();
     kusama_watcher_status out;
     reply.receive([&](kusama_watcher_status& s) { out = s; },
@@ -293,7 +294,7 @@ TEST_P(kusama_watcher_node, lookup_answers_from_the_node) {
   auto lookup = sys.spawn(kusama_lookup, lcfg);
   run();
   auto ask = [&](const kusama_lookup_actor& a, const std::string& id) {
-    auto reply = self->request(a, caf::infinite, ksm_lookup_atom_v, id);
+    auto reply = self->request(a, caf::infinite, lookup_atom_v, id);
     run();
     caf::expected<extrinsic_lookup> out = caf::error{};
     reply.receive([&](extrinsic_lookup& r) { out = std::move(r); },
