@@ -263,18 +263,8 @@ protected:
     cfg.initial_window = 32;
     cfg.max_window = 64;
   }
-  void TearDown() override {
-    caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
-    run();
-  }
-  eth_watcher_status status(const eth_watcher_actor& w) {
-    auto reply = self->request(w, caf::infinite, status_atom_v);
-    run();
-    eth_watcher_status out;
-    reply.receive([&](eth_watcher_status& s) { out = s; },
-                  [](caf::error& err) { ADD_FAILURE() << describe(err); });
-    return out;
-  }
+  void TearDown() override { stop_actor(storage); }
+  eth_watcher_status status(const eth_watcher_actor& w) { return ask<eth_watcher_status>(w, status_atom_v); }
 };
 
 TEST_F(eth_watcher_timing, windows_halve_on_too_many_results_and_cover_every_block_once) {

@@ -39,6 +39,25 @@ protected:
     run();
   }
 
+  /// Asks `aut` (request, run, receive) and returns its answer; an error
+  /// answer is a test failure.
+  template <class Reply, class Handle, class... Ts>
+  Reply ask(const Handle& aut, Ts&&... xs) {
+    auto reply = self->request(aut, caf::infinite, std::forward<Ts>(xs)...);
+    run();
+    Reply out;
+    reply.receive([&](Reply& r) { out = std::move(r); },
+                  [](caf::error& err) { ADD_FAILURE() << describe(err); });
+    return out;
+  }
+
+  /// Stops `aut` and runs its exit.
+  template <class Handle>
+  void stop_actor(const Handle& aut) {
+    caf::anon_send_exit(aut, caf::exit_reason::user_shutdown);
+    run();
+  }
+
 private:
   static caf::actor_system_config make_config() {
     caf::actor_system_config cfg;
