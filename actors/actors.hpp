@@ -33,9 +33,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(lstaked, caf::first_custom_type_id)
   CAF_ADD_ATOM(lstaked, lstaked, eth_head_atom, "ethhead")
   CAF_ADD_ATOM(lstaked, lstaked, notary_atom, "notary")
   CAF_ADD_ATOM(lstaked, lstaked, kusama_lookup_atom, "ksmlkp")
-  CAF_ADD_ATOM(lstaked, lstaked, eth_status_atom, "ethstatus")
-  CAF_ADD_ATOM(lstaked, lstaked, ksm_status_atom, "ksmstatus")
-  CAF_ADD_ATOM(lstaked, lstaked, ksm_lookup_atom, "ksmlookup")
+  CAF_ADD_ATOM(lstaked, lstaked, lookup_atom, "lookup")
 CAF_END_TYPE_ID_BLOCK(lstaked)
 
 namespace lstaked {
@@ -129,7 +127,7 @@ using eth_watcher_actor = caf::typed_actor<
   // Internal timer (and a nudge from tests): read the next window if any.
   caf::reacts_to<tick_atom>,
   // Cursor, final head, lag, window, halted.
-  caf::replies_to<eth_status_atom>::with<eth_watcher_status>>::extend_with<health_protocol>;
+  caf::replies_to<status_atom>::with<eth_watcher_status>>::extend_with<health_protocol>;
 
 /// What the Kusama watcher knows, for the console and tests.
 struct kusama_watcher_status {
@@ -145,13 +143,15 @@ struct kusama_watcher_status {
   uint64_t staking_events_applied = 0; // since start
   double blocks_per_second = 0; // applied, over the last progress window (0 when caught up)
   uint64_t eta_seconds = 0;     // lag / blocks_per_second (0 when caught up or unknown)
+  bool halted = false;          // the chain broke below finality: stopped
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, kusama_watcher_status& x) {
   return f(caf::meta::type_name("kusama_watcher_status"), x.has_cursor, x.cursor, x.cursor_hash,
            x.finalized, x.lag, x.spec_version, x.blocks_applied, x.deposits_applied,
-           x.last_error, x.staking_events_applied, x.blocks_per_second, x.eta_seconds);
+           x.last_error, x.staking_events_applied, x.blocks_per_second, x.eta_seconds,
+           x.halted);
 }
 
 /// Credits KSM deposits from finalized Kusama blocks. (actors/kusama_watcher.hpp)
@@ -159,7 +159,7 @@ using kusama_watcher_actor = caf::typed_actor<
   // Internal timer (and a nudge from tests): read the next blocks if any.
   caf::reacts_to<tick_atom>,
   // Cursor, finalized head, lag, runtime, counters.
-  caf::replies_to<ksm_status_atom>::with<kusama_watcher_status>>::extend_with<health_protocol>;
+  caf::replies_to<status_atom>::with<kusama_watcher_status>>::extend_with<health_protocol>;
 
 /// A Balances.Transfer to the deposit account inside the looked-up extrinsic.
 struct lookup_transfer {
@@ -200,7 +200,7 @@ typename Inspector::result_type inspect(Inspector& f, extrinsic_lookup& x) {
 /// Looks a user's extrinsic id up on the Kusama node. (actors/kusama_lookup.hpp)
 using kusama_lookup_actor = caf::typed_actor<
   // The id as the user sent it ("<block>-<index>" or "0x<hash>").
-  caf::replies_to<ksm_lookup_atom, std::string>::with<extrinsic_lookup>>::
+  caf::replies_to<lookup_atom, std::string>::with<extrinsic_lookup>>::
   extend_with<health_protocol>;
 
 

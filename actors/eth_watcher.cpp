@@ -28,6 +28,18 @@ struct watcher_metrics {
   counter_metric& rpc_errors;
   counter_metric& reorgs;
   histogram_metric& window_latency;
+  follower::follower_metrics follower() {
+    follower::follower_metrics f;
+    f.cursor = &cursor;
+    f.final_head = &final_head;
+    f.lag = &lag;
+    f.window = &window;
+    f.windows = &windows;
+    f.rpc_errors = &rpc_errors;
+    f.chain_breaks = &reorgs;
+    f.window_latency = &window_latency;
+    return f;
+  }
   static watcher_metrics& get() {
     auto& r = metrics_registry::global();
     static watcher_metrics m{
@@ -49,12 +61,6 @@ struct watcher_metrics {
     return m;
   }
 };
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
 
 std::string address_text(const u256& word) {
   auto be = word.to_be32();
@@ -162,13 +168,6 @@ caf::error decode_pool_log(const rpc::eth_log& log, ledger::eth_batch& batch) {
   return make_error(ec::decode_error, "not a pool event" + where());
 }
 
-eth_rpc_worker_actor::behavior_type eth_rpc_worker() {
-  return {[](eth_rpc_atom, eth_rpc_job& job) {
-    job.run();
-    return true;
-  }};
-}
-
 caf::error validate(const eth_watcher_config& cfg) {
   if (auto err = rpc::validate(cfg.rpc))
     return err;
@@ -191,549 +190,326 @@ caf::error validate(const eth_watcher_config& cfg) {
   return caf::none;
 }
 
+
 namespace {
 
-using self_ptr = eth_watcher_actor::stateful_pointer<eth_watcher_state>;
+using follower::block_ref;
 
-void arm(self_ptr self, std::chrono::milliseconds delay) {
-  auto& st = self->state;
-  if (st.tick_armed)
-    return;
-  st.tick_armed = true;
-  if (delay.count() == 0)
-    self->send(self, tick_atom_v); // more to read now: no timer round trip
-  else
-    self->delayed_send(self, delay, tick_atom_v);
-}
+// ---- reader: on the RPC worker ---------------------------------------------
 
-void publish(eth_watcher_state& st) {
-  auto& m = watcher_metrics::get();
-  if (st.cursor)
-    m.cursor.set(static_cast<int64_t>(st.cursor->number));
-  m.final_head.set(static_cast<int64_t>(st.final_head));
-  uint64_t applied = st.cursor ? st.cursor->number : (st.cfg.start_block ? st.cfg.start_block - 1 : 0);
-  m.lag.set(st.final_head > applied ? static_cast<int64_t>(st.final_head - applied) : 0);
-  m.window.set(static_cast<int64_t>(st.window));
-}
-
-// A failed step: remember why and try again later, backing off.
-void failed(self_ptr self, const caf::error& err) {
-  auto& st = self->state;
-  st.last_error = describe(err);
-  watcher_metrics::get().rpc_errors.inc();
-  st.backoff = st.backoff.count() == 0 ? st.cfg.error_backoff
-                                       : std::min(st.cfg.max_error_backoff, st.backoff * 2);
-  spdlog::warn("eth_watcher: {} (retry in {} ms)", st.last_error, st.backoff.count());
-  arm(self, st.backoff);
-}
-
-void succeeded(eth_watcher_state& st) {
-  st.last_error.clear();
-  st.backoff = std::chrono::milliseconds{0};
-}
-
-void step(self_ptr self);
-
-void load_cursor(self_ptr self) {
-  auto& st = self->state;
-  st.busy = true;
-  auto out = std::make_shared<std::optional<ledger::eth_block_ref>>();
-  write_task task{"eth_load_cursor", sql::durability::normal,
-                  [out](SQLite::Database& db) { *out = ledger::eth_cursor(db); }};
-  self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
-    .then(
-      [self, out](uint64_t) {
-        auto& st = self->state;
-        st.busy = false;
-        st.loaded = true;
-        st.cursor = *out;
-        st.tip = *out;
-        publish(st);
-        step(self);
-      },
-      [self](caf::error& err) {
-        self->state.busy = false;
-        failed(self, err);
-      });
-}
-
-// Reorg below finality: alarm, pause the flows that move money on the
-// strength of Ethereum events, and stop. Only an operator restarts this.
-void halt_on_reorg(self_ptr self, const std::string& what) {
-  auto& st = self->state;
-  st.halted = true;
-  st.last_error = what;
-  watcher_metrics::get().reorgs.inc();
-  spdlog::critical("eth_watcher: {}", what);
-  write_task task{"eth_reorg_alert", sql::durability::full, [what](SQLite::Database& db) {
-                    ledger::halt_on_chain_break(db, "ethereum", "eth_watcher", what, now_ms());
-                  }};
-  st.busy = true;
-  self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
-    .then([self](uint64_t) { self->state.busy = false; },
-          [self](caf::error& err) {
-            // The alert could not be stored: keep halted, say so loudly.
-            self->state.busy = false;
-            spdlog::critical("eth_watcher: could not store the reorg alert: {}", describe(err));
-          });
-}
-
-void on_heads(self_ptr self, std::chrono::steady_clock::time_point started,
-              std::optional<uint64_t> chain_id,
-              caf::expected<std::vector<std::optional<rpc::eth_block_header>>> heads);
-void on_window(self_ptr self, std::chrono::steady_clock::time_point started,
-               std::optional<ledger::eth_block_ref> base, uint64_t head, uint64_t from, uint64_t to,
-               std::chrono::steady_clock::time_point fetch_started,
-               caf::expected<std::vector<caf::expected<rpc::json>>> answers);
-
-// Runs `job` on the RPC worker (blocking HTTP happens there, so this actor
-// keeps answering status and health), then `done` here.
-template <class Job, class Done>
-void on_worker(self_ptr self, Job job, Done done) {
-  auto& st = self->state;
-  st.fetching = true;
-  using result_type = decltype(job());
-  auto out = std::make_shared<std::optional<result_type>>();
-  eth_rpc_job task{[out, job = std::move(job)]() mutable { out->emplace(job()); }};
-  // No timeout: every call inside is bounded by the client's timeouts, and a
-  // job must never still run while the next one starts.
-  self->request(st.worker, caf::infinite, eth_rpc_atom_v, std::move(task))
-    .then(
-      [self, out, done = std::move(done)](bool) mutable {
-        self->state.fetching = false;
-        done(std::move(**out));
-      },
-      [self](caf::error& err) {
-        self->state.fetching = false;
-        failed(self, err);
-      });
-}
-
-// One step: find the final head, check the cursor is still on the chain, read
-// and apply the next window.
-void step(self_ptr self) {
-  auto& st = self->state;
-  if (st.halted || st.busy || st.fetching || st.resync
-      || st.inflight >= eth_watcher_state::max_inflight)
-    return;
-  if (!st.loaded) {
-    load_cursor(self);
-    return;
-  }
-  auto started = std::chrono::steady_clock::now();
-  // 1. Final head and the chain's block at the tip, in one request. The
-  //    window starts after the tip: the cursor, or the end of a window still
-  //    being committed (reading the next one overlaps that commit).
-  std::vector<rpc::block_id> ids;
-  ids.emplace_back(st.cfg.finality == "confirmations" ? std::string("latest") : st.cfg.finality);
-  if (st.tip)
-    ids.emplace_back(st.tip->number);
-  bool check_chain = !st.chain_checked && st.cfg.chain_id != 0;
-  using heads_result = std::pair<caf::expected<std::optional<uint64_t>>,
-                                 caf::expected<std::vector<std::optional<rpc::eth_block_header>>>>;
-  on_worker(
-    self,
-    [eth = st.eth, ids, check_chain]() -> heads_result {
-      caf::expected<std::optional<uint64_t>> id{std::optional<uint64_t>{}};
-      if (check_chain) {
-        auto got = eth->chain_id();
-        if (!got)
-          return {got.error(), std::vector<std::optional<rpc::eth_block_header>>{}};
-        id = std::optional<uint64_t>{*got};
-      }
-      return {std::move(id), eth->blocks(ids)};
-    },
-    [self, started](heads_result r) {
-      if (!r.first)
-        return failed(self, r.first.error());
-      on_heads(self, started, *r.first, std::move(r.second));
-    });
-}
-
-void on_heads(self_ptr self, std::chrono::steady_clock::time_point started,
-              std::optional<uint64_t> chain_id,
-              caf::expected<std::vector<std::optional<rpc::eth_block_header>>> heads) {
-  auto& st = self->state;
-  if (st.halted)
-    return;
-  if (chain_id) {
-    if (*chain_id != st.cfg.chain_id) {
-      st.halted = true;
-      st.last_error = "node reports chain id " + std::to_string(*chain_id) + ", expected "
-                      + std::to_string(st.cfg.chain_id);
-      spdlog::critical("eth_watcher: {}", st.last_error);
-      return;
-    }
-    st.chain_checked = true;
-  } else if (st.cfg.chain_id == 0) {
-    st.chain_checked = true;
-  }
-  if (!heads)
-    return failed(self, heads.error());
-  if (!(*heads)[0]) {
-    // No finalized block yet (a young chain): nothing is final, wait.
-    succeeded(st);
-    return arm(self, st.cfg.poll_interval);
-  }
-  uint64_t head = (*heads)[0]->number;
-  if (st.cfg.finality == "confirmations")
-    head = head >= st.cfg.confirmations ? head - st.cfg.confirmations : 0;
-  st.final_head = std::max(st.final_head, head);
-  auto& base = st.tip;
-  if (base) {
-    auto& at_cursor = (*heads)[1];
-    if (!at_cursor || to_hex(at_cursor->hash) != base->hash) {
-      return halt_on_reorg(
-        self, "reorg below finality: block " + std::to_string(base->number) + " was "
-                + base->hash + " when applied, the node now has "
-                + (at_cursor ? to_hex(at_cursor->hash) : std::string("no such block")));
-    }
-  }
-  uint64_t from = base ? base->number + 1 : st.cfg.start_block;
-  if (from > head) {
-    succeeded(st);
-    publish(st);
-    return arm(self, st.cfg.poll_interval);
-  }
-  uint64_t to = head - from + 1 > st.window ? from + st.window - 1 : head;
-
-  // 2. The window's logs, its first block (continuity) and its last (the new
-  //    cursor), in one request.
-  rpc::log_filter filter;
-  filter.addresses = {st.pool};
-  filter.topics = {{bonds_claimed_topic(), tokens_burned_topic()}};
-  filter.from_block = from;
-  filter.to_block = to;
-  std::vector<rpc::rpc_call> calls{
-    {"eth_getLogs", rpc::json::array({rpc::to_json(filter)})},
-    {"eth_getBlockByNumber", rpc::json::array({rpc::to_param(from), false})},
-    {"eth_getBlockByNumber", rpc::json::array({rpc::to_param(to), false})},
-  };
-  auto fetch_started = std::chrono::steady_clock::now();
-  on_worker(
-    self, [eth = st.eth, calls]() { return eth->rpc().batch(calls); },
-    [self, started, base = st.tip, head, from, to,
-     fetch_started](caf::expected<std::vector<caf::expected<rpc::json>>> answers) {
-      on_window(self, started, base, head, from, to, fetch_started, std::move(answers));
-    });
-}
-
-/// One window on its way to storage, possibly in several parts.
-struct window_progress {
-  std::optional<ledger::eth_block_ref> base;      // the window was read after this block
-  std::optional<ledger::eth_block_ref> last_sent; // end of the last part sent
-  size_t sent = 0;
-  size_t answered = 0;
-  uint64_t events = 0;
-  bool full_window = false;
-  bool all_sent = false;      // no more parts will be sent
-  bool failed = false;        // a part's transaction failed (later parts fail too)
-  bool decode_failed = false; // decoding stopped; reported by failed() already
-  caf::error error;
-  std::chrono::steady_clock::time_point started, fetch_started, fetched, decoded;
+/// A window as read: the raw eth_getLogs answer (parsed and decoded by the
+/// applier, on the watcher, while the worker reads the next window).
+struct eth_window {
+  rpc::json logs;
+  bool full = false; // as many blocks as the window size asked for
 };
 
-void send_part(self_ptr self, std::shared_ptr<window_progress> progress,
-               std::shared_ptr<ledger::eth_batch> part);
-void window_done(self_ptr self, const std::shared_ptr<window_progress>& progress);
+class eth_reader final : public follower::chain_reader {
+public:
+  eth_reader(std::shared_ptr<rpc::eth_client> eth, const eth_watcher_config& cfg,
+             chain::eth::address pool)
+    : eth_(std::move(eth)), cfg_(cfg), pool_(pool) {}
 
-bool same_ref(const std::optional<ledger::eth_block_ref>& a,
-              const std::optional<ledger::eth_block_ref>& b) {
-  return a.has_value() == b.has_value() && (!a || (a->number == b->number && a->hash == b->hash));
+  // The final head and the chain's block at the tip, in one request (and the
+  // chain id once, before anything else).
+  caf::expected<follower::head_answer> head(const std::optional<block_ref>& tip) override {
+    follower::head_answer out;
+    if (!chain_checked_ && cfg_.chain_id != 0) {
+      auto id = eth_->chain_id();
+      if (!id)
+        return id.error();
+      if (*id != cfg_.chain_id) {
+        out.refuse = "node reports chain id " + std::to_string(*id) + ", expected "
+                     + std::to_string(cfg_.chain_id);
+        return out;
+      }
+    }
+    chain_checked_ = true;
+    std::vector<rpc::block_id> ids;
+    ids.emplace_back(cfg_.finality == "confirmations" ? std::string("latest") : cfg_.finality);
+    if (tip)
+      ids.emplace_back(tip->number);
+    auto heads = eth_->blocks(ids);
+    if (!heads)
+      return heads.error();
+    if (!(*heads)[0])
+      return out; // no finalized block yet (a young chain): nothing is final
+    uint64_t head = (*heads)[0]->number;
+    if (cfg_.finality == "confirmations")
+      head = head >= cfg_.confirmations ? head - cfg_.confirmations : 0;
+    out.final_head = head;
+    if (tip) {
+      out.tip_checked = true;
+      if (auto& at_tip = (*heads)[1])
+        out.tip_hash = to_hex(at_tip->hash);
+    }
+    return out;
+  }
+
+  // The window's logs, its first block (continuity) and its last (the new
+  // cursor), in one request.
+  caf::expected<follower::window_read> read(uint64_t from, uint64_t to) override {
+    rpc::log_filter filter;
+    filter.addresses = {pool_};
+    filter.topics = {{bonds_claimed_topic(), tokens_burned_topic()}};
+    filter.from_block = from;
+    filter.to_block = to;
+    auto answers = eth_->rpc().batch({
+      {"eth_getLogs", rpc::json::array({rpc::to_json(filter)})},
+      {"eth_getBlockByNumber", rpc::json::array({rpc::to_param(from), false})},
+      {"eth_getBlockByNumber", rpc::json::array({rpc::to_param(to), false})},
+    });
+    if (!answers)
+      return answers.error();
+    for (auto& a : *answers)
+      if (!a)
+        return a.error();
+    auto first = rpc::parse_block_header(*(*answers)[1]);
+    auto last = rpc::parse_block_header(*(*answers)[2]);
+    if (!first)
+      return first.error();
+    if (!last)
+      return last.error();
+    if (!*first || !*last)
+      return make_error(ec::rpc_error, "node does not have the blocks of window "
+                                         + std::to_string(from) + ".." + std::to_string(to));
+    if (!(*answers)[0]->is_array())
+      return make_error(ec::decode_error, "eth_getLogs answer is not an array");
+    follower::window_read w;
+    w.from = from;
+    w.to = to;
+    w.parent_hash = to_hex((*first)->parent_hash);
+    w.last = {to, to_hex((*last)->hash)};
+    w.data = std::make_shared<eth_window>(eth_window{std::move(*(*answers)[0]), false});
+    return w;
+  }
+
+private:
+  std::shared_ptr<rpc::eth_client> eth_;
+  eth_watcher_config cfg_;
+  chain::eth::address pool_;
+  bool chain_checked_ = false;
+};
+
+// ---- applier: on the watcher -----------------------------------------------
+
+/// One part of a window: the batch and the logs it came from (for hooks).
+struct eth_part {
+  ledger::eth_batch batch;
+  uint64_t from = 0; // first block the part covers
+  std::shared_ptr<const std::vector<rpc::eth_log>> logs;
+  size_t log_begin = 0, log_end = 0;
+};
+
+std::optional<block_ref> as_ref(const std::optional<ledger::eth_block_ref>& r) {
+  if (!r)
+    return std::nullopt;
+  return block_ref{r->number, r->hash};
 }
 
-void on_window(self_ptr self, std::chrono::steady_clock::time_point started,
-               std::optional<ledger::eth_block_ref> base, uint64_t head, uint64_t from, uint64_t to,
-               std::chrono::steady_clock::time_point fetch_started,
-               caf::expected<std::vector<caf::expected<rpc::json>>> answers) {
-  auto& st = self->state;
-  auto fetched = std::chrono::steady_clock::now();
-  if (st.halted)
-    return;
-  if (!st.loaded || st.resync || !same_ref(st.tip, base))
-    // A window in flight failed meanwhile: this one was read after it. Drop
-    // it; the cursor is reloaded from storage first.
-    return arm(self, std::chrono::milliseconds{0});
-  if (!answers)
-    return failed(self, answers.error());
-  auto& logs_answer = (*answers)[0];
-  if (!logs_answer) {
-    if (rpc::is_too_much_data(logs_answer.error()) && st.window > 1) {
-      st.window = std::max<uint64_t>(1, st.window / 2);
-      publish(st);
-      spdlog::info("eth_watcher: window shrunk to {} blocks ({})", st.window,
-                   describe(logs_answer.error()));
-      return arm(self, std::chrono::milliseconds{0});
-    }
-    return failed(self, logs_answer.error());
+// Every block of the part, in order, with its pool logs; the hash where the
+// ledger keeps it (blocks with events and the part's last block).
+void each_eth_block(const eth_part& p, const follower::each_block_fn& each) {
+  size_t log = p.log_begin;
+  auto kept = p.batch.blocks.begin();
+  for (uint64_t n = p.from; n <= p.batch.to.number; ++n) {
+    follower::applied_block b;
+    b.ref.number = n;
+    while (kept != p.batch.blocks.end() && kept->number < n)
+      ++kept;
+    if (kept != p.batch.blocks.end() && kept->number == n)
+      b.ref.hash = kept->hash;
+    size_t first = log;
+    while (log < p.log_end && (*p.logs)[log].block_number == n)
+      ++log;
+    b.logs = p.logs->data() + first;
+    b.log_count = log - first;
+    each(b);
   }
-  for (size_t i = 1; i < answers->size(); ++i)
-    if (!(*answers)[i])
-      return failed(self, (*answers)[i].error());
-  auto first = rpc::parse_block_header(*(*answers)[1]);
-  auto last = rpc::parse_block_header(*(*answers)[2]);
-  if (!first)
-    return failed(self, first.error());
-  if (!last)
-    return failed(self, last.error());
-  if (!*first || !*last)
-    return failed(self, make_error(ec::rpc_error, "node does not have the blocks of window "
-                                                    + std::to_string(from) + ".."
-                                                    + std::to_string(to)));
-  if (base && to_hex((*first)->parent_hash) != base->hash)
-    return halt_on_reorg(self, "reorg below finality: block " + std::to_string(from)
-                                 + " no longer follows the applied block "
-                                 + std::to_string(base->number) + " " + base->hash);
-  if (!logs_answer->is_array())
-    return failed(self, make_error(ec::decode_error, "eth_getLogs answer is not an array"));
-
-  // 3. The window's end is known: read the next window (on the worker) while
-  //    this one is decoded here and committed by storage. If anything below
-  //    fails, `tip` goes back to the last end handed to storage, so the
-  //    prefetched window (read after `end`) is dropped when it arrives.
-  ledger::eth_block_ref end{to, to_hex((*last)->hash)};
-  st.tip = end;
-  ++st.inflight;
-  auto progress = std::make_shared<window_progress>();
-  progress->base = base;
-  progress->started = started;
-  progress->fetch_started = fetch_started;
-  progress->fetched = fetched;
-  progress->full_window = to - from + 1 == st.window;
-  if (end.number < head)
-    step(self); // a no-op when the in-flight limit is reached; then the commit reply arms it
-  // A decoding failure after some parts went to storage: those parts stay
-  // valid (each one ends at a block boundary with everything before it).
-  auto stop = [self, progress](const caf::error& err) {
-    auto& st = self->state;
-    st.tip = progress->sent > 0 ? progress->last_sent : progress->base;
-    progress->all_sent = true;
-    progress->decode_failed = true;
-    if (progress->sent == progress->answered)
-      window_done(self, progress);
-    failed(self, err);
-  };
-
-  // 4. Decode, checking every log belongs to this window of this chain, and
-  //    hand it to storage in parts of about target_events_per_window events,
-  //    cut at block boundaries: the first parts commit while the rest is
-  //    decoded. Each part is one transaction that moves the cursor to its
-  //    last block (the hash of a block with events comes from its logs,
-  //    checked against each other; the window's last block from its header).
-  std::vector<rpc::eth_log> logs;
-  logs.reserve(logs_answer->size());
-  for (auto& j : *logs_answer) {
-    auto log = rpc::parse_log(j);
-    if (!log)
-      return stop(log.error());
-    logs.push_back(std::move(*log));
-  }
-  auto order = [](const rpc::eth_log& a, const rpc::eth_log& b) {
-    return std::tie(a.block_number, a.log_index) < std::tie(b.block_number, b.log_index);
-  };
-  if (!std::is_sorted(logs.begin(), logs.end(), order))
-    std::sort(logs.begin(), logs.end(), order);
-  auto part = std::make_shared<ledger::eth_batch>();
-  const chain::hash256* block_hash = nullptr; // of the block of the previous log
-  uint64_t block_number = 0;
-  std::string block_hash_text;
-  for (size_t i = 0; i < logs.size(); ++i) {
-    auto& log = logs[i];
-    if (log.removed || log.emitter != st.pool || log.block_number < from || log.block_number > to)
-      return stop(make_error(ec::rpc_error, "node answered a log outside the filter"));
-    if (!block_hash || log.block_number != block_number) {
-      block_number = log.block_number;
-      block_hash = &log.block_hash;
-      block_hash_text = to_hex(log.block_hash);
-      if (block_number == to && block_hash_text != end.hash)
-        return stop(make_error(ec::rpc_error, "log block hash differs from the header of "
-                                                + std::to_string(to)));
-      part->blocks.push_back({block_number, block_hash_text});
-    } else if (log.block_hash != *block_hash) {
-      return stop(make_error(ec::rpc_error,
-                             "two hashes for block " + std::to_string(log.block_number)));
-    }
-    if (auto err = decode_pool_log(log, *part))
-      // Our own pool's event that does not decode: never skip it (that would
-      // lose a request); keep retrying and say so.
-      return stop(err);
-    bool block_ends = i + 1 == logs.size() || logs[i + 1].block_number != block_number;
-    if (block_ends && block_number < to
-        && part->claims.size() + part->burns.size() >= st.cfg.target_events_per_window) {
-      part->to = {block_number, block_hash_text};
-      send_part(self, progress, std::move(part));
-      part = std::make_shared<ledger::eth_batch>();
-    }
-  }
-  if (part->blocks.empty() || part->blocks.back().number != to)
-    part->blocks.push_back(end);
-  part->to = end;
-  progress->all_sent = true;
-  send_part(self, progress, std::move(part));
 }
 
-// One part of a window to storage: its transaction first checks that the
-// stored cursor is where the previous part (or window) ended.
-void send_part(self_ptr self, std::shared_ptr<window_progress> progress,
-               std::shared_ptr<ledger::eth_batch> part) {
-  auto& st = self->state;
-  auto expected = progress->sent == 0 ? progress->base : progress->last_sent;
-  auto events = part->claims.size() + part->burns.size();
-  progress->events += events;
-  progress->last_sent = part->to;
-  ++progress->sent;
-  if (progress->sent == 1)
-    progress->decoded = std::chrono::steady_clock::now();
-  write_task task{"eth_window", sql::durability::full, [part, expected](SQLite::Database& db) {
-                    // The writer's kept statements: nothing re-prepared per window.
-                    ledger::with_statements(db, [&](ledger::statement_cache& sc) {
-                      if (!same_ref(ledger::eth_cursor(sc), expected))
-                        throw std::runtime_error("ethereum cursor moved under the watcher");
-                      if (auto err = ledger::apply_eth_batch(sc, *part, now_ms()))
-                        throw std::runtime_error(describe(err));
-                    });
-                  }};
-  self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
-    .then(
-      [self, progress, part](uint64_t) {
-        auto& st = self->state;
-        auto& m = watcher_metrics::get();
-        ++progress->answered;
-        // Replies come in the order the parts were sent (one storage mailbox).
-        if (!progress->failed) {
-          st.cursor = part->to;
-          st.logs_applied += part->claims.size() + part->burns.size();
-          m.claims.inc(part->claims.size());
-          m.burns.inc(part->burns.size());
-        }
-        if (progress->all_sent && progress->answered == progress->sent)
-          window_done(self, progress);
-      },
-      [self, progress](caf::error& err) {
-        ++progress->answered;
-        if (!progress->failed) {
-          progress->failed = true;
-          progress->error = err;
-        }
-        if (progress->all_sent && progress->answered == progress->sent)
-          window_done(self, progress);
-      });
-}
+class eth_applier final : public follower::chain_applier {
+public:
+  eth_applier(const eth_watcher_config& cfg, chain::eth::address pool)
+    : cfg_(cfg), pool_(pool), window_(cfg.initial_window) {}
 
-// Every part of a window is answered (or decoding stopped and the parts sent
-// are answered).
-void window_done(self_ptr self, const std::shared_ptr<window_progress>& progress) {
-  auto& st = self->state;
-  --st.inflight;
-  if (progress->failed) {
-    // Storage is the truth: once nothing is in flight (a window sent after
-    // this one fails its cursor check too), re-read the cursor.
-    st.resync = st.inflight > 0;
-    if (!st.resync) {
-      st.loaded = false;
-      st.tip.reset();
-    }
-    return failed(self, progress->error);
+  std::optional<block_ref> cursor(SQLite::Database& db) override {
+    return as_ref(ledger::eth_cursor(db));
   }
-  if (progress->decode_failed)
-    return; // already reported by failed(); its tick is armed
-  auto now = std::chrono::steady_clock::now();
-  auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
-  spdlog::debug("eth_watcher: window ..{} ({} events, {} parts): head {:.1f} ms, fetch {:.1f} ms, "
-                "decode {:.1f} ms, commit {:.1f} ms",
-                progress->last_sent ? progress->last_sent->number : 0, progress->events,
-                progress->sent, ms(progress->fetch_started - progress->started),
-                ms(progress->fetched - progress->fetch_started),
-                ms(progress->decoded - progress->fetched), ms(now - progress->decoded));
-  auto& m = watcher_metrics::get();
-  ++st.windows_applied;
-  m.windows.inc();
-  m.window_latency.observe_us(static_cast<uint64_t>(
-    std::chrono::duration_cast<std::chrono::microseconds>(now - progress->started).count()));
-  if (progress->events > st.cfg.target_events_per_window)
-    st.window = std::max<uint64_t>(1, st.window / 2);
-  else if (progress->full_window && progress->events <= st.cfg.target_events_per_window / 2)
-    st.window = std::min(st.cfg.max_window, st.window * 2);
-  succeeded(st);
-  publish(st);
-  if (st.tip && st.tip->number < st.final_head)
-    arm(self, std::chrono::milliseconds{0});
-  else
-    arm(self, st.cfg.poll_interval);
-}
+  uint64_t window_blocks() const override { return window_; }
+
+  bool shrink_after(const caf::error& err) override {
+    if (!rpc::is_too_much_data(err) || window_ <= 1)
+      return false;
+    window_ = std::max<uint64_t>(1, window_ / 2);
+    spdlog::info("eth_watcher: window shrunk to {} blocks ({})", window_, describe(err));
+    return true;
+  }
+
+  // Decodes, checking every log belongs to this window of this chain, and
+  // hands it to storage in parts of about target_events_per_window events,
+  // cut at block boundaries: the first parts commit while the rest is
+  // decoded. Each part is one transaction that moves the cursor to its last
+  // block (the hash of a block with events comes from its logs, checked
+  // against each other; the window's last block from its header).
+  caf::error split(follower::window_read& w,
+                   const std::function<void(follower::window_part)>& emit) override {
+    auto& data = *std::any_cast<std::shared_ptr<eth_window>&>(w.data);
+    data.full = w.to - w.from + 1 == window_;
+    auto logs = std::make_shared<std::vector<rpc::eth_log>>();
+    logs->reserve(data.logs.size());
+    for (auto& j : data.logs) {
+      auto log = rpc::parse_log(j);
+      if (!log)
+        return log.error();
+      logs->push_back(std::move(*log));
+    }
+    data.logs = rpc::json(); // parsed: free the text early
+    auto order = [](const rpc::eth_log& a, const rpc::eth_log& b) {
+      return std::tie(a.block_number, a.log_index) < std::tie(b.block_number, b.log_index);
+    };
+    if (!std::is_sorted(logs->begin(), logs->end(), order))
+      std::sort(logs->begin(), logs->end(), order);
+    ledger::eth_block_ref end{w.to, w.last.hash};
+    auto part = std::make_shared<eth_part>();
+    part->from = w.from;
+    part->logs = logs;
+    auto send = [&](ledger::eth_block_ref to, size_t log_end) {
+      part->batch.to = std::move(to);
+      part->log_end = log_end;
+      emit(make_part(std::move(part)));
+      part = std::make_shared<eth_part>();
+      part->logs = logs;
+      part->log_begin = log_end;
+    };
+    const chain::hash256* block_hash = nullptr; // of the block of the previous log
+    uint64_t block_number = 0;
+    std::string block_hash_text;
+    for (size_t i = 0; i < logs->size(); ++i) {
+      auto& log = (*logs)[i];
+      if (log.removed || log.emitter != pool_ || log.block_number < w.from || log.block_number > w.to)
+        return make_error(ec::rpc_error, "node answered a log outside the filter");
+      if (!block_hash || log.block_number != block_number) {
+        block_number = log.block_number;
+        block_hash = &log.block_hash;
+        block_hash_text = to_hex(log.block_hash);
+        if (block_number == w.to && block_hash_text != end.hash)
+          return make_error(ec::rpc_error, "log block hash differs from the header of "
+                                             + std::to_string(w.to));
+        part->batch.blocks.push_back({block_number, block_hash_text});
+      } else if (log.block_hash != *block_hash) {
+        return make_error(ec::rpc_error, "two hashes for block " + std::to_string(log.block_number));
+      }
+      if (auto err = decode_pool_log(log, part->batch))
+        // Our own pool's event that does not decode: never skip it (that would
+        // lose a request); keep retrying and say so.
+        return err;
+      bool block_ends = i + 1 == logs->size() || (*logs)[i + 1].block_number != block_number;
+      if (block_ends && block_number < w.to
+          && part->batch.claims.size() + part->batch.burns.size() >= cfg_.target_events_per_window) {
+        send({block_number, block_hash_text}, i + 1);
+        part->from = block_number + 1;
+      }
+    }
+    if (part->batch.blocks.empty() || part->batch.blocks.back().number != w.to)
+      part->batch.blocks.push_back(end);
+    send(end, logs->size());
+    return caf::none;
+  }
+
+  void window_applied(const follower::window_read& w, uint64_t events) override {
+    auto& data = *std::any_cast<const std::shared_ptr<eth_window>&>(w.data);
+    if (events > cfg_.target_events_per_window)
+      window_ = std::max<uint64_t>(1, window_ / 2);
+    else if (data.full && events <= cfg_.target_events_per_window / 2)
+      window_ = std::min(cfg_.max_window, window_ * 2);
+  }
+
+  std::string health_detail() const override { return ", window " + std::to_string(window_); }
+
+private:
+  static follower::window_part make_part(std::shared_ptr<eth_part> p) {
+    follower::window_part out;
+    out.end = {p->batch.to.number, p->batch.to.hash};
+    out.blocks = p->batch.to.number - p->from + 1;
+    out.events = p->batch.claims.size() + p->batch.burns.size();
+    out.write = [p](ledger::statement_cache& sc, const std::optional<block_ref>& expected,
+                    const follower::each_block_fn& each) {
+      if (!follower::same(as_ref(ledger::eth_cursor(sc)), expected))
+        throw std::runtime_error("ethereum cursor moved under the watcher");
+      if (auto err = ledger::apply_eth_batch(sc, p->batch, follower::now_ms()))
+        throw std::runtime_error(describe(err));
+      if (each)
+        each_eth_block(*p, each);
+    };
+    out.committed = [p] {
+      auto& m = watcher_metrics::get();
+      m.claims.inc(p->batch.claims.size());
+      m.burns.inc(p->batch.burns.size());
+    };
+    return out;
+  }
+
+  eth_watcher_config cfg_;
+  chain::eth::address pool_;
+  uint64_t window_;
+};
 
 } // namespace
 
 eth_watcher_actor::behavior_type eth_watcher(eth_watcher_actor::stateful_pointer<eth_watcher_state> self,
                                              eth_watcher_config cfg, storage_actor storage) {
-  auto& st = self->state;
-  auto fail = [self](caf::error err) -> eth_watcher_actor::behavior_type {
-    spdlog::error("eth_watcher: {}", describe(err));
-    self->quit(std::move(err));
-    return {[](tick_atom) {},
-            [](eth_status_atom) -> caf::result<eth_watcher_status> { return caf::sec::runtime_error; },
-            [](health_atom) { return actor_health{eth_watcher_state::name, false, "stopped", 0, 0}; }};
+  auto stop = [self](caf::error err) {
+    return follower::stopped_behavior<eth_watcher_actor, eth_watcher_status>(
+      self, eth_watcher_state::name, std::move(err));
   };
-  st.cfg = std::move(cfg);
-  st.storage = std::move(storage);
-  st.window = st.cfg.initial_window;
-  if (auto err = validate(st.cfg))
-    return fail(std::move(err));
-  st.pool = *chain::eth::parse_address(st.cfg.pool_address);
-  auto client = rpc::eth_client::make(st.cfg.rpc);
+  if (auto err = validate(cfg))
+    return stop(std::move(err));
+  auto pool = *chain::eth::parse_address(cfg.pool_address);
+  auto client = rpc::eth_client::make(cfg.rpc);
   if (!client)
-    return fail(client.error());
-  st.eth = std::shared_ptr<rpc::eth_client>(std::move(*client));
-  // Blocking HTTP runs on the worker; linked, so it goes when the watcher goes.
-  st.worker = st.cfg.detached_rpc_worker ? self->spawn<caf::detached + caf::linked>(eth_rpc_worker)
-                                         : self->spawn<caf::linked>(eth_rpc_worker);
+    return stop(client.error());
   // Build the event descriptions now, on one thread, not lazily in handlers.
   (void)bonds_claimed_topic();
   (void)tokens_burned_topic();
-  self->send(self, tick_atom_v);
-  st.tick_armed = true;
-  return {
-    [self](tick_atom) {
-      self->state.tick_armed = false;
-      step(self);
-    },
-    [self](eth_status_atom) {
-      auto& st = self->state;
+  auto& st = self->state;
+  st.applier = std::make_shared<eth_applier>(cfg, pool);
+  follower::follower_config fc;
+  fc.name = eth_watcher_state::name;
+  fc.chain = "ethereum";
+  fc.task_prefix = "eth";
+  fc.window_task = "eth_window";
+  fc.start_block = cfg.start_block;
+  fc.head_every_window = true;
+  fc.poll_interval = cfg.poll_interval;
+  fc.error_backoff = cfg.error_backoff;
+  fc.max_error_backoff = cfg.max_error_backoff;
+  fc.storage_timeout = cfg.storage_timeout;
+  fc.hooks = cfg.hooks;
+  fc.metrics = watcher_metrics::get().follower();
+  auto host = follower::host_of(self, std::move(storage), cfg.storage_timeout, cfg.detached_rpc_worker);
+  auto reader = std::make_shared<eth_reader>(
+    std::shared_ptr<rpc::eth_client>(std::move(*client)), cfg, pool);
+  st.follower = std::make_unique<follower::chain_follower>(std::move(fc), std::move(host),
+                                                           std::move(reader), st.applier);
+  return follower::follower_behavior<eth_watcher_actor, eth_watcher_state>(
+    self, [](const eth_watcher_state& st) {
+      auto v = st.follower->view();
       eth_watcher_status s;
-      s.has_cursor = st.cursor.has_value();
-      if (st.cursor) {
-        s.cursor = st.cursor->number;
-        s.cursor_hash = st.cursor->hash;
+      s.has_cursor = v.cursor.has_value();
+      if (v.cursor) {
+        s.cursor = v.cursor->number;
+        s.cursor_hash = v.cursor->hash;
       }
-      s.final_head = st.final_head;
-      uint64_t applied = st.cursor ? st.cursor->number
-                                   : (st.cfg.start_block ? st.cfg.start_block - 1 : 0);
-      s.lag = st.final_head > applied ? st.final_head - applied : 0;
-      s.window = st.window;
-      s.windows_applied = st.windows_applied;
-      s.logs_applied = st.logs_applied;
-      s.halted = st.halted;
-      s.last_error = st.last_error;
+      s.final_head = v.final_head;
+      s.lag = v.lag;
+      s.window = st.applier->window_blocks();
+      s.windows_applied = v.windows_applied;
+      s.logs_applied = v.events_applied;
+      s.halted = v.halted;
+      s.last_error = v.last_error;
       return s;
-    },
-    [self](health_atom) {
-      auto& st = self->state;
-      actor_health h;
-      h.name = eth_watcher_state::name;
-      h.ok = !st.halted && st.last_error.empty();
-      uint64_t applied = st.cursor ? st.cursor->number : 0;
-      h.detail = "cursor " + (st.cursor ? std::to_string(applied) : std::string("none"))
-                 + ", finalized " + std::to_string(st.final_head) + ", lag "
-                 + std::to_string(st.final_head > applied ? st.final_head - applied : 0)
-                 + ", window " + std::to_string(st.window);
-      if (st.halted)
-        h.detail += ", HALTED";
-      if (!st.last_error.empty())
-        h.detail += ": " + st.last_error;
-      h.mailbox = self->mailbox().size();
-      return h;
-    },
-  };
+    });
 }
 
 caf::expected<std::optional<eth_watcher_config>> make_eth_watcher_config(const config& cfg) {

@@ -30,6 +30,10 @@
 //   by an operator.
 // - The first start without a cursor begins at `start_block` (the pool's
 //   deploy block).
+// - It runs on the chain follower (actors/chain_follower.hpp): cursor,
+//   windows, pipelining, continuity, halting, timers and the per-block hooks
+//   are the follower's; this file holds the Ethereum reader (heads, logs and
+//   the window's two headers) and applier (decoding, parts, window size).
 // - Its HTTP calls block, so they run on a linked RPC worker actor (detached:
 //   its own thread); the watcher itself stays responsive to status and health
 //   and may be spawned either way. Tests set `detached_rpc_worker = false` so
@@ -37,6 +41,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "actors/chain_follower.hpp"
 #include "actors/child_spec.hpp"
 #include "chain/rpc/eth_client.hpp"
 #include "chain/ethereum/event.hpp"
@@ -51,32 +56,6 @@
 #include <string>
 
 namespace lstaked {
-
-// Only between the watcher and its RPC worker (the public interface,
-// eth_watcher_actor, is in actors.hpp).
-using eth_rpc_atom = caf::atom_constant<caf::atom("ethrpc")>;
-constexpr eth_rpc_atom eth_rpc_atom_v{};
-
-/// Blocking work for the watcher's RPC worker; results travel back through
-/// whatever `run` captured.
-struct eth_rpc_job {
-  std::function<void()> run;
-};
-
-} // namespace lstaked
-
-// eth_rpc_job carries a closure: it only travels between the watcher and its worker.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(lstaked::eth_rpc_job)
-
-namespace lstaked {
-
-/// Runs the watcher's blocking RPC jobs off the watcher's thread.
-using eth_rpc_worker_actor = caf::typed_actor<
-  // Runs the job; replies when it is done.
-  caf::replies_to<eth_rpc_atom, eth_rpc_job>::with<bool>>;
-
-eth_rpc_worker_actor::behavior_type eth_rpc_worker();
-
 
 struct eth_watcher_config {
   rpc::json_rpc_config rpc;                   // the node (url, timeouts, retries)
@@ -97,6 +76,9 @@ struct eth_watcher_config {
   uint64_t target_events_per_window = 2000;
   std::chrono::milliseconds storage_timeout{30000};
   bool detached_rpc_worker = true;            // false only in deterministic tests
+  // Run for every applied block (its pool logs) in the window's transaction
+  // (actors/chain_follower.hpp).
+  std::vector<follower::block_hook> hooks;
 };
 
 caf::error validate(const eth_watcher_config& cfg);
@@ -109,37 +91,10 @@ const chain::eth::event_abi& tokens_burned_event();
 caf::error decode_pool_log(const rpc::eth_log& log, ledger::eth_batch& batch);
 
 struct eth_watcher_state {
-  eth_watcher_config cfg;
-  storage_actor storage;
-  /// Shared with jobs on the worker (which may finish after the watcher).
-  std::shared_ptr<rpc::eth_client> eth;
-  eth_rpc_worker_actor worker;
-  /// An RPC job is running on the worker: ticks wait for it.
-  bool fetching = false;
-  chain::eth::address pool{};
-  /// The stored cursor, once loaded from storage (loaded == true).
-  bool loaded = false;
-  std::optional<ledger::eth_block_ref> cursor;
-  bool chain_checked = false;
-  uint64_t final_head = 0;
-  uint64_t window = 0;
-  /// The end of the last window read (== cursor when none is in flight): the next one starts after it.
-  std::optional<ledger::eth_block_ref> tip;
-  /// Windows read and not fully committed yet (being decoded, or parts in
-  /// storage); the next window is read meanwhile, at most `max_inflight`.
-  unsigned inflight = 0;
-  static constexpr unsigned max_inflight = 2;
-  /// A window failed while another was in flight: wait for it, then reload.
-  bool resync = false;
-  /// A cursor load or alert task is in flight: ticks wait for its reply.
-  bool busy = false;
-  /// A delayed tick is armed (so ticks never pile up).
-  bool tick_armed = false;
-  bool halted = false;
-  std::string last_error;
-  std::chrono::milliseconds backoff{0};
-  uint64_t windows_applied = 0;
-  uint64_t logs_applied = 0;
+  /// The mechanism: cursor, windows, pipelining, timers, halting.
+  std::unique_ptr<follower::chain_follower> follower;
+  /// The Ethereum part on the watcher's side (decoding, window size).
+  std::shared_ptr<follower::chain_applier> applier;
   static constexpr const char* name = "eth_watcher";
 };
 

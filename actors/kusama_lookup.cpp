@@ -186,7 +186,7 @@ kusama_lookup(kusama_lookup_actor::stateful_pointer<kusama_lookup_state> self,
   auto fail = [self](caf::error err) -> kusama_lookup_actor::behavior_type {
     spdlog::error("kusama_lookup: {}", describe(err));
     self->quit(std::move(err));
-    return {[](ksm_lookup_atom, const std::string&) -> caf::result<extrinsic_lookup> {
+    return {[](lookup_atom, const std::string&) -> caf::result<extrinsic_lookup> {
               return make_error(ec::unavailable, "the Kusama lookup stopped");
             },
             [](health_atom) {
@@ -202,7 +202,7 @@ kusama_lookup(kusama_lookup_actor::stateful_pointer<kusama_lookup_state> self,
     return fail(client.error());
   st.client = std::move(*client);
   return {
-    [self](ksm_lookup_atom, const std::string& text) -> caf::result<extrinsic_lookup> {
+    [self](lookup_atom, const std::string& text) -> caf::result<extrinsic_lookup> {
       auto& st = self->state;
       ++st.lookups;
       auto r = lookup(st, text);

@@ -25,8 +25,8 @@
 
 #include "actors/actors.hpp"
 #include "actors/child_spec.hpp"
+#include "actors/kusama_reader.hpp" // kusama:: helpers and scan_events
 #include "config/config.hpp"
-#include "actors/kusama_watcher.hpp" // kusama:: helpers shared with the watcher
 #include "chain/rpc/json_rpc_client.hpp"
 
 #include <cstdint>

@@ -23,23 +23,33 @@
 //   record_staking_events per block, in order. apply_kusama_block refuses a
 //   block that is not cursor+1, so a step is never applied twice (a second
 //   watcher, a restart after a crash).
+// - Continuity: a step is applied only if its first block's parent hash (read
+//   with the step's hashes) is the stored cursor's hash; otherwise the chain
+//   broke below finality: a critical alert, the flows depending on Kusama
+//   paused, and the watcher halts (status and health say so) until an
+//   operator restarts it.
 // - Pipelined: while a step's write_task is in flight the next step's blocks
-//   are fetched; they are applied only after that commit, and dropped (re-read
-//   from the stored cursor) if it fails.
+//   are fetched and decoded on the RPC worker; they are applied only after
+//   that commit, and dropped (re-read from the stored cursor) if it fails.
+// - It runs on the chain follower (actors/chain_follower.hpp): cursor, steps,
+//   pipelining, continuity, halting, timers, progress and the per-block hooks
+//   are the follower's; this file holds the Kusama reader (hashes, bodies,
+//   events, runtimes) and applier (apply_kusama_block, staking events).
 // - Progress: every `progress_interval` (5 s) during catch-up a log line
 //   "kusama catch-up: block X of Y (Z left, N blocks/s, ETA …)"; the
 //   lstaked_kusama_* metrics (cursor, finalized, lag, blocks/s, ETA, blocks
 //   applied, deposits by status, staking events, RPC errors) after each step.
-// - Its HTTP calls block the calling thread: spawn this actor `caf::detached`
-//   (tests on the deterministic scheduler may spawn it inline: the node
-//   answers quickly and the test steps the scheduler).
+// - Its HTTP calls block, so they run on a linked RPC worker actor (detached:
+//   its own thread); the watcher stays responsive to status and health and
+//   may be spawned either way. Tests set `detached_rpc_worker = false` so the
+//   deterministic scheduler runs everything inline.
 #pragma once
 
 #include "actors/actors.hpp"
+#include "actors/chain_follower.hpp"
 #include "actors/child_spec.hpp"
-#include "chain/rpc/json_rpc_client.hpp"
-#include "chain/substrate/events.hpp"
-#include "chain/substrate/metadata.hpp"
+#include "actors/kusama_reader.hpp"
+#include "chain/rpc/substrate_client.hpp"
 #include "config/config.hpp"
 #include "storage/kusama_ledger.hpp"
 #include "storage/ledger.hpp"
@@ -71,114 +81,19 @@ struct kusama_watcher_config {
   std::chrono::milliseconds max_error_backoff{60000}; // doubled up to this
   std::chrono::milliseconds storage_timeout{30000};
   std::chrono::milliseconds progress_interval{5000}; // catch-up log line and rate window
+  bool detached_rpc_worker = true;        // false only in deterministic tests
+  // Run for every applied block (its extrinsic hashes, deposits and staking
+  // events) in the step's transaction (actors/chain_follower.hpp).
+  std::vector<follower::block_hook> hooks;
 };
 
 caf::error validate(const kusama_watcher_config& cfg);
 
-// ---- shared with the extrinsic lookup (actors/kusama_lookup.hpp) ----------
-
-namespace kusama {
-
-/// A header number or specVersion: "0x1a" or a JSON number.
-caf::expected<uint64_t> parse_number(const nlohmann::json& j);
-
-/// What decoding a runtime's blocks needs, built once per specVersion.
-struct runtime {
-  uint32_t spec_version = 0;
-  chain::substrate::metadata_ptr md;
-  chain::substrate::event_selector selected; // Balances.Transfer, Staking.* kept
-};
-using runtime_ptr = std::shared_ptr<const runtime>;
-
-/// Runtimes by specVersion, fetched (state_getMetadata at a block of that
-/// runtime) the first time one is seen. Not thread-safe: one per actor.
-class runtime_cache {
-public:
-  /// The runtime of `block_hash`, whose state_getRuntimeVersion answer is `version`.
-  caf::expected<runtime_ptr> at(rpc::json_rpc_client& client, const std::string& block_hash,
-                                const nlohmann::json& version);
-  size_t size() const { return by_spec_.size(); }
-
-private:
-  std::map<uint32_t, runtime_ptr> by_spec_;
-};
-
-/// The System.Events storage key, 0x-hex (twox128("System") ‖ twox128("Events"):
-/// FRAME's layout, the same in every runtime, so it is read in the same batch
-/// as the runtime version).
-const std::string& events_key();
-
-/// The number of the header at `hash` (null: the best head).
-caf::expected<uint64_t> header_number(rpc::json_rpc_client& client, const nlohmann::json& hash);
-
-/// The finalized head's number.
-caf::expected<uint64_t> finalized_number(rpc::json_rpc_client& client);
-
-/// blake2-256 of an extrinsic's SCALE bytes (the hex chain_getBlock lists,
-/// length prefix included), 0x-hex: what polkadot-js calls `tx.hash`.
-caf::expected<std::string> extrinsic_hash(const std::string& extrinsic_hex);
-
-/// The hashes (extrinsic_hash) of every extrinsic of a chain_getBlock answer,
-/// in block order.
-caf::expected<std::vector<std::string>> extrinsic_hashes(const nlohmann::json& signed_block);
-
-/// What the watcher and the lookup read from one block's System.Events.
-struct block_scan {
-  std::vector<ledger::kusama_deposit> deposits;      // Balances.Transfer to the deposit account
-  std::vector<ledger::staking_event> staking_events; // of the watched accounts
-  std::map<uint32_t, bool> extrinsic_success;        // ExtrinsicSuccess / ExtrinsicFailed
-};
-
-/// Decodes a block's System.Events (SCALE bytes, as state_getStorage returns
-/// them; empty = no events) under `rt`. Deposits are transfers to
-/// `deposit_account` inside an extrinsic (extrinsic_hash left empty);
-/// staking events are those whose stash is one of `stashes`.
-caf::expected<block_scan> scan_events(const runtime& rt, chain::byte_view events,
-                                      const chain::bytes& deposit_account,
-                                      const std::vector<chain::bytes>& stashes,
-                                      const ledger::kusama_block_ref& block);
-
-/// Hex string -> bytes; a JSON null (absent storage) -> no bytes.
-caf::expected<chain::bytes> hex_or_null(const nlohmann::json& j, const char* what);
-
-/// "0x" + 64 hex -> 32 bytes, else ec::invalid_config naming `what`.
-caf::expected<chain::bytes> account_id(const std::string& hex, const std::string& what);
-
-} // namespace kusama
-
-/// One finalized block as read from the node, ready for the ledger.
-struct kusama_fetched_block {
-  ledger::kusama_block_ref ref;
-  std::vector<ledger::kusama_deposit> deposits;
-  std::vector<ledger::staking_event> staking_events;
-};
-
 struct kusama_watcher_state {
-  kusama_watcher_config cfg;
-  storage_actor storage;
-  std::unique_ptr<rpc::json_rpc_client> client;
-  chain::bytes deposit_account;           // 32 bytes
-  std::vector<chain::bytes> stashes;      // deposit account + pool accounts, 32 bytes each
-  kusama::runtime_cache runtimes;
-  uint32_t spec_version = 0;              // of the last block read
-  bool loaded = false;                    // cursor read from storage
-  std::optional<ledger::kusama_block_ref> cursor;
-  std::optional<uint64_t> first_block;    // start_block = 0: fixed at the first step
-  uint64_t finalized = 0;
-  bool busy = false;                      // a storage task is in flight
-  uint64_t in_flight_last = 0;            // last block of that task
-  // Blocks fetched while a task was in flight; applied after it commits.
-  std::optional<std::vector<kusama_fetched_block>> prefetched;
-  bool tick_armed = false;
-  std::string last_error;
-  std::chrono::milliseconds backoff{0};
-  uint64_t blocks_applied = 0;
-  uint64_t deposits_applied = 0;
-  uint64_t staking_events_applied = 0;
-  // Progress: rate over windows of progress_interval.
-  std::chrono::steady_clock::time_point window_start{};
-  uint64_t window_blocks = 0;
-  double blocks_per_second = 0;
+  /// The mechanism: cursor, windows, pipelining, continuity, timers, halting.
+  std::unique_ptr<follower::chain_follower> follower;
+  /// The Kusama part on the watcher's side (the runtime in use, for status).
+  std::shared_ptr<follower::chain_applier> applier;
   static constexpr const char* name = "kusama_watcher";
 };
 

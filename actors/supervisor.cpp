@@ -191,8 +191,7 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
       auto& watcher = st.children["eth_watcher"].handle;
       if (!watcher)
         return;
-      self->request(caf::actor_cast<eth_watcher_actor>(watcher), st.cfg.head_interval,
-                    eth_status_atom_v)
+      self->request(caf::actor_cast<eth_watcher_actor>(watcher), st.cfg.head_interval, status_atom_v)
         .then(
           [self](const eth_watcher_status& s) {
             if (s.final_head > 0)

@@ -206,7 +206,7 @@ void post_deposit(const deposit_routes_context& ctx, std::atomic<int>& lookups_i
   if (!lookup)
     return;
   std::optional<extrinsic_lookup> found;
-  self->request(*lookup, ctx.timeout, ksm_lookup_atom_v, sub::to_string(*id))
+  self->request(*lookup, ctx.timeout, lookup_atom_v, sub::to_string(*id))
     .receive([&](extrinsic_lookup& r) { found = std::move(r); },
              [&](caf::error& err) {
                if (code_of(err) == ec::invalid_input)

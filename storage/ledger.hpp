@@ -186,6 +186,7 @@ apply_kusama_block(statement_cache& sc, const kusama_block_ref& block,
 
 /// The Kusama cursor (last applied finalized block), if any.
 std::optional<kusama_block_ref> kusama_cursor(SQLite::Database& db);
+std::optional<kusama_block_ref> kusama_cursor(statement_cache& sc);
 
 /// The ratio in force: the last published one, or ratio_one() before any.
 u256 current_ratio(SQLite::Database& db);

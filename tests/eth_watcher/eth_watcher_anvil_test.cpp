@@ -211,10 +211,7 @@ protected:
     cfg.max_window = 64;
   }
 
-  void TearDown() override {
-    caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
-    run();
-  }
+  void TearDown() override { stop_actor(storage); }
 
   eth_watcher_actor start_watcher() {
     auto w = sys.spawn(eth_watcher, cfg, storage);
@@ -222,31 +219,14 @@ protected:
     return w;
   }
 
-  void stop(const eth_watcher_actor& w) {
-    caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
-    run();
-  }
+  void stop(const eth_watcher_actor& w) { stop_actor(w); }
 
   /// One poll interval passes: the watcher reads everything that is final.
   void poll() { advance_time(cfg.poll_interval); }
 
-  eth_watcher_status status(const eth_watcher_actor& w) {
-    auto reply = self->request(w, caf::infinite, eth_status_atom_v);
-    run();
-    eth_watcher_status out;
-    reply.receive([&](eth_watcher_status& s) { out = s; },
-                  [](caf::error& err) { ADD_FAILURE() << describe(err); });
-    return out;
-  }
+  eth_watcher_status status(const eth_watcher_actor& w) { return ask<eth_watcher_status>(w, status_atom_v); }
 
-  actor_health health(const eth_watcher_actor& w) {
-    auto reply = self->request(w, caf::infinite, health_atom_v);
-    run();
-    actor_health out;
-    reply.receive([&](actor_health& h) { out = h; },
-                  [](caf::error& err) { ADD_FAILURE() << describe(err); });
-    return out;
-  }
+  actor_health health(const eth_watcher_actor& w) { return ask<actor_health>(w, health_atom_v); }
 
   /// Runs `fn` inside a storage transaction.
   void write(const std::string& name, std::function<void(SQLite::Database&)> fn) {

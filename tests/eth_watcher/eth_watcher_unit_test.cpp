@@ -263,18 +263,8 @@ protected:
     cfg.initial_window = 32;
     cfg.max_window = 64;
   }
-  void TearDown() override {
-    caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
-    run();
-  }
-  eth_watcher_status status(const eth_watcher_actor& w) {
-    auto reply = self->request(w, caf::infinite, eth_status_atom_v);
-    run();
-    eth_watcher_status out;
-    reply.receive([&](eth_watcher_status& s) { out = s; },
-                  [](caf::error& err) { ADD_FAILURE() << describe(err); });
-    return out;
-  }
+  void TearDown() override { stop_actor(storage); }
+  eth_watcher_status status(const eth_watcher_actor& w) { return ask<eth_watcher_status>(w, status_atom_v); }
 };
 
 TEST_F(eth_watcher_timing, windows_halve_on_too_many_results_and_cover_every_block_once) {
@@ -422,7 +412,7 @@ TEST(eth_watcher_threads, status_is_answered_while_a_slow_call_runs) {
     std::this_thread::sleep_for(1ms);
   ASSERT_EQ(node.logs_calls, 1) << "the slow eth_getLogs call has started";
   auto asked = std::chrono::steady_clock::now();
-  self->request(w, 500ms, eth_status_atom_v)
+  self->request(w, 500ms, status_atom_v)
     .receive([](eth_watcher_status& s) { EXPECT_FALSE(s.has_cursor); },
              [](caf::error& err) { ADD_FAILURE() << "no status during the call: " << describe(err); });
   EXPECT_LT(std::chrono::steady_clock::now() - asked, 500ms);
@@ -430,11 +420,66 @@ TEST(eth_watcher_threads, status_is_answered_while_a_slow_call_runs) {
   eth_watcher_status s;
   for (int i = 0; i < 100 && s.cursor < 20; ++i) {
     std::this_thread::sleep_for(50ms);
-    self->request(w, 5s, eth_status_atom_v)
+    self->request(w, 5s, status_atom_v)
       .receive([&](eth_watcher_status& st) { s = st; },
                [](caf::error& err) { ADD_FAILURE() << describe(err); });
   }
   EXPECT_EQ(s.cursor, 20u) << s.last_error;
   self->send_exit(w, caf::exit_reason::user_shutdown);
   self->send_exit(storage, caf::exit_reason::user_shutdown);
+}
+
+// The follower's per-block hooks (what a transaction submitter or payout
+// queue will use to see its own transactions land): every applied block
+// exactly once, in order, inside the transaction that moves the cursor, so a
+// refused commit leaves none of a hook's writes behind.
+TEST_F(eth_watcher_timing, hooks_see_every_applied_block_once_in_order_and_roll_back_with_a_refused_commit) {
+  cfg.hooks.push_back([](ledger::statement_cache& sc, const follower::applied_block& b) {
+    sc.db().exec("CREATE TABLE IF NOT EXISTS hook_blocks (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+                 "number INTEGER NOT NULL UNIQUE, hash TEXT NOT NULL, logs INTEGER NOT NULL)");
+    SQLite::Statement q(sc.db(), "INSERT INTO hook_blocks (number, hash, logs) VALUES (?, ?, ?)");
+    q.bind(1, static_cast<int64_t>(b.ref.number)); // UNIQUE: a block seen twice fails the commit
+    q.bind(2, b.ref.hash);
+    q.bind(3, static_cast<int64_t>(b.log_count));
+    q.exec();
+  });
+  auto rows = [&] {
+    std::vector<uint64_t> out;
+    SQLite::Database db(dir.file("ledger.sqlite"), SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, "SELECT number FROM hook_blocks ORDER BY seq");
+    while (q.executeStep())
+      out.push_back(static_cast<uint64_t>(q.getColumn(0).getInt64()));
+    return out;
+  };
+  auto w = sys.spawn(eth_watcher, cfg, storage);
+  run();
+  ASSERT_EQ(status(w).cursor, 100u);
+  std::vector<uint64_t> want;
+  for (uint64_t n = 11; n <= 100; ++n)
+    want.push_back(n);
+  EXPECT_EQ(rows(), want) << "every block from start_block to the cursor, once, in order";
+
+  // Another writer moves the cursor to 103: the windows read from 100 are
+  // refused at commit, and their hook rows with them.
+  auto reply = self->request(storage, caf::infinite, write_atom_v,
+                             write_task{"move_cursor", sql::durability::full,
+                                        [](SQLite::Database& db) {
+                                          SQLite::Statement q(
+                                            db, "UPDATE chain_cursors SET block_number = 103, "
+                                                "block_hash = ? WHERE chain = 'ethereum'");
+                                          q.bind(1, scripted_node::hash_of(103));
+                                          q.exec();
+                                        }});
+  run();
+  reply.receive([](uint64_t) {}, [](caf::error& err) { FAIL() << describe(err); });
+  node.head = 110;
+  advance_time(cfg.poll_interval);
+  EXPECT_NE(status(w).last_error.find("cursor moved"), std::string::npos);
+  EXPECT_EQ(rows(), want) << "a refused commit left a hook's rows behind";
+  advance_time(cfg.error_backoff);
+  ASSERT_EQ(status(w).cursor, 110u);
+  for (uint64_t n = 104; n <= 110; ++n)
+    want.push_back(n);
+  EXPECT_EQ(rows(), want);
+  caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
 }

@@ -68,12 +68,10 @@ protected:
     cfg.minimum_planck = ksm;
     cfg.poll_interval = 1000ms;
     cfg.max_blocks_per_step = 2; // several storage tasks per catch-up
+    cfg.detached_rpc_worker = false; // deterministic: the worker runs on the test scheduler
   }
 
-  void TearDown() override {
-    caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
-    run();
-  }
+  void TearDown() override { stop_actor(storage); }
 
   kusama_watcher_actor start_watcher() {
     auto w = sys.spawn(kusama_watcher, cfg, storage);
@@ -81,30 +79,13 @@ protected:
     return w;
   }
 
-  void stop(const kusama_watcher_actor& w) {
-    caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
-    run();
-  }
+  void stop(const kusama_watcher_actor& w) { stop_actor(w); }
 
   void poll() { advance_time(cfg.poll_interval); }
 
-  kusama_watcher_status status(const kusama_watcher_actor& w) {
-    auto reply = self->request(w, caf::infinite, ksm_status_atom_v);
-    run();
-    kusama_watcher_status out;
-    reply.receive([&](kusama_watcher_status& s) { out = s; },
-                  [](caf::error& err) { ADD_FAILURE() << describe(err); });
-    return out;
-  }
+  kusama_watcher_status status(const kusama_watcher_actor& w) { return ask<kusama_watcher_status>(w, status_atom_v); }
 
-  actor_health health(const kusama_watcher_actor& w) {
-    auto reply = self->request(w, caf::infinite, health_atom_v);
-    run();
-    actor_health out;
-    reply.receive([&](actor_health& h) { out = h; },
-                  [](caf::error& err) { ADD_FAILURE() << describe(err); });
-    return out;
-  }
+  actor_health health(const kusama_watcher_actor& w) { return ask<actor_health>(w, health_atom_v); }
 
   json call(const std::string& method, json params = json::array()) {
     auto r = rpc->call(method, std::move(params));
@@ -293,7 +274,7 @@ TEST_P(kusama_watcher_node, lookup_answers_from_the_node) {
   auto lookup = sys.spawn(kusama_lookup, lcfg);
   run();
   auto ask = [&](const kusama_lookup_actor& a, const std::string& id) {
-    auto reply = self->request(a, caf::infinite, ksm_lookup_atom_v, id);
+    auto reply = self->request(a, caf::infinite, lookup_atom_v, id);
     run();
     caf::expected<extrinsic_lookup> out = caf::error{};
     reply.receive([&](extrinsic_lookup& r) { out = std::move(r); },

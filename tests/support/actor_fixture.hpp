@@ -63,6 +63,13 @@ protected:
     return std::move(*result);
   }
 
+  /// Stops `aut` and runs its exit.
+  template <class Handle>
+  void stop_actor(const Handle& aut) {
+    caf::anon_send_exit(aut, caf::exit_reason::user_shutdown);
+    run();
+  }
+
 private:
   static caf::actor_system_config make_config() {
     caf::actor_system_config cfg;

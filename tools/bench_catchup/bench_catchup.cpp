@@ -191,7 +191,7 @@ catchup_result catch_up(const std::string& url, const std::string& deposit_hex, 
   uint64_t cursor = 0;
   while (cursor < head) {
     std::this_thread::sleep_for(5ms);
-    self->request(watcher, 10s, ksm_status_atom_v)
+    self->request(watcher, 10s, status_atom_v)
       .receive([&](const kusama_watcher_status& s) { cursor = s.has_cursor ? s.cursor : 0; },
                [&](caf::error& err) { die("watcher status: " + describe(err)); });
     if (seconds_since(t) > 600)

@@ -262,7 +262,7 @@ watcher_run run_watcher(bench& b, uint64_t first, uint64_t last, uint64_t initia
     auto w = sys.spawn<caf::detached>(eth_watcher, cfg, storage);
     for (;;) {
       eth_watcher_status s;
-      self->request(w, 60s, eth_status_atom_v)
+      self->request(w, 60s, status_atom_v)
         .receive([&](eth_watcher_status& st) { s = st; }, [](caf::error& e) { die(describe(e)); });
       if (s.halted)
         die("watcher halted: " + s.last_error);

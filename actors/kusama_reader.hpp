@@ -1,0 +1,35 @@
+// What the Kusama follower and the extrinsic lookup read from a block's
+// System.Events: deposits to the deposit account and staking events of the
+// pool's accounts, as ledger records. (The Substrate JSON-RPC helpers it
+// builds on are chain-level: chain/rpc/substrate_client.hpp.)
+//
+// Contract: pure functions of their inputs; thread-safe.
+#pragma once
+
+#include "chain/rpc/substrate_client.hpp"
+#include "storage/kusama_ledger.hpp"
+#include "storage/ledger.hpp"
+
+#include <map>
+#include <vector>
+
+namespace lstaked::kusama {
+
+/// What the watcher and the lookup read from one block's System.Events.
+struct block_scan {
+  std::vector<ledger::kusama_deposit> deposits;      // Balances.Transfer to the deposit account
+  std::vector<ledger::staking_event> staking_events; // of the watched accounts
+  std::map<uint32_t, bool> extrinsic_success;        // ExtrinsicSuccess / ExtrinsicFailed
+};
+
+/// Decodes a block's System.Events (SCALE bytes, as state_getStorage returns
+/// them; empty = no events) under `rt`. Deposits are transfers to
+/// `deposit_account` inside an extrinsic (extrinsic_hash left empty);
+/// staking events are those whose stash is one of `stashes`.
+caf::expected<block_scan> scan_events(const runtime& rt, chain::byte_view events,
+                                      const chain::bytes& deposit_account,
+                                      const std::vector<chain::bytes>& stashes,
+                                      const ledger::kusama_block_ref& block);
+
+
+} // namespace lstaked::kusama

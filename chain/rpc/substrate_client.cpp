@@ -1,0 +1,147 @@
+#include "chain/rpc/substrate_client.hpp"
+
+#include "chain/common/hash.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace lstaked::kusama {
+
+namespace sub = chain::substrate;
+using json = nlohmann::json;
+
+std::string hex_of(const chain::bytes& b) {
+  return chain::to_hex(chain::byte_view(b.data(), b.size()));
+}
+
+namespace {
+
+// The staking events kept, and which field holds the stash: pallet-staking
+// names it `stash`, except Slashed (`staker`); older runtimes had unnamed
+// (AccountId, Balance) fields, read by position.
+constexpr const char* staking_kinds[] = {"Bonded", "Unbonded", "Withdrawn", "Rewarded", "Slashed"};
+
+} // namespace
+
+caf::expected<uint64_t> parse_number(const json& j) {
+  if (j.is_number_unsigned())
+    return j.get<uint64_t>();
+  if (!j.is_string())
+    return make_error(ec::decode_error, "expected a number, got " + j.dump());
+  auto s = j.get<std::string>();
+  try {
+    size_t used = 0;
+    uint64_t v = std::stoull(s, &used, 0);
+    if (used != s.size())
+      throw std::invalid_argument(s);
+    return v;
+  } catch (const std::exception&) {
+    return make_error(ec::decode_error, "not a number: " + s);
+  }
+}
+
+const std::string& events_key() {
+  static const std::string key = [] {
+    std::string system = "System", events = "Events";
+    auto a = chain::twox128(chain::byte_view(reinterpret_cast<const uint8_t*>(system.data()),
+                                             system.size()));
+    auto b = chain::twox128(chain::byte_view(reinterpret_cast<const uint8_t*>(events.data()),
+                                             events.size()));
+    chain::bytes k(a.begin(), a.end());
+    k.insert(k.end(), b.begin(), b.end());
+    return hex_of(k);
+  }();
+  return key;
+}
+
+caf::expected<uint64_t> header_number(rpc::json_rpc_client& client, const json& hash) {
+  auto header = client.call("chain_getHeader", hash.is_null() ? json::array() : json::array({hash}));
+  if (!header)
+    return header.error();
+  if (!header->is_object() || !header->contains("number"))
+    return make_error(ec::decode_error, "chain_getHeader: no number");
+  return parse_number((*header)["number"]);
+}
+
+caf::expected<uint64_t> finalized_number(rpc::json_rpc_client& client) {
+  auto head = client.call("chain_getFinalizedHead");
+  if (!head)
+    return head.error();
+  return header_number(client, *head);
+}
+
+caf::expected<runtime_ptr> runtime_cache::at(rpc::json_rpc_client& client,
+                                             const std::string& block_hash, const json& version) {
+  if (!version.is_object() || !version.contains("specVersion"))
+    return make_error(ec::decode_error, "state_getRuntimeVersion: no specVersion");
+  auto spec = parse_number(version["specVersion"]);
+  if (!spec)
+    return spec.error();
+  auto it = by_spec_.find(static_cast<uint32_t>(*spec));
+  if (it != by_spec_.end())
+    return it->second;
+  auto answer = client.call("state_getMetadata", json::array({block_hash}));
+  if (!answer)
+    return answer.error();
+  auto raw = hex_or_null(*answer, "state_getMetadata");
+  if (!raw)
+    return raw.error();
+  auto md = sub::metadata::parse(chain::byte_view(raw->data(), raw->size()));
+  if (!md)
+    return md.error();
+  auto rt = std::make_shared<runtime>();
+  rt->spec_version = static_cast<uint32_t>(*spec);
+  rt->md = *md;
+  // Fail now, not per block, if this runtime has no Balances.Transfer.
+  if (auto err = rt->selected.add(**md, "Balances", "Transfer"))
+    return err;
+  // Staking may live on the other chain (relay vs Asset Hub): optional.
+  for (auto kind : staking_kinds)
+    if ((*md)->find_event("Staking", kind))
+      rt->selected.add(**md, "Staking", kind);
+  by_spec_[rt->spec_version] = rt;
+  return runtime_ptr{rt};
+}
+
+caf::expected<std::string> extrinsic_hash(const std::string& extrinsic_hex) {
+  auto raw = chain::from_hex(extrinsic_hex);
+  if (!raw)
+    return raw.error();
+  auto h = chain::blake2b_256(chain::byte_view(raw->data(), raw->size()));
+  return chain::to_hex(chain::byte_view(h.data(), h.size()));
+}
+
+caf::expected<std::vector<std::string>> extrinsic_hashes(const json& signed_block) {
+  auto* block = signed_block.is_object() && signed_block.contains("block")
+                  ? &signed_block["block"] : nullptr;
+  if (!block || !block->is_object() || !block->contains("extrinsics")
+      || !(*block)["extrinsics"].is_array())
+    return make_error(ec::decode_error, "chain_getBlock: no extrinsics");
+  std::vector<std::string> out;
+  for (auto& ext : (*block)["extrinsics"]) {
+    if (!ext.is_string())
+      return make_error(ec::decode_error, "chain_getBlock: an extrinsic is not a hex string");
+    auto h = extrinsic_hash(ext.get<std::string>());
+    if (!h)
+      return h.error();
+    out.push_back(std::move(*h));
+  }
+  return out;
+}
+
+caf::expected<chain::bytes> hex_or_null(const json& j, const char* what) {
+  if (j.is_null())
+    return chain::bytes{};
+  if (!j.is_string())
+    return make_error(ec::decode_error, std::string(what) + ": not a hex string");
+  return chain::from_hex(j.get<std::string>());
+}
+
+caf::expected<chain::bytes> account_id(const std::string& hex, const std::string& what) {
+  auto raw = chain::from_hex(hex);
+  if (!raw || raw->size() != 32)
+    return make_error(ec::invalid_config, what + " must be 0x + 64 hex (an AccountId32)");
+  return std::move(*raw);
+}
+
+} // namespace lstaked::kusama
