@@ -6,8 +6,6 @@
 #include "chain/ethereum/amount.hpp"
 #include "chain/sig/ss58.hpp"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -221,26 +219,19 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
                }
                if (limit < 1 || limit > 500 || before < 1)
                  return json_error(res, 400, "invalid_query", "limit must be 1-500, before >= 1");
-               SQLite::Statement q(read_connection(ctx.database_path),
-                                   "SELECT id, kind, amount_planck, status, reference, chain_ref, "
-                                   "created_at, updated_at FROM history WHERE account = ? AND id < ? "
-                                   "ORDER BY id DESC LIMIT ?");
-               q.bind(1, *account);
-               q.bind(2, before);
-               q.bind(3, limit);
                json entries = json::array();
                int64_t last = 0;
-               while (q.executeStep()) {
-                 last = q.getColumn(0).getInt64();
-                 auto planck = u256::from_dec(q.getColumn(2).getString());
-                 json e = amount_json(planck ? *planck : u256{});
-                 e["id"] = last;
-                 e["kind"] = q.getColumn(1).getString();
-                 e["status"] = q.getColumn(3).getString();
-                 e["reference"] = q.getColumn(4).getString();
-                 e["chainRef"] = q.getColumn(5).isNull() ? json() : json(q.getColumn(5).getString());
-                 e["createdTimestamp"] = q.getColumn(6).getInt64();
-                 e["updatedTimestamp"] = q.getColumn(7).getInt64();
+               for (auto& h : ledger::history_of(read_connection(ctx.database_path), *account,
+                                                 before, limit)) {
+                 last = h.id;
+                 json e = amount_json(h.amount_planck);
+                 e["id"] = h.id;
+                 e["kind"] = h.kind;
+                 e["status"] = h.status;
+                 e["reference"] = h.reference;
+                 e["chainRef"] = h.chain_ref ? json(*h.chain_ref) : json();
+                 e["createdTimestamp"] = h.created_at;
+                 e["updatedTimestamp"] = h.updated_at;
                  entries.push_back(e);
                }
                json body = {{"entries", entries}};

@@ -652,6 +652,33 @@ caf::error check_claims_open(statement_cache& sc) {
   return caf::none;
 }
 
+std::vector<history_entry> history_of(SQLite::Database& db, const std::string& account,
+                                      int64_t before, int64_t limit) {
+  SQLite::Statement q(db, "SELECT id, kind, amount_planck, status, reference, chain_ref, "
+                          "created_at, updated_at FROM history WHERE account = ? AND id < ? "
+                          "ORDER BY id DESC LIMIT ?");
+  q.bind(1, account);
+  q.bind(2, before);
+  q.bind(3, limit);
+  std::vector<history_entry> out;
+  while (q.executeStep()) {
+    history_entry e;
+    e.id = q.getColumn(0).getInt64();
+    e.kind = q.getColumn(1).getString();
+    // Display only, as the API always read it: a corrupt amount shows as 0.
+    auto planck = u256::from_dec(q.getColumn(2).getString());
+    e.amount_planck = planck ? *planck : u256{};
+    e.status = q.getColumn(3).getString();
+    e.reference = q.getColumn(4).getString();
+    if (!q.getColumn(5).isNull())
+      e.chain_ref = q.getColumn(5).getString();
+    e.created_at = q.getColumn(6).getInt64();
+    e.updated_at = q.getColumn(7).getInt64();
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 // ---- the Database& entry points: one statement cache per call --------------
 
 u256 current_ratio(SQLite::Database& db) {

@@ -338,6 +338,22 @@ std::optional<claim_record> find_claim(SQLite::Database& db, const std::string& 
 std::vector<claim_record> claims_of(SQLite::Database& db, const std::string& account,
                                     size_t limit);
 
+/// One STAKE, CLAIM or UNSTAKE entry of an account's history.
+struct history_entry {
+  int64_t id = 0;
+  std::string kind;   // STAKE | CLAIM | UNSTAKE
+  u256 amount_planck; // a corrupt stored amount reads as 0 (display only)
+  std::string status;
+  std::string reference;
+  std::optional<std::string> chain_ref;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+/// The account's entries with id < `before`, newest first, at most `limit`.
+/// Read-only; fine on a read-only connection.
+std::vector<history_entry> history_of(SQLite::Database& db, const std::string& account,
+                                      int64_t before, int64_t limit);
 
 // ---- alerts and flow switches ---------------------------------------------
 

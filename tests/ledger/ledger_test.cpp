@@ -363,3 +363,22 @@ TEST(ledger_refusal, names_are_stable_and_errors_round_trip) {
   EXPECT_FALSE(refusal_of(caf::error{}));
 }
 
+TEST_F(ledger_test, history_reads_newest_first_below_before) {
+  tx([&](auto& d) { return credit_deposit(d, deposit(alice, planck(10), 3), planck(1), 1); });
+  tx([&](auto& d) { return reserve_claim(d, intent("0x01", planck(4), "n1"), fake_sign, 5); });
+  auto all = history_of(*db, alice, INT64_MAX, 50);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].kind, "CLAIM");
+  EXPECT_EQ(all[0].amount_planck, planck(4));
+  EXPECT_EQ(all[0].status, "ACTIVE");
+  EXPECT_EQ(all[0].reference, "0x01");
+  EXPECT_FALSE(all[0].chain_ref);
+  EXPECT_EQ(all[0].created_at, 5);
+  EXPECT_EQ(all[1].kind, "STAKE");
+  EXPECT_EQ(all[1].chain_ref, std::optional<std::string>{"100-2"});
+  auto older = history_of(*db, alice, all[0].id, 50);
+  ASSERT_EQ(older.size(), 1u);
+  EXPECT_EQ(older[0].id, all[1].id);
+  EXPECT_EQ(history_of(*db, alice, INT64_MAX, 1).size(), 1u);
+  EXPECT_TRUE(history_of(*db, bob, INT64_MAX, 50).empty());
+}
