@@ -34,6 +34,12 @@ const std::map<refusal, std::pair<int, std::string>>& expected_answers() {
   return answers;
 }
 
+void expect_answer(const caf::error& err, int status, const std::string& code) {
+  auto answer = api::claim_error_http(err);
+  EXPECT_EQ(answer.status, status) << describe(err);
+  EXPECT_EQ(answer.code, code) << describe(err);
+}
+
 } // namespace
 
 TEST(claim_refusal_http, every_refusal_has_its_status_and_code) {
@@ -62,12 +68,10 @@ TEST(claim_refusal_http, rewording_a_message_changes_no_status_and_no_code) {
 
 TEST(claim_refusal_http, plain_errors_with_refusal_words_are_not_refusals) {
   // Only the typed refusal decides: the old substring triggers no longer do.
-  auto paused = api::claim_error_http(make_error(ec::unavailable, "claims are paused by the operator"));
-  EXPECT_EQ(paused.status, 503);
-  EXPECT_EQ(paused.code, "unavailable");
-  auto nonce = api::claim_error_http(make_error(ec::invalid_input, "nonce already used"));
-  EXPECT_EQ(nonce.status, 400);
-  EXPECT_EQ(nonce.code, "invalid_request");
+  expect_answer(make_error(ec::unavailable, "claims are paused by the operator"), 503, "unavailable");
+  expect_answer(make_error(ec::invalid_input, "nonce already used"), 400, "invalid_request");
+  expect_answer(make_error(ec::invalid_input, "amount 2 planck exceeds claimable 1 planck"), 400,
+                "invalid_request");
 }
 
 TEST(claim_refusal_http, messages_users_see_are_unchanged) {
@@ -83,17 +87,12 @@ TEST(claim_refusal_http, messages_users_see_are_unchanged) {
 }
 
 TEST(claim_refusal_http, other_errors_map_by_their_ec) {
-  auto bad = api::claim_error_http(make_error(ec::crypto_error, "signature does not match"));
-  EXPECT_EQ(bad.status, 400);
-  EXPECT_EQ(bad.code, "bad_signature");
+  expect_answer(make_error(ec::crypto_error, "signature does not match"), 400, "bad_signature");
+  expect_answer(caf::make_error(caf::sec::request_timeout), 503, "unavailable");
+  expect_answer(make_error(ec::timeout, "slow"), 503, "unavailable");
+  expect_answer(make_error(ec::database_error, "disk I/O error"), 500, "internal_error");
   auto head = api::claim_error_http(make_error(ec::unavailable, "the Ethereum head is not known yet"));
   EXPECT_EQ(head.status, 503);
   EXPECT_EQ(head.code, "unavailable");
   EXPECT_EQ(head.message, "unavailable: the Ethereum head is not known yet");
-  auto slow = api::claim_error_http(caf::make_error(caf::sec::request_timeout));
-  EXPECT_EQ(slow.status, 503);
-  EXPECT_EQ(slow.code, "unavailable");
-  auto db = api::claim_error_http(make_error(ec::database_error, "disk I/O error"));
-  EXPECT_EQ(db.status, 500);
-  EXPECT_EQ(db.code, "internal_error");
 }
