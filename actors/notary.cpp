@@ -111,21 +111,22 @@ void flush(notary_actor::stateful_pointer<notary_state> self, notary_metrics& me
       results->clear();
       // The writer connection's kept statements: prepared once, not per group commit.
       ledger::with_statements(db, [&](ledger::statement_cache& statements) {
-        // Read in the same transaction as the reservations: a pause committed
-        // before this transaction stops every claim in it.
-        if (ledger::flow_paused(statements, "claims")) {
+        // The pause rule (ledger::check_claims_open), read in the same
+        // transaction as the reservations: a pause committed before this
+        // transaction stops every claim in it.
+        if (auto paused = ledger::check_claims_open(statements)) {
           for (size_t i = 0; i < claims.size(); ++i)
-            results->push_back(make_error(ec::unavailable, "claims are paused by the operator"));
+            results->push_back(paused);
           return;
         }
         for (auto& p : claims) {
           // The ledger builds the record from the intent; the signature was made
           // over exactly these fields. Anything else is a bug: refuse, never store.
           auto sign = [&p](const ledger::claim_record& c) -> caf::expected<std::string> {
-            if (c.claim_id != p.intent.claim_id || c.amount_wei != p.amount_wei
-                || c.claim_before_block != p.intent.claim_before_block
-                || c.eth_address != p.intent.eth_address)
-              return make_error(ec::invalid_state, "claim fields differ from the signed ones");
+            if (auto err = ledger::check_signed_fields(
+                  c, {p.intent.claim_id, p.amount_wei, p.intent.claim_before_block,
+                      p.intent.eth_address}))
+              return err;
             return p.signature;
           };
           statements("SAVEPOINT claim").exec();

@@ -8,8 +8,6 @@
 #include "chain/substrate/extrinsic_id.hpp"
 #include "storage/kusama_ledger.hpp"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <algorithm>
 #include <atomic>
 #include <memory>
@@ -27,13 +25,6 @@ int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
            std::chrono::system_clock::now().time_since_epoch())
     .count();
-}
-
-std::optional<uint64_t> kusama_cursor_number(SQLite::Database& db) {
-  SQLite::Statement q(db, "SELECT block_number FROM chain_cursors WHERE chain = 'kusama'");
-  if (!q.executeStep())
-    return std::nullopt;
-  return static_cast<uint64_t>(q.getColumn(0).getInt64());
 }
 
 // The answer for deposits the ledger holds: one extrinsic may carry several
@@ -243,8 +234,8 @@ void post_deposit(const deposit_routes_context& ctx, std::atomic<int>& lookups_i
     return json_reply(res, lookup_answer(*found, "NOT_A_DEPOSIT", ctx.ss58_prefix,
                                          found->success ? "no transfer to the deposit address"
                                                         : "the extrinsic failed"));
-  auto cursor = kusama_cursor_number(db);
-  if (cursor && found->block_number <= *cursor)
+  auto cursor = ledger::kusama_cursor(db);
+  if (cursor && found->block_number <= cursor->number)
     // A block the watcher passed without a deposit: it precedes kusama.start_block.
     return json_reply(res, lookup_answer(*found, "NOT_A_DEPOSIT", ctx.ss58_prefix,
                                          "the block precedes the watcher's start block; ask "

@@ -6,8 +6,6 @@
 #include "chain/ethereum/amount.hpp"
 #include "chain/sig/ss58.hpp"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -53,31 +51,6 @@ std::optional<std::string> account_from_path(const std::string& address, uint16_
   return chain::to_hex(*id);
 }
 
-api_error notary_error(const caf::error& err) {
-  auto text = describe(err);
-  switch (code_of(err)) {
-    case ec::crypto_error:
-      return {400, "bad_signature", "the signature does not match this request and address"};
-    case ec::invalid_input:
-      if (text.find("nonce") != std::string::npos)
-        return {409, "nonce_reused", "this nonce was already used for another request"};
-      if (text.find("exceeds claimable") != std::string::npos)
-        return {400, "amount_exceeds_claimable", text.substr(text.find(':') + 2)};
-      return {400, "invalid_request", text};
-    case ec::unavailable:
-      // The notary reads the claims flow switch in the transaction that would store the claim.
-      if (text.find("paused") != std::string::npos)
-        return {503, "claims_paused", "claims are paused by the operator"};
-      return {503, "unavailable", text};
-    case ec::timeout:
-      return {503, "unavailable", text};
-    default:
-      if (err == caf::sec::request_timeout)
-        return {503, "unavailable", "the notary did not answer in time"};
-      return {500, "internal_error", "the claim could not be stored"};
-  }
-}
-
 class remembered_notary {
 public:
   std::optional<notary_actor> get() {
@@ -106,6 +79,42 @@ int64_t unix_now() {
 }
 
 } // namespace
+
+api_error claim_error_http(const caf::error& err) {
+  if (auto r = ledger::refusal_of(err)) {
+    switch (*r) {
+      case ledger::refusal::claims_paused:
+        return {503, "claims_paused", "claims are paused by the operator"};
+      case ledger::refusal::nonce_used:
+        return {409, "nonce_reused", "this nonce was already used for another request"};
+      case ledger::refusal::exceeds_claimable:
+        return {400, "amount_exceeds_claimable", message_of(err)};
+      case ledger::refusal::zero_amount:
+        return {400, "invalid_request", describe(err)};
+      case ledger::refusal::reservation_exceeds_shares:
+      case ledger::refusal::claim_fields_mismatch:
+        return {500, "internal_error", "the claim could not be stored"};
+      case ledger::refusal::deposit_malformed:
+      case ledger::refusal::deposit_of_other_block:
+      case ledger::refusal::kusama_block_not_next:
+      case ledger::refusal::eth_window_not_after_cursor:
+        break; // not claim refusals: answered by their ec below
+    }
+  }
+  switch (code_of(err)) {
+    case ec::crypto_error:
+      return {400, "bad_signature", "the signature does not match this request and address"};
+    case ec::invalid_input:
+      return {400, "invalid_request", describe(err)};
+    case ec::unavailable:
+    case ec::timeout:
+      return {503, "unavailable", describe(err)};
+    default:
+      if (err == caf::sec::request_timeout)
+        return {503, "unavailable", "the notary did not answer in time"};
+      return {500, "internal_error", "the claim could not be stored"};
+  }
+}
 
 void add_user_routes(http_server& server, user_routes_context ctx) {
   // The notary's handle, asked from the supervisor once and remembered (not a
@@ -147,7 +156,7 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
                      retry = true;
                      return;
                    }
-                   auto e = notary_error(err);
+                   auto e = claim_error_http(err);
                    json_error(res, e.status, e.code, e.message);
                  });
       if (!retry)
@@ -210,26 +219,19 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
                }
                if (limit < 1 || limit > 500 || before < 1)
                  return json_error(res, 400, "invalid_query", "limit must be 1-500, before >= 1");
-               SQLite::Statement q(read_connection(ctx.database_path),
-                                   "SELECT id, kind, amount_planck, status, reference, chain_ref, "
-                                   "created_at, updated_at FROM history WHERE account = ? AND id < ? "
-                                   "ORDER BY id DESC LIMIT ?");
-               q.bind(1, *account);
-               q.bind(2, before);
-               q.bind(3, limit);
                json entries = json::array();
                int64_t last = 0;
-               while (q.executeStep()) {
-                 last = q.getColumn(0).getInt64();
-                 auto planck = u256::from_dec(q.getColumn(2).getString());
-                 json e = amount_json(planck ? *planck : u256{});
-                 e["id"] = last;
-                 e["kind"] = q.getColumn(1).getString();
-                 e["status"] = q.getColumn(3).getString();
-                 e["reference"] = q.getColumn(4).getString();
-                 e["chainRef"] = q.getColumn(5).isNull() ? json() : json(q.getColumn(5).getString());
-                 e["createdTimestamp"] = q.getColumn(6).getInt64();
-                 e["updatedTimestamp"] = q.getColumn(7).getInt64();
+               for (auto& h : ledger::history_of(read_connection(ctx.database_path), *account,
+                                                 before, limit)) {
+                 last = h.id;
+                 json e = amount_json(h.amount_planck);
+                 e["id"] = h.id;
+                 e["kind"] = h.kind;
+                 e["status"] = h.status;
+                 e["reference"] = h.reference;
+                 e["chainRef"] = h.chain_ref ? json(*h.chain_ref) : json();
+                 e["createdTimestamp"] = h.created_at;
+                 e["updatedTimestamp"] = h.updated_at;
                  entries.push_back(e);
                }
                json body = {{"entries", entries}};

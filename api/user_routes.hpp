@@ -6,6 +6,7 @@
 #pragma once
 
 #include "actors/actors.hpp"
+#include "api/claim_request.hpp"
 #include "api/http_server.hpp"
 
 #include <optional>
@@ -24,5 +25,10 @@ struct user_routes_context {
 };
 
 void add_user_routes(http_server& server, user_routes_context ctx);
+
+/// The JSON error for a claim the notary refused (POST /v1/claims). Decided by
+/// the ledger's refusal (ledger::refusal_of) or else the error's ec, never by
+/// its message text: rewording a message changes no status and no code.
+api_error claim_error_http(const caf::error& err);
 
 } // namespace lstaked::api

@@ -51,6 +51,59 @@ statement_cache* kept_statements(SQLite::Database& db) {
   return it == kept_caches.end() ? nullptr : it->second;
 }
 
+namespace {
+constexpr caf::atom_value refusal_category = caf::atom("refusal");
+} // namespace
+
+const char* to_string(refusal r) {
+  switch (r) {
+    case refusal::claims_paused: return "claims_paused";
+    case refusal::zero_amount: return "zero_amount";
+    case refusal::nonce_used: return "nonce_used";
+    case refusal::exceeds_claimable: return "exceeds_claimable";
+    case refusal::reservation_exceeds_shares: return "reservation_exceeds_shares";
+    case refusal::claim_fields_mismatch: return "claim_fields_mismatch";
+    case refusal::deposit_malformed: return "deposit_malformed";
+    case refusal::deposit_of_other_block: return "deposit_of_other_block";
+    case refusal::kusama_block_not_next: return "kusama_block_not_next";
+    case refusal::eth_window_not_after_cursor: return "eth_window_not_after_cursor";
+  }
+  return "unknown";
+}
+
+ec base_code(refusal r) {
+  switch (r) {
+    case refusal::claims_paused:
+      return ec::unavailable;
+    case refusal::zero_amount:
+    case refusal::nonce_used:
+    case refusal::exceeds_claimable:
+    case refusal::deposit_malformed:
+    case refusal::deposit_of_other_block:
+      return ec::invalid_input;
+    case refusal::reservation_exceeds_shares:
+    case refusal::claim_fields_mismatch:
+    case refusal::kusama_block_not_next:
+    case refusal::eth_window_not_after_cursor:
+      return ec::invalid_state;
+  }
+  return ec::invalid_state;
+}
+
+caf::error make_refusal(refusal r, std::string message) {
+  return make_refined_error(refusal_category, static_cast<uint8_t>(r), base_code(r),
+                            std::move(message));
+}
+
+std::optional<refusal> refusal_of(const caf::error& err) {
+  if (!err || err.category() != refusal_category)
+    return std::nullopt;
+  for (auto r : all_refusals)
+    if (static_cast<uint8_t>(r) == err.code())
+      return r;
+  return std::nullopt;
+}
+
 // The statement_cache versions do the work; the Database& ones (end of file) wrap them.
 void raise_alert(statement_cache& sc, const std::string& severity, const std::string& source,
                  const std::string& message, int64_t now_ms);
@@ -211,7 +264,8 @@ u256 current_ratio(statement_cache& sc) {
 caf::expected<deposit_outcome> credit_deposit(statement_cache& sc, const kusama_deposit& d,
                                               const u256& minimum_planck, int64_t now_ms) {
   if (d.account.size() != 66 || d.amount_planck.is_zero())
-    return make_error(ec::invalid_input, "deposit needs a 32-byte account and a positive amount");
+    return make_refusal(refusal::deposit_malformed,
+                        "deposit needs a 32-byte account and a positive amount");
   bool credit = d.amount_planck >= minimum_planck;
   auto ratio = current_ratio(sc);
   auto shares = credit ? shares_for_planck(d.amount_planck, ratio) : caf::expected<u256>{u256{}};
@@ -261,14 +315,14 @@ apply_kusama_block(statement_cache& sc, const kusama_block_ref& block,
                    int64_t now_ms) {
   auto cursor = kusama_cursor(sc);
   if (cursor && block.number != cursor->number + 1)
-    return make_error(ec::invalid_state, "block " + std::to_string(block.number)
-                                           + " does not follow the cursor "
-                                           + std::to_string(cursor->number));
+    return make_refusal(refusal::kusama_block_not_next,
+                        "block " + std::to_string(block.number) + " does not follow the cursor "
+                          + std::to_string(cursor->number));
   std::vector<deposit_outcome> outcomes;
   for (auto& d : deposits) {
     if (d.block_hash != block.hash || d.block_number != block.number)
-      return make_error(ec::invalid_input, "deposit of another block in block "
-                                             + std::to_string(block.number));
+      return make_refusal(refusal::deposit_of_other_block,
+                          "deposit of another block in block " + std::to_string(block.number));
     auto outcome = credit_deposit(sc, d, minimum_planck, now_ms);
     if (!outcome)
       throw std::runtime_error(describe(outcome.error())); // roll the whole block back
@@ -325,13 +379,13 @@ caf::expected<claim_record> reserve_claim(statement_cache& sc, const claim_inten
       return read_claim(q);
   }
   if (intent.amount_planck.is_zero())
-    return make_error(ec::invalid_input, "amount must be positive");
+    return make_refusal(refusal::zero_amount, "amount must be positive");
   {
     auto& used = sc("SELECT 1 FROM claim_nonces WHERE account = ? AND nonce = ?");
     used.bind(1, intent.account);
     used.bind(2, intent.nonce);
     if (used.executeStep())
-      return make_error(ec::invalid_input, "nonce already used by another request");
+      return make_refusal(refusal::nonce_used, "nonce already used by another request");
   }
   auto row = load_account(sc, intent.account);
   auto ratio = current_ratio(sc);
@@ -339,9 +393,9 @@ caf::expected<claim_record> reserve_claim(statement_cache& sc, const claim_inten
   if (!claimable)
     return claimable.error();
   if (intent.amount_planck > *claimable)
-    return make_error(ec::invalid_input, "amount " + intent.amount_planck.to_dec()
-                                           + " planck exceeds claimable "
-                                           + claimable->to_dec() + " planck");
+    return make_refusal(refusal::exceeds_claimable,
+                        "amount " + intent.amount_planck.to_dec() + " planck exceeds claimable "
+                          + claimable->to_dec() + " planck");
   auto wei = checked_mul(intent.amount_planck, wei_per_planck());
   if (!wei)
     return wei.error();
@@ -354,7 +408,8 @@ caf::expected<claim_record> reserve_claim(statement_cache& sc, const claim_inten
   if (!rest.is_zero())
     shares = must(checked_add(shares, u256{1}), "shares");
   if (shares > row->unclaimed) // cannot happen when amount <= claimable; guard anyway
-    return make_error(ec::invalid_state, "reservation exceeds unclaimed shares");
+    return make_refusal(refusal::reservation_exceeds_shares,
+                        "reservation exceeds unclaimed shares");
 
   claim_record c;
   c.claim_id = intent.claim_id;
@@ -399,6 +454,16 @@ caf::expected<claim_record> reserve_claim(statement_cache& sc, const claim_inten
   ins.exec();
   add_history(sc, c.account, "CLAIM", c.amount_planck.to_dec(), "ACTIVE", c.claim_id, "", now_ms);
   return c;
+}
+
+caf::error check_signed_fields(const claim_record& c, const signed_claim_fields& signed_as) {
+  // The signature was made over exactly these fields: storing anything else
+  // would publish a claim whose signature pays something different.
+  if (c.claim_id != signed_as.claim_id || c.amount_wei != signed_as.amount_wei
+      || c.claim_before_block != signed_as.claim_before_block
+      || c.eth_address != signed_as.eth_address)
+    return make_refusal(refusal::claim_fields_mismatch, "claim fields differ from the signed ones");
+  return caf::none;
 }
 
 std::optional<claim_record> find_claim(statement_cache& sc, const std::string& claim_id) {
@@ -525,13 +590,13 @@ void expire_claims(statement_cache& sc, uint64_t finalized, int64_t now_ms) {
 caf::error apply_eth_batch(statement_cache& sc, const eth_batch& batch, int64_t now_ms) {
   auto cursor = eth_cursor(sc);
   if (cursor && batch.to.number <= cursor->number)
-    return make_error(ec::invalid_state, "window ends at " + std::to_string(batch.to.number)
-                                           + ", not after the cursor "
-                                           + std::to_string(cursor->number));
+    return make_refusal(refusal::eth_window_not_after_cursor,
+                        "window ends at " + std::to_string(batch.to.number)
+                          + ", not after the cursor " + std::to_string(cursor->number));
   for (auto& b : batch.blocks) {
     if (cursor && b.number <= cursor->number)
-      return make_error(ec::invalid_state, "block " + std::to_string(b.number)
-                                             + " is at or below the cursor");
+      return make_refusal(refusal::eth_window_not_after_cursor,
+                          "block " + std::to_string(b.number) + " is at or below the cursor");
     auto& q = sc("INSERT INTO eth_blocks (number, hash) VALUES (?, ?) "
                             "ON CONFLICT (number) DO UPDATE SET hash = excluded.hash");
     q.bind(1, static_cast<int64_t>(b.number));
@@ -579,6 +644,39 @@ bool flow_paused(statement_cache& sc, const std::string& flow) {
   auto& q = sc("SELECT paused FROM flows WHERE flow = ?");
   q.bind(1, flow);
   return q.executeStep() && q.getColumn(0).getInt() == 1;
+}
+
+caf::error check_claims_open(statement_cache& sc) {
+  if (flow_paused(sc, "claims"))
+    return make_refusal(refusal::claims_paused, "claims are paused by the operator");
+  return caf::none;
+}
+
+std::vector<history_entry> history_of(SQLite::Database& db, const std::string& account,
+                                      int64_t before, int64_t limit) {
+  SQLite::Statement q(db, "SELECT id, kind, amount_planck, status, reference, chain_ref, "
+                          "created_at, updated_at FROM history WHERE account = ? AND id < ? "
+                          "ORDER BY id DESC LIMIT ?");
+  q.bind(1, account);
+  q.bind(2, before);
+  q.bind(3, limit);
+  std::vector<history_entry> out;
+  while (q.executeStep()) {
+    history_entry e;
+    e.id = q.getColumn(0).getInt64();
+    e.kind = q.getColumn(1).getString();
+    // Display only, as the API always read it: a corrupt amount shows as 0.
+    auto planck = u256::from_dec(q.getColumn(2).getString());
+    e.amount_planck = planck ? *planck : u256{};
+    e.status = q.getColumn(3).getString();
+    e.reference = q.getColumn(4).getString();
+    if (!q.getColumn(5).isNull())
+      e.chain_ref = q.getColumn(5).getString();
+    e.created_at = q.getColumn(6).getInt64();
+    e.updated_at = q.getColumn(7).getInt64();
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 // ---- the Database& entry points: one statement cache per call --------------

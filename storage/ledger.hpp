@@ -13,6 +13,27 @@
 // - Ethereum events are applied with the cursor in the same transaction and
 //   keyed by (tx hash, log index), so replaying a window changes nothing.
 // Amounts are decimal TEXT of integers (planck, wei, shares exceed 64 bits).
+//
+// Refusals: every money rule above that says no says it with a `refusal`
+// (below), carried as a caf::error of the "refusal" category that refines an
+// ec (make_refusal): `refusal_of(err)` gives the reason, and `is(err, ec::x)`,
+// `code_of` and `describe` ("<ec>: <message>") see the ec the refusal refines,
+// exactly as before refusals were typed. Callers decide on the refusal (the
+// HTTP status, say), never on the message text, which is for humans only.
+// Each refusal, the ec it refines, and where it is enforced:
+// - claims_paused (unavailable): check_claims_open, which the notary calls in
+//   the group-commit transaction that would store the claims;
+// - zero_amount, nonce_used, exceeds_claimable (invalid_input) and
+//   reservation_exceeds_shares (invalid_state): reserve_claim;
+// - claim_fields_mismatch (invalid_state): check_signed_fields, which the
+//   notary's claim_signer calls before a signature is stored;
+// - deposit_malformed (invalid_input): credit_deposit;
+// - deposit_of_other_block (invalid_input), kusama_block_not_next
+//   (invalid_state): apply_kusama_block;
+// - eth_window_not_after_cursor (invalid_state): apply_eth_batch.
+// A refused call changes nothing. Malformed records that move no money
+// (staking events, deposit submissions: kusama_ledger.hpp) and arithmetic
+// failures stay plain ec errors.
 #pragma once
 
 #include "chain/common/error.hpp"
@@ -32,6 +53,61 @@
 namespace lstaked::ledger {
 
 using chain::eth::u256;
+
+/// Why a money rule refused (see the contract above). Values are stable:
+/// they travel in caf::error codes. 0 is not a refusal (CAF: "no error").
+enum class refusal : uint8_t {
+  /// The operator (or a chain-break halt) paused the claims flow: no claim is
+  /// reserved or signed while it is paused. Refines ec::unavailable.
+  claims_paused = 1,
+  /// A claim must reserve a positive amount. Refines ec::invalid_input.
+  zero_amount,
+  /// A request nonce is used at most once per account; another request with
+  /// it is refused (the same request again is answered, not refused).
+  /// Refines ec::invalid_input.
+  nonce_used,
+  /// A claim may not exceed the account's unclaimed shares at the current
+  /// ratio. Refines ec::invalid_input.
+  exceeds_claimable,
+  /// The rounded-up reservation may never exceed the unclaimed shares (a
+  /// guard: exceeds_claimable refuses first). Refines ec::invalid_state.
+  reservation_exceeds_shares,
+  /// The stored claim must be exactly what the notary signed (claim id,
+  /// amount, claimBeforeBlock, recipient). Refines ec::invalid_state.
+  claim_fields_mismatch,
+  /// A deposit needs a 32-byte sender and a positive amount. Refines ec::invalid_input.
+  deposit_malformed,
+  /// A block's deposits must all belong to that block. Refines ec::invalid_input.
+  deposit_of_other_block,
+  /// Kusama blocks are applied in order, each exactly once: only the
+  /// cursor's successor is accepted. Refines ec::invalid_state.
+  kusama_block_not_next,
+  /// An Ethereum window (and every block it keeps) must lie after the
+  /// cursor, so no window is applied twice. Refines ec::invalid_state.
+  eth_window_not_after_cursor,
+};
+
+/// Every refusal, in enum order (tests iterate it).
+inline constexpr refusal all_refusals[] = {
+  refusal::claims_paused,          refusal::zero_amount,
+  refusal::nonce_used,             refusal::exceeds_claimable,
+  refusal::reservation_exceeds_shares, refusal::claim_fields_mismatch,
+  refusal::deposit_malformed,      refusal::deposit_of_other_block,
+  refusal::kusama_block_not_next,  refusal::eth_window_not_after_cursor,
+};
+
+/// Stable lower_snake_case name of a refusal (logs, tests).
+const char* to_string(refusal r);
+
+/// The ec a refusal refines (listed in the contract above).
+ec base_code(refusal r);
+
+/// A caf::error of the "refusal" category: refusal_of() gives `r`, code_of()
+/// gives base_code(r), describe() gives "<base_code>: <message>".
+caf::error make_refusal(refusal r, std::string message);
+
+/// The refusal `err` carries, if it is one.
+std::optional<refusal> refusal_of(const caf::error& err);
 
 /// Prepared statements reused within one transaction: preparing costs more
 /// than most ledger statements themselves when a window or a group commit
@@ -235,11 +311,25 @@ struct claim_intent {
 /// is stored before anyone can see it.
 using claim_signer = std::function<caf::expected<std::string>(const claim_record&)>;
 
+/// The fields an EIP-712 claim signature covers.
+struct signed_claim_fields {
+  std::string claim_id;
+  u256 amount_wei;
+  uint64_t claim_before_block = 0;
+  std::string eth_address;
+};
+
+/// Refuses (claim_fields_mismatch) a claim record that differs from what was
+/// signed: a claim_signer calls it before handing its signature to the ledger.
+caf::error check_signed_fields(const claim_record& c, const signed_claim_fields& signed_as);
+
 /// Reserves `amount_planck` worth of the account's unclaimed shares (rounded
 /// up, so the account never gets more than it holds), signs, and stores the
 /// ACTIVE claim with a CLAIM history entry. The same request_digest again
-/// returns the stored claim unchanged; a used nonce with another request,
-/// an amount of zero or above `claimable`, are refused with ec::invalid_input.
+/// returns the stored claim unchanged; refuses (nothing changes) zero_amount,
+/// nonce_used (the nonce with another request), exceeds_claimable (above
+/// `claimable`), reservation_exceeds_shares (a guard). It does not read the
+/// pause switch: its caller runs check_claims_open in the same transaction.
 caf::expected<claim_record> reserve_claim(SQLite::Database& db, const claim_intent& intent,
                                           const claim_signer& sign, int64_t now_ms);
 caf::expected<claim_record> reserve_claim(statement_cache& sc, const claim_intent& intent,
@@ -248,6 +338,23 @@ caf::expected<claim_record> reserve_claim(statement_cache& sc, const claim_inten
 std::optional<claim_record> find_claim(SQLite::Database& db, const std::string& claim_id);
 std::vector<claim_record> claims_of(SQLite::Database& db, const std::string& account,
                                     size_t limit);
+
+/// One STAKE, CLAIM or UNSTAKE entry of an account's history.
+struct history_entry {
+  int64_t id = 0;
+  std::string kind;   // STAKE | CLAIM | UNSTAKE
+  u256 amount_planck; // a corrupt stored amount reads as 0 (display only)
+  std::string status;
+  std::string reference;
+  std::optional<std::string> chain_ref;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+/// The account's entries with id < `before`, newest first, at most `limit`.
+/// Read-only; fine on a read-only connection.
+std::vector<history_entry> history_of(SQLite::Database& db, const std::string& account,
+                                      int64_t before, int64_t limit);
 
 // ---- alerts and flow switches ---------------------------------------------
 
@@ -260,6 +367,11 @@ void set_flow_paused(SQLite::Database& db, const std::string& flow, bool paused,
                      const std::string& reason, int64_t now_ms);
 bool flow_paused(SQLite::Database& db, const std::string& flow);
 bool flow_paused(statement_cache& sc, const std::string& flow);
+
+/// Refuses (claims_paused) while the claims flow is paused. Run it in the
+/// transaction that would reserve the claims: a pause committed before that
+/// transaction stops every claim in it.
+caf::error check_claims_open(statement_cache& sc);
 
 /// The flows that move money on the strength of `chain`'s finalized history
 /// ("ethereum": claims, payouts; "kusama": deposits, claims, bonding, payouts,

@@ -7,6 +7,14 @@ namespace lstaked {
 
 namespace {
 constexpr caf::atom_value category = caf::atom("lstaked");
+
+// A refined error's context: (category, base ec, message); see make_refined_error.
+bool is_refined(const caf::error& err) {
+  const auto& ctx = err.context();
+  return ctx.size() == 3 && ctx.match_element<caf::atom_value>(0)
+         && ctx.get_as<caf::atom_value>(0) == category && ctx.match_element<uint8_t>(1)
+         && ctx.match_element<std::string>(2);
+}
 } // namespace
 
 const char* to_string(ec code) {
@@ -37,26 +45,49 @@ caf::error make_error(ec code, std::string message) {
                     caf::make_message(std::move(message))};
 }
 
+caf::error make_refined_error(caf::atom_value refining, uint8_t code, ec base,
+                              std::string message) {
+  return caf::error{code, refining,
+                    caf::make_message(category, static_cast<uint8_t>(base), std::move(message))};
+}
+
 bool is(const caf::error& err, ec code) {
   return code_of(err) == code;
 }
 
 ec code_of(const caf::error& err) {
-  if (!err || err.category() != category)
+  if (!err)
     return ec::none;
-  return static_cast<ec>(err.code());
+  if (err.category() == category)
+    return static_cast<ec>(err.code());
+  if (is_refined(err))
+    return static_cast<ec>(err.context().get_as<uint8_t>(1));
+  return ec::none;
+}
+
+std::string message_of(const caf::error& err) {
+  if (!err)
+    return {};
+  const auto& ctx = err.context();
+  if (err.category() == category && ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  if (is_refined(err))
+    return ctx.get_as<std::string>(2);
+  return {};
 }
 
 std::string describe(const caf::error& err) {
   if (!err)
     return "none";
-  if (err.category() != category)
+  if (err.category() != category && !is_refined(err))
     return caf::to_string(err);
-  std::string out = to_string(static_cast<ec>(err.code()));
-  const auto& ctx = err.context();
-  if (ctx.size() == 1 && ctx.match_element<std::string>(0)) {
+  std::string out = to_string(code_of(err));
+  bool has_message = err.category() == category
+                       ? err.context().size() == 1 && err.context().match_element<std::string>(0)
+                       : true;
+  if (has_message) {
     out += ": ";
-    out += ctx.get_as<std::string>(0);
+    out += message_of(err);
   }
   return out;
 }

@@ -4,6 +4,13 @@
 // caf::expected<T> or caf::error built from `ec` with `make_error(ec::x, "what")`.
 // `describe(err)` renders one line for logs, the CLI and HTTP error bodies.
 // Programmer errors are asserts, never values of this enum.
+//
+// A module may refine an ec with a precise reason of its own (storage's
+// `ledger::refusal`): `make_refined_error` builds an error of the module's
+// category that still *is* its base ec for `is`, `code_of` and `describe`, so
+// callers checking `is(err, ec::invalid_input)` and humans reading
+// "<ec>: <message>" see exactly what the unrefined error showed. chain/ knows
+// nothing of the refining module (layering: chain <- storage <- ...).
 #pragma once
 
 #include <caf/error.hpp>
@@ -64,7 +71,18 @@ bool is(const caf::error& err, ec code);
 /// The ec of `err`, or ec::none if it is not an lstaked error.
 ec code_of(const caf::error& err);
 
-/// One line: "<code>: <message>" for lstaked errors, CAF's rendering otherwise.
+/// One line: "<code>: <message>" for lstaked and refined errors (the base
+/// ec's name), CAF's rendering otherwise.
 std::string describe(const caf::error& err);
+
+/// The human message of an lstaked or refined error; "" for others.
+std::string message_of(const caf::error& err);
+
+/// An error of `category` with `code` (a module's own enum, never 0: CAF
+/// reads code 0 as "no error") that refines `base`: code_of() is `base` and
+/// describe() is "<base>: <message>". The context is (the lstaked category
+/// atom, base, message), which is how code_of recognises a refinement.
+caf::error make_refined_error(caf::atom_value category, uint8_t code, ec base,
+                              std::string message);
 
 } // namespace lstaked

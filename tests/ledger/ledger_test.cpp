@@ -5,7 +5,12 @@
 
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
+#include <caf/sec.hpp>
 #include <gtest/gtest.h>
+
+#include <cstdint>
+#include <iterator>
+#include <set>
 
 using namespace lstaked;
 using namespace lstaked::ledger;
@@ -266,4 +271,114 @@ TEST_F(ledger_test, kusama_blocks_apply_in_order_with_their_cursor_once) {
   ASSERT_TRUE(tx([&](auto& d) { return apply_kusama_block(d, block(6), {}, planck(1), 3); }));
   EXPECT_EQ(kusama_cursor(*db)->number, 6u);
   EXPECT_EQ(summary(alice).claimable_planck, planck(5));
+}
+
+// Typed refusals: each money rule says which rule refused, and still is the
+// ec it was before (callers checking is(err, ec::x) and logs are unchanged).
+TEST_F(ledger_test, each_claim_refusal_names_its_rule_and_keeps_its_ec) {
+  tx([&](auto& d) { return credit_deposit(d, deposit(alice, planck(10)), planck(1), 1); });
+  tx([&](auto& d) { return reserve_claim(d, intent("0x01", planck(1), "n1"), fake_sign, 5); });
+  auto too_much = tx([&](auto& d) { return reserve_claim(d, intent("0x02", planck(10), "n2"), fake_sign, 6); });
+  ASSERT_FALSE(too_much);
+  EXPECT_EQ(refusal_of(too_much.error()), refusal::exceeds_claimable);
+  EXPECT_EQ(describe(too_much.error()),
+            "invalid_input: amount 10000000000000 planck exceeds claimable 9000000000000 planck");
+  auto zero = tx([&](auto& d) { return reserve_claim(d, intent("0x03", u256{}, "n3"), fake_sign, 6); });
+  ASSERT_FALSE(zero);
+  EXPECT_EQ(refusal_of(zero.error()), refusal::zero_amount);
+  EXPECT_TRUE(is(zero.error(), ec::invalid_input));
+  auto replayed_nonce = tx([&](auto& d) { return reserve_claim(d, intent("0x04", planck(1), "n1"), fake_sign, 6); });
+  ASSERT_FALSE(replayed_nonce);
+  EXPECT_EQ(refusal_of(replayed_nonce.error()), refusal::nonce_used);
+  EXPECT_TRUE(is(replayed_nonce.error(), ec::invalid_input));
+  // A signer that finds the record differs from what it signed refuses through the ledger's rule.
+  auto mismatch = tx([&](auto& d) {
+    return reserve_claim(d, intent("0x05", planck(1), "n5"),
+                         [](const claim_record& c) -> caf::expected<std::string> {
+                           if (auto err = check_signed_fields(c, {c.claim_id, c.amount_wei,
+                                                                  c.claim_before_block + 1,
+                                                                  c.eth_address}))
+                             return err;
+                           return "0xsig";
+                         },
+                         6);
+  });
+  ASSERT_FALSE(mismatch);
+  EXPECT_EQ(refusal_of(mismatch.error()), refusal::claim_fields_mismatch);
+  EXPECT_TRUE(is(mismatch.error(), ec::invalid_state));
+  EXPECT_EQ(count("SELECT count(*) FROM claims"), 1);
+}
+
+TEST_F(ledger_test, the_claims_pause_is_a_claims_paused_refusal_until_resumed) {
+  statement_cache sc{*db};
+  EXPECT_FALSE(check_claims_open(sc));
+  set_flow_paused(*db, "claims", true, "operator", 1);
+  auto paused = check_claims_open(sc);
+  EXPECT_EQ(refusal_of(paused), refusal::claims_paused);
+  EXPECT_TRUE(is(paused, ec::unavailable));
+  EXPECT_EQ(describe(paused), "unavailable: claims are paused by the operator");
+  set_flow_paused(*db, "claims", false, "operator", 2);
+  EXPECT_FALSE(check_claims_open(sc));
+}
+
+TEST_F(ledger_test, chain_side_refusals_are_typed) {
+  auto block = [](uint64_t n) { return kusama_block_ref{n, "0x" + std::string(63, '0') + std::to_string(n % 10)}; };
+  ASSERT_TRUE(tx([&](auto& d) { return apply_kusama_block(d, block(5), {}, planck(1), 1); }));
+  auto gap = tx([&](auto& d) { return apply_kusama_block(d, block(7), {}, planck(1), 2); });
+  ASSERT_FALSE(gap);
+  EXPECT_EQ(refusal_of(gap.error()), refusal::kusama_block_not_next);
+  EXPECT_TRUE(is(gap.error(), ec::invalid_state));
+  auto other = deposit(alice, planck(2), 3, block(9).hash);
+  auto foreign = tx([&](auto& d) { return apply_kusama_block(d, block(6), {other}, planck(1), 2); });
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(refusal_of(foreign.error()), refusal::deposit_of_other_block);
+  auto malformed = tx([&](auto& d) { return credit_deposit(d, deposit(alice, u256{}), planck(1), 2); });
+  ASSERT_FALSE(malformed);
+  EXPECT_EQ(refusal_of(malformed.error()), refusal::deposit_malformed);
+  EXPECT_TRUE(is(malformed.error(), ec::invalid_input));
+  eth_batch batch;
+  batch.to = {50, "0xblock50"};
+  ASSERT_FALSE(tx([&](auto& d) { return apply_eth_batch(d, batch, 10); }));
+  auto replay = tx([&](auto& d) { return apply_eth_batch(d, batch, 11); });
+  EXPECT_EQ(refusal_of(replay), refusal::eth_window_not_after_cursor);
+  EXPECT_TRUE(is(replay, ec::invalid_state));
+}
+
+TEST(ledger_refusal, names_are_stable_and_errors_round_trip) {
+  std::set<std::string> names;
+  for (auto r : all_refusals) {
+    auto err = make_refusal(r, "why");
+    ASSERT_TRUE(err);
+    EXPECT_EQ(refusal_of(err), r);
+    EXPECT_EQ(code_of(err), base_code(r));
+    EXPECT_EQ(message_of(err), "why");
+    EXPECT_EQ(describe(err), std::string{to_string(base_code(r))} + ": why");
+    names.insert(to_string(r));
+  }
+  EXPECT_EQ(names.size(), std::size(all_refusals));
+  EXPECT_EQ(std::string{to_string(refusal::nonce_used)}, "nonce_used");
+  // Not refusals: plain ec errors and CAF's own.
+  EXPECT_FALSE(refusal_of(make_error(ec::invalid_input, "nonce already used by another request")));
+  EXPECT_FALSE(refusal_of(caf::make_error(caf::sec::request_timeout)));
+  EXPECT_FALSE(refusal_of(caf::error{}));
+}
+
+TEST_F(ledger_test, history_reads_newest_first_below_before) {
+  tx([&](auto& d) { return credit_deposit(d, deposit(alice, planck(10), 3), planck(1), 1); });
+  tx([&](auto& d) { return reserve_claim(d, intent("0x01", planck(4), "n1"), fake_sign, 5); });
+  auto all = history_of(*db, alice, INT64_MAX, 50);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].kind, "CLAIM");
+  EXPECT_EQ(all[0].amount_planck, planck(4));
+  EXPECT_EQ(all[0].status, "ACTIVE");
+  EXPECT_EQ(all[0].reference, "0x01");
+  EXPECT_FALSE(all[0].chain_ref);
+  EXPECT_EQ(all[0].created_at, 5);
+  EXPECT_EQ(all[1].kind, "STAKE");
+  EXPECT_EQ(all[1].chain_ref, std::optional<std::string>{"100-2"});
+  auto older = history_of(*db, alice, all[0].id, 50);
+  ASSERT_EQ(older.size(), 1u);
+  EXPECT_EQ(older[0].id, all[1].id);
+  EXPECT_EQ(history_of(*db, alice, INT64_MAX, 1).size(), 1u);
+  EXPECT_TRUE(history_of(*db, bob, INT64_MAX, 50).empty());
 }
