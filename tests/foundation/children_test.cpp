@@ -44,7 +44,7 @@ TEST(children_table, a_deposit_address_starts_the_kusama_watcher_and_lookup) {
   EXPECT_EQ((*specs)[1].storage, storage_use::none);
 }
 
-TEST(children_table, a_pool_starts_the_ethereum_watcher_and_a_key_the_notary) {
+TEST(children_table, a_pool_starts_the_ethereum_watcher_and_a_key_the_notary_and_its_guard) {
   test::temp_dir dir;
   auto key = dir.file("notary.key");
   {
@@ -58,10 +58,13 @@ TEST(children_table, a_pool_starts_the_ethereum_watcher_and_a_key_the_notary) {
   cfg.claims.notary_key_file = key;
   auto specs = children(cfg);
   ASSERT_TRUE(specs) << describe(specs.error());
-  EXPECT_EQ(names(*specs), (std::vector<std::string>{"notary", "eth_watcher"}));
-  EXPECT_TRUE((*specs)[0].receives_eth_head);
-  EXPECT_EQ((*specs)[0].storage, storage_use::notify);
-  EXPECT_EQ((*specs)[1].storage, storage_use::restart);
+  // The guard first: the notary signs only after it has read the pool's notary set.
+  EXPECT_EQ(names(*specs),
+            (std::vector<std::string>{"notary_set_guard", "notary", "eth_watcher"}));
+  EXPECT_EQ((*specs)[0].storage, storage_use::restart);
+  EXPECT_TRUE((*specs)[1].receives_eth_head);
+  EXPECT_EQ((*specs)[1].storage, storage_use::notify);
+  EXPECT_EQ((*specs)[2].storage, storage_use::restart);
 }
 
 TEST(children_table, a_key_file_readable_by_others_stops_start_up) {
