@@ -24,6 +24,32 @@ int64_t now_ms() {
     .count();
 }
 
+follower_metrics register_metrics(const std::string& prefix, const std::string& title,
+                                  std::initializer_list<metric_row> table) {
+  auto& r = metrics_registry::global();
+  auto name = [&](const char* suffix) { return "lstaked_" + prefix + "_" + suffix; };
+  follower_metrics m;
+  m.lag = &r.gauge(name("lag_blocks"), "Finalized head minus the applied cursor");
+  m.rpc_errors = &r.counter(name("rpc_errors_total"), "Failed " + title + " RPC steps of the watcher");
+  m.identity_mismatch = &r.gauge(name("identity_mismatch"),
+                                 "1 while the " + title + " node is not the pinned chain");
+  for (auto& row : table) {
+    auto n = name(row.suffix);
+    switch (row.slot) {
+      case metric_slot::cursor: m.cursor = &r.gauge(n, row.help); break;
+      case metric_slot::final_head: m.final_head = &r.gauge(n, row.help); break;
+      case metric_slot::window: m.window = &r.gauge(n, row.help); break;
+      case metric_slot::blocks_per_second: m.blocks_per_second = &r.gauge(n, row.help); break;
+      case metric_slot::eta: m.eta = &r.gauge(n, row.help); break;
+      case metric_slot::blocks: m.blocks = &r.counter(n, row.help); break;
+      case metric_slot::windows: m.windows = &r.counter(n, row.help); break;
+      case metric_slot::chain_breaks: m.chain_breaks = &r.counter(n, row.help); break;
+      case metric_slot::window_latency: m.window_latency = &r.histogram(n, row.help); break;
+    }
+  }
+  return m;
+}
+
 bool same(const std::optional<block_ref>& a, const std::optional<block_ref>& b) {
   return a.has_value() == b.has_value() && (!a || (a->number == b->number && a->hash == b->hash));
 }

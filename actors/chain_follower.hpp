@@ -53,6 +53,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -169,7 +170,7 @@ public:
   virtual std::string health_detail() const { return {}; }
 };
 
-/// The chain's metrics (registered by the watcher under its own names); null: none.
+/// The chain's metrics (registered by `register_metrics`); null: none.
 struct follower_metrics {
   gauge_metric* cursor = nullptr;
   gauge_metric* final_head = nullptr;
@@ -182,7 +183,28 @@ struct follower_metrics {
   counter_metric* rpc_errors = nullptr;   // failed reader calls
   counter_metric* chain_breaks = nullptr; // halts on a broken chain
   histogram_metric* window_latency = nullptr;
+  gauge_metric* identity_mismatch = nullptr; // 1 while the node is another chain than the pinned one
 };
+
+/// A follower metric a chain names in its table.
+enum class metric_slot {
+  cursor, final_head, window, blocks_per_second, eta, blocks, windows, chain_breaks, window_latency
+};
+
+/// One row of a chain's metric table: the slot, the name after
+/// "lstaked_<prefix>_", the HELP text.
+struct metric_row {
+  metric_slot slot;
+  const char* suffix;
+  const char* help;
+};
+
+/// Registers a chain's follower metrics: the rows of its table, and those every
+/// follower has under "lstaked_<prefix>_": lag_blocks, rpc_errors_total
+/// ("Failed <title> RPC steps of the watcher") and identity_mismatch.
+/// Registering the same names twice returns the same series (the registry's rule).
+follower_metrics register_metrics(const std::string& prefix, const std::string& title,
+                                  std::initializer_list<metric_row> table);
 
 struct follower_config {
   std::string name;        // the actor's name, for logs and health ("eth_watcher")
@@ -309,16 +331,54 @@ follower_host host_of(Self self, storage_actor storage, std::chrono::millisecond
   return h;
 }
 
+/// A watcher's follower: `fc` (its chain part) completed with the fields every
+/// watcher config has (timers, storage timeout, hooks, detached_rpc_worker),
+/// its host in `self`.
+template <class Self, class WatcherConfig>
+std::unique_ptr<chain_follower> make_follower(Self self, follower_config fc,
+                                              const WatcherConfig& cfg, storage_actor storage,
+                                              std::shared_ptr<chain_reader> reader,
+                                              std::shared_ptr<chain_applier> applier) {
+  fc.poll_interval = cfg.poll_interval;
+  fc.error_backoff = cfg.error_backoff;
+  fc.max_error_backoff = cfg.max_error_backoff;
+  fc.storage_timeout = cfg.storage_timeout;
+  fc.hooks = cfg.hooks;
+  auto host = host_of(self, std::move(storage), cfg.storage_timeout, cfg.detached_rpc_worker);
+  return std::make_unique<chain_follower>(std::move(fc), std::move(host), std::move(reader),
+                                          std::move(applier));
+}
+
+/// A watcher's status with the fields every watcher status has filled from the view.
+template <class Status>
+Status status_of(const follower_view& v) {
+  Status s;
+  s.has_cursor = v.cursor.has_value();
+  if (v.cursor) {
+    s.cursor = v.cursor->number;
+    s.cursor_hash = v.cursor->hash;
+  }
+  s.lag = v.lag;
+  s.halted = v.halted;
+  s.last_error = v.last_error;
+  return s;
+}
+
 /// The behavior of a watcher whose state holds `follower` (a
-/// std::unique_ptr<chain_follower>): tick, status (built by `make_status`
-/// from the state) and health.
-template <class Actor, class State, class MakeStatus>
+/// std::unique_ptr<chain_follower>): tick, status and health. The status is
+/// `status_of` the follower's view, completed by `add_status(state, view, status)`.
+template <class Actor, class State, class Status, class AddStatus>
 typename Actor::behavior_type
-follower_behavior(typename Actor::template stateful_pointer<State> self, MakeStatus make_status) {
+follower_behavior(typename Actor::template stateful_pointer<State> self, AddStatus add_status) {
   self->state.follower->start();
   return {
     [self](tick_atom) { self->state.follower->tick(); },
-    [self, make_status](status_atom) { return make_status(self->state); },
+    [self, add_status](status_atom) {
+      auto v = self->state.follower->view();
+      auto s = status_of<Status>(v);
+      add_status(self->state, v, s);
+      return s;
+    },
     [self](health_atom) { return self->state.follower->health(self->mailbox().size()); },
   };
 }

@@ -17,50 +17,34 @@ using chain::hash256;
 using chain::to_hex;
 using chain::eth::u256;
 
-struct watcher_metrics {
-  gauge_metric& cursor;
-  gauge_metric& final_head;
-  gauge_metric& lag;
-  gauge_metric& window;
-  counter_metric& claims;
-  counter_metric& burns;
-  counter_metric& windows;
-  counter_metric& rpc_errors;
-  counter_metric& reorgs;
-  histogram_metric& window_latency;
-  follower::follower_metrics follower() {
-    follower::follower_metrics f;
-    f.cursor = &cursor;
-    f.final_head = &final_head;
-    f.lag = &lag;
-    f.window = &window;
-    f.windows = &windows;
-    f.rpc_errors = &rpc_errors;
-    f.chain_breaks = &reorgs;
-    f.window_latency = &window_latency;
-    return f;
-  }
-  static watcher_metrics& get() {
-    auto& r = metrics_registry::global();
-    static watcher_metrics m{
-      r.gauge("lstaked_eth_cursor_block", "Last Ethereum block applied to the ledger"),
-      r.gauge("lstaked_eth_final_head_block", "Last finalized (or confirmed) Ethereum block seen"),
-      r.gauge("lstaked_eth_lag_blocks", "Finalized head minus the applied cursor"),
-      r.gauge("lstaked_eth_window_blocks", "Current eth_getLogs window of the watcher"),
-      r.counter("lstaked_eth_logs_ingested_total", "Pool events applied to the ledger",
-                {{"event", "BondsClaimed"}}),
-      r.counter("lstaked_eth_logs_ingested_total", "Pool events applied to the ledger",
-                {{"event", "TokensBurned"}}),
-      r.counter("lstaked_eth_windows_total", "Block windows applied to the ledger"),
-      r.counter("lstaked_eth_rpc_errors_total", "Failed Ethereum RPC steps of the watcher"),
-      r.counter("lstaked_eth_reorgs_below_finality_total",
-                "Stored finalized block hashes the chain no longer has"),
-      r.histogram("lstaked_eth_window_seconds",
-                  "One window: RPC fetch, decode and the ledger commit"),
-    };
-    return m;
-  }
-};
+using follower::metric_slot;
+
+/// The follower's metrics under lstaked_eth_* (the common ones are the follower's).
+const follower::follower_metrics& eth_follower_metrics() {
+  static const auto m = follower::register_metrics(
+    "eth", "Ethereum",
+    {{metric_slot::cursor, "cursor_block", "Last Ethereum block applied to the ledger"},
+     {metric_slot::final_head, "final_head_block",
+      "Last finalized (or confirmed) Ethereum block seen"},
+     {metric_slot::window, "window_blocks", "Current eth_getLogs window of the watcher"},
+     {metric_slot::windows, "windows_total", "Block windows applied to the ledger"},
+     {metric_slot::chain_breaks, "reorgs_below_finality_total",
+      "Stored finalized block hashes the chain no longer has"},
+     {metric_slot::window_latency, "window_seconds",
+      "One window: RPC fetch, decode and the ledger commit"}});
+  return m;
+}
+
+/// Counts a committed part's pool events under lstaked_eth_logs_ingested_total{event}.
+void count_pool_events(size_t claims, size_t burns) {
+  static const char* help = "Pool events applied to the ledger";
+  static auto& claimed = metrics_registry::global().counter(
+    "lstaked_eth_logs_ingested_total", help, {{"event", "BondsClaimed"}});
+  static auto& burned = metrics_registry::global().counter(
+    "lstaked_eth_logs_ingested_total", help, {{"event", "TokensBurned"}});
+  claimed.inc(claims);
+  burned.inc(burns);
+}
 
 std::string address_text(const u256& word) {
   auto be = word.to_be32();
@@ -443,9 +427,7 @@ private:
         each_eth_block(*p, each);
     };
     out.committed = [p] {
-      auto& m = watcher_metrics::get();
-      m.claims.inc(p->batch.claims.size());
-      m.burns.inc(p->batch.burns.size());
+      count_pool_events(p->batch.claims.size(), p->batch.burns.size());
     };
     return out;
   }
@@ -477,38 +459,21 @@ eth_watcher_actor::behavior_type eth_watcher(eth_watcher_actor::stateful_pointer
   follower::follower_config fc;
   fc.name = eth_watcher_state::name;
   fc.chain = "ethereum";
+  fc.metrics = eth_follower_metrics();
   fc.task_prefix = "eth";
   fc.window_task = "eth_window";
   fc.start_block = cfg.start_block;
   fc.head_every_window = true;
-  fc.poll_interval = cfg.poll_interval;
-  fc.error_backoff = cfg.error_backoff;
-  fc.max_error_backoff = cfg.max_error_backoff;
-  fc.storage_timeout = cfg.storage_timeout;
-  fc.hooks = cfg.hooks;
-  fc.metrics = watcher_metrics::get().follower();
-  auto host = follower::host_of(self, std::move(storage), cfg.storage_timeout, cfg.detached_rpc_worker);
   auto reader = std::make_shared<eth_reader>(
     std::shared_ptr<rpc::eth_client>(std::move(*client)), cfg, pool);
-  st.follower = std::make_unique<follower::chain_follower>(std::move(fc), std::move(host),
-                                                           std::move(reader), st.applier);
-  return follower::follower_behavior<eth_watcher_actor, eth_watcher_state>(
-    self, [](const eth_watcher_state& st) {
-      auto v = st.follower->view();
-      eth_watcher_status s;
-      s.has_cursor = v.cursor.has_value();
-      if (v.cursor) {
-        s.cursor = v.cursor->number;
-        s.cursor_hash = v.cursor->hash;
-      }
+  st.follower = follower::make_follower(self, std::move(fc), cfg, std::move(storage),
+                                        std::move(reader), st.applier);
+  return follower::follower_behavior<eth_watcher_actor, eth_watcher_state, eth_watcher_status>(
+    self, [](const eth_watcher_state& st, const follower::follower_view& v, eth_watcher_status& s) {
       s.final_head = v.final_head;
-      s.lag = v.lag;
       s.window = st.applier->window_blocks();
       s.windows_applied = v.windows_applied;
       s.logs_applied = v.events_applied;
-      s.halted = v.halted;
-      s.last_error = v.last_error;
-      return s;
     });
 }
 

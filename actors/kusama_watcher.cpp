@@ -28,54 +28,42 @@ caf::error validate(const kusama_watcher_config& cfg) {
 
 namespace {
 
-struct watcher_metrics {
-  gauge_metric& cursor;
-  gauge_metric& finalized;
-  gauge_metric& lag;
-  gauge_metric& blocks_per_second;
-  gauge_metric& eta;
-  counter_metric& blocks;
-  counter_metric& credited;
-  counter_metric& below_minimum;
-  counter_metric& duplicate;
-  counter_metric& staking_events;
-  counter_metric& rpc_errors;
-  counter_metric& chain_breaks;
+using follower::metric_slot;
 
-  follower::follower_metrics follower() {
-    follower::follower_metrics f;
-    f.cursor = &cursor;
-    f.final_head = &finalized;
-    f.lag = &lag;
-    f.blocks_per_second = &blocks_per_second;
-    f.eta = &eta;
-    f.blocks = &blocks;
-    f.rpc_errors = &rpc_errors;
-    f.chain_breaks = &chain_breaks;
-    return f;
-  }
+/// The follower's metrics under lstaked_kusama_* (the common ones are the follower's).
+const follower::follower_metrics& kusama_follower_metrics() {
+  static const auto m = follower::register_metrics(
+    "kusama", "Kusama",
+    {{metric_slot::cursor, "cursor_block", "Last finalized Kusama block applied to the ledger"},
+     {metric_slot::final_head, "finalized_block", "Last finalized Kusama block seen"},
+     {metric_slot::blocks_per_second, "blocks_per_second",
+      "Blocks applied per second over the last ~5 s"},
+     {metric_slot::eta, "eta_seconds", "Estimated seconds until the watcher catches up"},
+     {metric_slot::blocks, "blocks_applied_total", "Kusama blocks applied to the ledger"},
+     {metric_slot::chain_breaks, "chain_breaks_total",
+      "Steps whose first block does not follow the applied cursor"}});
+  return m;
+}
 
-  static watcher_metrics& get() {
-    auto& r = metrics_registry::global();
-    const char* deposits_help = "Kusama deposits applied to the ledger, by outcome";
-    static watcher_metrics m{
-      r.gauge("lstaked_kusama_cursor_block", "Last finalized Kusama block applied to the ledger"),
-      r.gauge("lstaked_kusama_finalized_block", "Last finalized Kusama block seen"),
-      r.gauge("lstaked_kusama_lag_blocks", "Finalized head minus the applied cursor"),
-      r.gauge("lstaked_kusama_blocks_per_second", "Blocks applied per second over the last ~5 s"),
-      r.gauge("lstaked_kusama_eta_seconds", "Estimated seconds until the watcher catches up"),
-      r.counter("lstaked_kusama_blocks_applied_total", "Kusama blocks applied to the ledger"),
-      r.counter("lstaked_kusama_deposits_total", deposits_help, {{"status", "credited"}}),
-      r.counter("lstaked_kusama_deposits_total", deposits_help, {{"status", "below_minimum"}}),
-      r.counter("lstaked_kusama_deposits_total", deposits_help, {{"status", "duplicate"}}),
-      r.counter("lstaked_kusama_staking_events_total", "Staking events of the pool's accounts stored"),
-      r.counter("lstaked_kusama_rpc_errors_total", "Failed Kusama RPC steps of the watcher"),
-      r.counter("lstaked_kusama_chain_breaks_total",
-                "Steps whose first block does not follow the applied cursor"),
-    };
-    return m;
-  }
-};
+/// The deposits of a committed step by outcome (lstaked_kusama_deposits_total{status}),
+/// and its staking events.
+void count_applied(uint64_t credited, uint64_t below_minimum, uint64_t duplicate,
+                   uint64_t staking_events) {
+  auto& r = metrics_registry::global();
+  const std::string help = "Kusama deposits applied to the ledger, by outcome";
+  auto by_status = [&](const char* status) -> counter_metric& {
+    return r.counter("lstaked_kusama_deposits_total", help, {{"status", status}});
+  };
+  static auto& credited_total = by_status("credited");
+  static auto& below_minimum_total = by_status("below_minimum");
+  static auto& duplicate_total = by_status("duplicate");
+  static auto& staking_total = r.counter("lstaked_kusama_staking_events_total",
+                                         "Staking events of the pool's accounts stored");
+  credited_total.inc(credited);
+  below_minimum_total.inc(below_minimum);
+  duplicate_total.inc(duplicate);
+  staking_total.inc(staking_events);
+}
 
 } // namespace
 
@@ -314,11 +302,7 @@ public:
       }
       deposits_applied_ += deposits;
       staking_events_applied_ += staking;
-      auto& m = watcher_metrics::get();
-      m.credited.inc(counts->credited);
-      m.below_minimum.inc(counts->below_minimum);
-      m.duplicate.inc(counts->duplicate);
-      m.staking_events.inc(staking);
+      count_applied(counts->credited, counts->below_minimum, counts->duplicate, staking);
       if (deposits > 0 || staking > 0)
         spdlog::info("kusama_watcher: {} deposit(s), {} staking event(s) in blocks {}..{}",
                      deposits, staking, step->blocks.front().ref.number,
@@ -363,39 +347,24 @@ kusama_watcher(kusama_watcher_actor::stateful_pointer<kusama_watcher_state> self
   // The finalized head is re-read only when the last one seen would cut a
   // step short: during a long catch-up that saves two round trips per step.
   fc.head_every_window = false;
-  fc.poll_interval = cfg.poll_interval;
-  fc.error_backoff = cfg.error_backoff;
-  fc.max_error_backoff = cfg.max_error_backoff;
-  fc.storage_timeout = cfg.storage_timeout;
   fc.progress_interval = cfg.progress_interval;
-  fc.hooks = cfg.hooks;
-  fc.metrics = watcher_metrics::get().follower();
-  auto host = follower::host_of(self, std::move(storage), cfg.storage_timeout, cfg.detached_rpc_worker);
+  fc.metrics = kusama_follower_metrics();
   auto reader = std::make_shared<kusama_reader>(std::move(*client), std::move(deposit_account),
                                                 std::move(stashes), !cfg.hooks.empty());
-  st.follower = std::make_unique<follower::chain_follower>(std::move(fc), std::move(host),
-                                                           std::move(reader), st.applier);
-  return follower::follower_behavior<kusama_watcher_actor, kusama_watcher_state>(
-    self, [](const kusama_watcher_state& st) {
-      auto v = st.follower->view();
-      kusama_watcher_status s;
-      s.has_cursor = v.cursor.has_value();
-      if (v.cursor) {
-        s.cursor = v.cursor->number;
-        s.cursor_hash = v.cursor->hash;
-      }
+  st.follower = follower::make_follower(self, std::move(fc), cfg, std::move(storage),
+                                        std::move(reader), st.applier);
+  return follower::follower_behavior<kusama_watcher_actor, kusama_watcher_state,
+                                    kusama_watcher_status>(
+    self, [](const kusama_watcher_state& st, const follower::follower_view& v,
+             kusama_watcher_status& s) {
       s.finalized = v.final_head;
-      s.lag = v.lag;
       auto& applier = static_cast<const kusama_applier&>(*st.applier);
       s.spec_version = applier.spec_version();
       s.blocks_applied = v.blocks_applied;
       s.deposits_applied = applier.deposits_applied();
-      s.last_error = v.last_error;
       s.staking_events_applied = applier.staking_events_applied();
       s.blocks_per_second = v.blocks_per_second;
       s.eta_seconds = v.eta_seconds;
-      s.halted = v.halted;
-      return s;
     });
 }
 

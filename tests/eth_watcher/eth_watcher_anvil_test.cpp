@@ -9,7 +9,7 @@
 #include "storage/ledger.hpp"
 #include "actors/storage_actor.hpp"
 #include "tests/support/actor_fixture.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/anvil.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -18,12 +18,6 @@
 
 #include <fstream>
 #include <thread>
-#include <sys/stat.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 using namespace lstaked;
 using namespace std::chrono_literals;
@@ -31,63 +25,31 @@ using rpc::json;
 
 namespace {
 
-const std::string repo = LSTAKED_SOURCE_DIR;
-const std::string bin = repo + "/node_modules/.bin/";
 // anvil's development account 0: deployer, notary, and the test's user.
-const std::string deployer_key = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const std::string deployer_key = test::anvil_key0;
 const std::string deployer = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
 const std::string recipient = "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d";
-constexpr uint64_t finality_depth = 4; // 2 * slots
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
-    s.pop_back();
-  return s;
-}
+constexpr unsigned slots_in_an_epoch = 2;
+constexpr uint64_t finality_depth = 2 * slots_in_an_epoch;
 
 /// One anvil and one deployment for the whole suite; each test starts reading
 /// at the block after the last one it found, so tests do not see each other.
 struct chain_env {
   test::temp_dir dir;
-  std::unique_ptr<test::background_process> anvil;
-  std::string url;
+  test::anvil_node anvil{dir, slots_in_an_epoch};
+  std::string url = anvil.url;
   std::string pool, token;
-  uint64_t deploy_block = 0;
-  std::unique_ptr<rpc::json_rpc_client> rpc;
-  uint64_t next_claim_id = 1;
 
-  std::string cast(std::vector<std::string> args) {
-    args.insert(args.begin(), bin + "cast");
-    auto r = test::run_process(args, dir.path(), 120s);
-    EXPECT_EQ(r.exit_code, 0) << args[1] << " " << (args.size() > 2 ? args[2] : "") << ": "
-                              << r.err;
-    return trim(r.out);
-  }
-
+  std::string cast(std::vector<std::string> args) { return anvil.cast(std::move(args)); }
   json call(const std::string& method, json params = json::array()) {
-    auto r = rpc->call(method, std::move(params));
-    EXPECT_TRUE(r) << method << ": " << describe(r.error());
-    return r ? *r : json();
+    return anvil.rpc(method, std::move(params));
   }
 
-  uint64_t head() { return *rpc::parse_quantity_u64(call("eth_blockNumber")); }
+  uint64_t head() { return anvil.block_number(); }
   std::string block_hash(uint64_t n) {
     return call("eth_getBlockByNumber", {rpc::u256{n}.to_hex(), false})["hash"].get<std::string>();
   }
-  void mine(uint64_t n) { call("anvil_mine", {rpc::u256{n}.to_hex()}); }
+  void mine(uint64_t n) { anvil.mine(n); }
   // Replaces the last `depth` blocks with empty ones (their transactions are gone).
   void reorg(uint64_t depth) { call("anvil_reorg", {depth, json::array()}); }
 
@@ -146,36 +108,18 @@ chain_env* env = nullptr;
 
 } // namespace
 
-class eth_watcher_anvil : public test::actor_fixture {
+class eth_watcher_anvil : public test::watcher_fixture<eth_watcher_actor, eth_watcher_state,
+                                                       eth_watcher_status, eth_watcher_config> {
 protected:
-  static void SetUpTestSuite() {
-    env = new chain_env;
-    ::setenv("HOME", env->dir.path().c_str(), 1); // cast and anvil write under $HOME
-    ::setenv("FOUNDRY_DISABLE_NIGHTLY_WARNING", "1", 1);
-    auto port = free_port();
-    env->url = "http://127.0.0.1:" + std::to_string(port);
-    env->anvil = std::make_unique<test::background_process>(
-      std::vector<std::string>{bin + "anvil", "--host", "127.0.0.1", "--port", std::to_string(port),
-                               "--slots-in-an-epoch", "2"},
-      env->dir.file("anvil"));
-    ASSERT_TRUE(env->anvil->wait_for_line("Listening on", 30s)) << env->anvil->stderr_text();
-    rpc::json_rpc_config cfg;
-    cfg.url = env->url;
-    env->rpc = std::move(*rpc::json_rpc_client::make(cfg));
+  eth_watcher_anvil() : watcher_fixture(eth_watcher) {}
 
-    auto key = env->dir.file("deployer.key");
-    std::ofstream{key} << deployer_key << "\n";
-    ::chmod(key.c_str(), 0600);
-    auto out = env->dir.file("deploy.json");
-    auto r = test::run_process({"/usr/bin/env", "node", repo + "/tools/deploy-contracts/deploy",
-                                "--rpc-url", env->url, "--private-key-file", key, "--out", out},
-                               env->dir.path(), 300s);
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    std::ifstream in{out};
-    auto deployed = json::parse(in);
-    env->pool = deployed["pool"];
-    env->token = deployed["token"];
-    env->deploy_block = deployed["deployBlock"];
+  static void SetUpTestSuite() {
+    ::setenv("FOUNDRY_DISABLE_NIGHTLY_WARNING", "1", 1);
+    env = new chain_env; // anvil_node points HOME at its directory (cast and anvil write there)
+    ASSERT_TRUE(env->anvil.ok()) << "anvil did not start";
+    auto deployed = env->anvil.deploy(deployer);
+    env->pool = deployed.pool;
+    env->token = deployed.token;
 
     // Give the deployer aKSMb to burn in the tests: one claim of 1000 tokens
     // (the ledger of the tests never sees it: it is before their start block).
@@ -190,16 +134,10 @@ protected:
     env = nullptr;
   }
 
-  test::temp_dir dir;
-  std::string db_path = dir.file("ledger.sqlite");
-  storage_actor storage;
-  eth_watcher_config cfg;
-
   void SetUp() override {
+    watcher_fixture::SetUp();
     ASSERT_NE(env, nullptr);
     ASSERT_FALSE(env->pool.empty());
-    storage = sys.spawn(lstaked::storage, storage_config{db_path});
-    run();
     cfg.rpc.url = env->url;
     cfg.pool_address = env->pool;
     cfg.chain_id = 31337;
@@ -209,51 +147,6 @@ protected:
     cfg.poll_interval = 1000ms;
     cfg.initial_window = 2; // several windows per poll: exercises the growth
     cfg.max_window = 64;
-  }
-
-  void TearDown() override { stop_actor(storage); }
-
-  eth_watcher_actor start_watcher() {
-    auto w = sys.spawn(eth_watcher, cfg, storage);
-    run();
-    return w;
-  }
-
-  void stop(const eth_watcher_actor& w) { stop_actor(w); }
-
-  /// One poll interval passes: the watcher reads everything that is final.
-  void poll() { advance_time(cfg.poll_interval); }
-
-  eth_watcher_status status(const eth_watcher_actor& w) { return ask<eth_watcher_status>(w, status_atom_v); }
-
-  actor_health health(const eth_watcher_actor& w) { return ask<actor_health>(w, health_atom_v); }
-
-  /// Runs `fn` inside a storage transaction.
-  void write(const std::string& name, std::function<void(SQLite::Database&)> fn) {
-    auto reply = self->request(storage, caf::infinite, write_atom_v,
-                               write_task{name, sql::durability::full, std::move(fn)});
-    run();
-    reply.receive([](uint64_t) {}, [&](caf::error& err) { ADD_FAILURE() << name << ": " << describe(err); });
-  }
-
-  int64_t count(const std::string& sql) {
-    int64_t n = -1;
-    write("count", [&](SQLite::Database& db) {
-      SQLite::Statement q(db, sql);
-      q.executeStep();
-      n = q.getColumn(0).getInt64();
-    });
-    return n;
-  }
-
-  std::string text(const std::string& sql) {
-    std::string s;
-    write("text", [&](SQLite::Database& db) {
-      SQLite::Statement q(db, sql);
-      if (q.executeStep())
-        s = q.getColumn(0).getString();
-    });
-    return s;
   }
 
   /// Mines until `block` is finalized.

@@ -5,16 +5,15 @@
 #include "actors/eth_watcher.hpp"
 #include "chain/ethereum/keccak.hpp"
 #include "actors/storage_actor.hpp"
+#include "tests/chain_identity/scripted_peer.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <SQLiteCpp/Statement.h>
-#include <httplib.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <fstream>
-#include <mutex>
 #include <thread>
 
 using namespace lstaked;
@@ -56,29 +55,7 @@ public:
   std::vector<std::pair<uint64_t, uint64_t>> served; // answered eth_getLogs ranges
   std::vector<std::pair<uint64_t, uint64_t>> refused;
 
-  scripted_node() {
-    srv_.Post("/", [this](const httplib::Request& req, httplib::Response& res) {
-      auto body = json::parse(req.body);
-      json out;
-      if (body.is_array()) {
-        out = json::array();
-        for (auto& c : body)
-          out.push_back(answer(c));
-      } else {
-        out = answer(body);
-      }
-      res.set_content(out.dump(), "application/json");
-    });
-    port_ = srv_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { srv_.listen_after_bind(); });
-    while (!srv_.is_running())
-      std::this_thread::sleep_for(1ms);
-  }
-  ~scripted_node() {
-    srv_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return peer_.url(); }
 
   static std::string hash_of(uint64_t n) {
     auto text = "block " + std::to_string(n);
@@ -87,47 +64,35 @@ public:
   }
 
 private:
-  json answer(const json& c) {
-    if (c["method"] == "eth_getLogs") {
+  json answer(const std::string& method, const json& params) {
+    if (method == "eth_chainId")
+      return rpc::u256{chain_id}.to_hex();
+    if (method == "eth_getBlockByNumber") {
+      auto tag = params[0].get<std::string>();
+      uint64_t n = tag == "finalized" || tag == "latest" ? head : *rpc::parse_quantity_u64(tag);
+      if (n > head)
+        return nullptr;
+      return {{"number", rpc::u256{n}.to_hex()},
+              {"hash", hash_of(n)},
+              {"parentHash", n ? hash_of(n - 1) : "0x" + std::string(64, '0')},
+              {"timestamp", "0x1"}};
+    }
+    if (method == "eth_getLogs") {
       ++logs_calls;
       std::this_thread::sleep_for(logs_delay);
-    }
-    std::lock_guard<std::mutex> guard(mutex_);
-    json r = {{"jsonrpc", "2.0"}, {"id", c["id"]}};
-    auto method = c["method"].get<std::string>();
-    if (method == "eth_chainId") {
-      r["result"] = rpc::u256{chain_id}.to_hex();
-    } else if (method == "eth_getBlockByNumber") {
-      auto tag = c["params"][0].get<std::string>();
-      uint64_t n = tag == "finalized" || tag == "latest" ? head : *rpc::parse_quantity_u64(tag);
-      if (n > head) {
-        r["result"] = nullptr;
-      } else {
-        r["result"] = {{"number", rpc::u256{n}.to_hex()},
-                       {"hash", hash_of(n)},
-                       {"parentHash", n ? hash_of(n - 1) : "0x" + std::string(64, '0')},
-                       {"timestamp", "0x1"}};
-      }
-    } else if (method == "eth_getLogs") {
-      auto from = *rpc::parse_quantity_u64(c["params"][0]["fromBlock"]);
-      auto to = *rpc::parse_quantity_u64(c["params"][0]["toBlock"]);
+      auto from = *rpc::parse_quantity_u64(params[0]["fromBlock"]);
+      auto to = *rpc::parse_quantity_u64(params[0]["toBlock"]);
       if (to - from + 1 > max_range) {
         refused.emplace_back(from, to);
-        r["error"] = {{"code", -32005}, {"message", "query returned more than 10000 results"}};
-      } else {
-        served.emplace_back(from, to);
-        r["result"] = json::array();
+        throw test::scripted_peer::error{-32005, "query returned more than 10000 results"};
       }
-    } else {
-      r["error"] = {{"code", -32601}, {"message", "method not found"}};
+      served.emplace_back(from, to);
+      return json::array();
     }
-    return r;
+    throw test::scripted_peer::error{-32601, "method not found"};
   }
 
-  std::mutex mutex_;
-  httplib::Server srv_;
-  int port_ = 0;
-  std::thread thread_;
+  test::scripted_peer peer_{[this](const std::string& m, const json& p) { return answer(m, p); }};
 };
 
 } // namespace
@@ -243,16 +208,15 @@ TEST(eth_watcher_config, is_validated) {
   EXPECT_TRUE(is(validate(bad), ec::invalid_config));
 }
 
-class eth_watcher_timing : public test::actor_fixture {
+class eth_watcher_timing : public test::watcher_fixture<eth_watcher_actor, eth_watcher_state,
+                                                        eth_watcher_status, eth_watcher_config> {
 protected:
-  test::temp_dir dir;
+  eth_watcher_timing() : watcher_fixture(eth_watcher) {}
+
   scripted_node node;
-  storage_actor storage;
-  eth_watcher_config cfg;
 
   void SetUp() override {
-    storage = sys.spawn(lstaked::storage, storage_config{dir.file("ledger.sqlite")});
-    run();
+    watcher_fixture::SetUp();
     cfg.rpc.url = node.url();
     cfg.rpc.max_attempts = 1;
     cfg.detached_rpc_worker = false; // deterministic: the worker runs on the test scheduler
@@ -263,13 +227,22 @@ protected:
     cfg.initial_window = 32;
     cfg.max_window = 64;
   }
-  void TearDown() override { stop_actor(storage); }
-  eth_watcher_status status(const eth_watcher_actor& w) { return ask<eth_watcher_status>(w, status_atom_v); }
+
+  /// Another writer (a second watcher, a restored backup...) moves the stored
+  /// Ethereum cursor to `block`.
+  void move_cursor_elsewhere(uint64_t block) {
+    write("move_cursor", [block](SQLite::Database& db) {
+      SQLite::Statement q(db, "UPDATE chain_cursors SET block_number = ?, block_hash = ? "
+                              "WHERE chain = 'ethereum'");
+      q.bind(1, static_cast<int64_t>(block));
+      q.bind(2, scripted_node::hash_of(block));
+      q.exec();
+    });
+  }
 };
 
 TEST_F(eth_watcher_timing, windows_halve_on_too_many_results_and_cover_every_block_once) {
-  auto w = sys.spawn(eth_watcher, cfg, storage);
-  run();
+  auto w = start_watcher();
   auto s = status(w);
   EXPECT_FALSE(s.halted) << s.last_error;
   EXPECT_EQ(s.cursor, 100u) << s.last_error;
@@ -303,8 +276,7 @@ TEST_F(eth_watcher_timing, errors_back_off_exponentially) {
   cfg.max_error_backoff = 4000ms;
   node.max_range = 0; // every eth_getLogs fails, even a one-block window
   cfg.initial_window = 1;
-  auto w = sys.spawn(eth_watcher, cfg, storage);
-  run();
+  auto w = start_watcher();
   EXPECT_EQ(node.refused.size(), 1u);
   EXPECT_FALSE(status(w).last_error.empty());
   advance_time(999ms);
@@ -330,8 +302,7 @@ TEST_F(eth_watcher_timing, errors_back_off_exponentially) {
 
 TEST_F(eth_watcher_timing, wrong_chain_halts_before_reading_anything) {
   node.chain_id = 1;
-  auto w = sys.spawn(eth_watcher, cfg, storage);
-  run();
+  auto w = start_watcher();
   auto s = status(w);
   EXPECT_TRUE(s.halted);
   EXPECT_FALSE(s.has_cursor);
@@ -340,21 +311,10 @@ TEST_F(eth_watcher_timing, wrong_chain_halts_before_reading_anything) {
 }
 
 TEST_F(eth_watcher_timing, a_cursor_moved_by_another_writer_is_reloaded_never_overwritten) {
-  auto w = sys.spawn(eth_watcher, cfg, storage);
-  run();
+  auto w = start_watcher();
   ASSERT_EQ(status(w).cursor, 100u);
   // Someone else applied 101..103 (a second watcher, a restored backup...).
-  auto reply = self->request(storage, caf::infinite, write_atom_v,
-                             write_task{"move_cursor", sql::durability::full,
-                                        [](SQLite::Database& db) {
-                                          SQLite::Statement q(
-                                            db, "UPDATE chain_cursors SET block_number = 103, "
-                                                "block_hash = ? WHERE chain = 'ethereum'");
-                                          q.bind(1, scripted_node::hash_of(103));
-                                          q.exec();
-                                        }});
-  run();
-  reply.receive([](uint64_t) {}, [](caf::error& err) { FAIL() << describe(err); });
+  move_cursor_elsewhere(103);
   node.head = 110;
   node.served.clear();
   advance_time(cfg.poll_interval);
@@ -377,8 +337,7 @@ TEST_F(eth_watcher_timing, a_cursor_moved_by_another_writer_is_reloaded_never_ov
 TEST_F(eth_watcher_timing, confirmations_mode_stays_that_many_blocks_behind_latest) {
   cfg.finality = "confirmations";
   cfg.confirmations = 6;
-  auto w = sys.spawn(eth_watcher, cfg, storage);
-  run();
+  auto w = start_watcher();
   auto s = status(w);
   EXPECT_EQ(s.final_head, 94u);
   EXPECT_EQ(s.cursor, 94u);
@@ -451,8 +410,7 @@ TEST_F(eth_watcher_timing, hooks_see_every_applied_block_once_in_order_and_roll_
       out.push_back(static_cast<uint64_t>(q.getColumn(0).getInt64()));
     return out;
   };
-  auto w = sys.spawn(eth_watcher, cfg, storage);
-  run();
+  auto w = start_watcher();
   ASSERT_EQ(status(w).cursor, 100u);
   std::vector<uint64_t> want;
   for (uint64_t n = 11; n <= 100; ++n)
@@ -461,17 +419,7 @@ TEST_F(eth_watcher_timing, hooks_see_every_applied_block_once_in_order_and_roll_
 
   // Another writer moves the cursor to 103: the windows read from 100 are
   // refused at commit, and their hook rows with them.
-  auto reply = self->request(storage, caf::infinite, write_atom_v,
-                             write_task{"move_cursor", sql::durability::full,
-                                        [](SQLite::Database& db) {
-                                          SQLite::Statement q(
-                                            db, "UPDATE chain_cursors SET block_number = 103, "
-                                                "block_hash = ? WHERE chain = 'ethereum'");
-                                          q.bind(1, scripted_node::hash_of(103));
-                                          q.exec();
-                                        }});
-  run();
-  reply.receive([](uint64_t) {}, [](caf::error& err) { FAIL() << describe(err); });
+  move_cursor_elsewhere(103);
   node.head = 110;
   advance_time(cfg.poll_interval);
   EXPECT_NE(status(w).last_error.find("cursor moved"), std::string::npos);

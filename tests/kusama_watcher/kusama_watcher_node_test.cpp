@@ -11,6 +11,7 @@
 #include "storage/ledger.hpp"
 #include "actors/storage_actor.hpp"
 #include "tests/support/actor_fixture.hpp"
+#include "tests/support/kusama_node.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -35,33 +36,27 @@ const ledger::u256 ksm = *ledger::u256::from_dec("1000000000000");
 // //Ferdie's AccountId (sr25519 dev key), the deposit account.
 const std::string ferdie_id = "0x1cbd2d43530a44705ad088af313e18f80b53ef16b36177cd4b77b846f2a5f07c";
 
-class kusama_watcher_node : public test::actor_fixture,
-                            public ::testing::WithParamInterface<std::string> {
+class kusama_watcher_node
+  : public test::watcher_fixture<kusama_watcher_actor, kusama_watcher_state, kusama_watcher_status,
+                                 kusama_watcher_config>,
+    public ::testing::WithParamInterface<std::string> {
 protected:
-  test::temp_dir dir;
-  std::unique_ptr<test::background_process> node;
+  kusama_watcher_node() : watcher_fixture(kusama_watcher) {}
+
+  std::unique_ptr<test::kusama_node> node;
   std::unique_ptr<rpc::json_rpc_client> rpc;
   std::string url;
-  std::string db_path = dir.file("ledger.sqlite");
-  storage_actor storage;
-  kusama_watcher_config cfg;
 
   void SetUp() override {
-    node = std::make_unique<test::background_process>(
-      std::vector<std::string>{repo + "/tools/kusama-node/start", "--port", "0", "--block-ms", "0",
-                               "--finality-lag", "2", "--era-blocks", "5", "--bonding-duration",
-                               "1", "--metadata", GetParam()},
-      dir.file("node"));
-    auto line = node->wait_for_line("listening on http://", 60s);
-    ASSERT_TRUE(line) << node->stderr_text();
-    url = line->substr(line->find("http://"));
-    while (!url.empty() && (url.back() == '\n' || url.back() == '\r' || url.back() == ' '))
-      url.pop_back();
+    node = std::make_unique<test::kusama_node>(
+      dir, std::vector<std::string>{"--block-ms", "0", "--finality-lag", "2", "--era-blocks", "5",
+                                    "--bonding-duration", "1", "--metadata", GetParam()});
+    ASSERT_TRUE(node->ok()) << node->log();
+    url = node->url;
     rpc::json_rpc_config rc;
     rc.url = url;
     rpc = std::move(*rpc::json_rpc_client::make(rc));
-    storage = sys.spawn(lstaked::storage, storage_config{db_path});
-    run();
+    watcher_fixture::SetUp();
     cfg.rpc.url = url;
     cfg.start_block = 1;
     cfg.deposit_account = ferdie_id;
@@ -70,22 +65,6 @@ protected:
     cfg.max_blocks_per_step = 2; // several storage tasks per catch-up
     cfg.detached_rpc_worker = false; // deterministic: the worker runs on the test scheduler
   }
-
-  void TearDown() override { stop_actor(storage); }
-
-  kusama_watcher_actor start_watcher() {
-    auto w = sys.spawn(kusama_watcher, cfg, storage);
-    run();
-    return w;
-  }
-
-  void stop(const kusama_watcher_actor& w) { stop_actor(w); }
-
-  void poll() { advance_time(cfg.poll_interval); }
-
-  kusama_watcher_status status(const kusama_watcher_actor& w) { return ask<kusama_watcher_status>(w, status_atom_v); }
-
-  actor_health health(const kusama_watcher_actor& w) { return ask<actor_health>(w, health_atom_v); }
 
   json call(const std::string& method, json params = json::array()) {
     auto r = rpc->call(method, std::move(params));

@@ -1,0 +1,133 @@
+// The Kusama follower on a scripted Substrate node (tests/kusama_watcher/
+// scripted_kusama_node.hpp) and the deterministic scheduler: what it does
+// when the node serves what a right node never does. The behaviour against
+// the local Kusama node is in kusama_watcher_node_test.cpp.
+#include "actors/kusama_watcher.hpp"
+#include "storage/ledger.hpp"
+#include "tests/kusama_watcher/scripted_kusama_node.hpp"
+#include "tests/support/actor_fixture.hpp"
+
+#include <SQLiteCpp/Statement.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+using namespace lstaked;
+using namespace std::chrono_literals;
+
+namespace {
+
+const ledger::u256 ksm = *ledger::u256::from_dec("1000000000000");
+const std::string ferdie_id = "0x1cbd2d43530a44705ad088af313e18f80b53ef16b36177cd4b77b846f2a5f07c";
+const std::string alice_id = "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d";
+
+class kusama_watcher_scripted
+  : public test::watcher_fixture<kusama_watcher_actor, kusama_watcher_state, kusama_watcher_status,
+                                 kusama_watcher_config> {
+protected:
+  kusama_watcher_scripted() : watcher_fixture(kusama_watcher) {}
+
+  test::scripted_kusama_node node;
+  /// Every block the follower applied (its hook), in the order applied.
+  std::shared_ptr<std::vector<uint64_t>> applied = std::make_shared<std::vector<uint64_t>>();
+
+  void SetUp() override {
+    watcher_fixture::SetUp();
+    cfg.rpc.url = node.url();
+    cfg.rpc.max_attempts = 1;
+    cfg.detached_rpc_worker = false; // deterministic: the worker runs on the test scheduler
+    cfg.deposit_account = ferdie_id;
+    cfg.minimum_planck = ksm;
+    cfg.start_block = 1;
+    cfg.max_blocks_per_step = 3;
+    cfg.poll_interval = 3000ms;
+    cfg.hooks.push_back([seen = applied](ledger::statement_cache&, const follower::applied_block& b) {
+      seen->push_back(b.ref.number);
+    });
+  }
+
+  std::vector<uint64_t> blocks(uint64_t from, uint64_t to) {
+    std::vector<uint64_t> out;
+    for (uint64_t n = from; n <= to; ++n)
+      out.push_back(n);
+    return out;
+  }
+
+  int64_t paused_kusama_flows() {
+    int64_t n = 0;
+    for (auto& flow : ledger::flows_depending_on("kusama"))
+      n += count("SELECT paused FROM flows WHERE flow = '" + flow + "'");
+    return n;
+  }
+};
+
+TEST_F(kusama_watcher_scripted, applies_every_finalized_block_once_in_order_and_credits_its_deposit) {
+  node.add_transfer(3, alice_id, ferdie_id, 2'000'000'000'000);
+  auto w = start_watcher();
+  auto s = status(w);
+  EXPECT_TRUE(s.last_error.empty()) << s.last_error;
+  EXPECT_EQ(s.cursor, 8u);
+  EXPECT_EQ(s.cursor_hash, node.hash_of(8));
+  EXPECT_EQ(*applied, blocks(1, 8)) << "every block from start_block to the finalized head, once";
+  EXPECT_EQ(count("SELECT count(*) FROM deposits WHERE block_number = 3 AND status = 'CREDITED' "
+                  "AND amount_planck = '2000000000000' AND block_hash = '" + node.hash_of(3) + "'"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM deposits"), 1);
+  EXPECT_TRUE(health(w).ok) << health(w).detail;
+  stop(w);
+}
+
+TEST_F(kusama_watcher_scripted, a_finalized_block_whose_parent_is_not_the_cursor_halts_the_follower) {
+  auto w = start_watcher();
+  ASSERT_EQ(status(w).cursor, 8u);
+  auto cursor_hash = status(w).cursor_hash;
+  ASSERT_EQ(*applied, blocks(1, 8));
+
+  // The node now serves another finalized history from block 8 on: block 9
+  // (which pays the deposit account) has a parent that is not the block applied as 8.
+  node.fork_from = 8;
+  node.best = 14;
+  node.finalized = 12;
+  node.add_transfer(9, alice_id, ferdie_id, 5'000'000'000'000);
+  poll();
+  auto s = status(w);
+  EXPECT_TRUE(s.halted);
+  EXPECT_NE(s.last_error.find("no longer follows the applied block 8"), std::string::npos)
+    << s.last_error;
+  EXPECT_EQ(s.cursor, 8u) << "a halted follower does not move its cursor";
+  EXPECT_EQ(s.cursor_hash, cursor_hash);
+  auto h = health(w);
+  EXPECT_FALSE(h.ok);
+  EXPECT_NE(h.detail.find("HALTED"), std::string::npos) << h.detail;
+  EXPECT_EQ(count("SELECT count(*) FROM alerts WHERE severity = 'critical' AND source = "
+                  "'kusama_watcher' AND resolved_at IS NULL"),
+            1);
+  EXPECT_EQ(paused_kusama_flows(), int64_t(ledger::flows_depending_on("kusama").size()))
+    << "every flow that depends on Kusama is paused";
+  EXPECT_EQ(count("SELECT count(*) FROM flows WHERE paused = 1"),
+            int64_t(ledger::flows_depending_on("kusama").size()));
+  EXPECT_EQ(count("SELECT block_number FROM chain_cursors WHERE chain = 'kusama'"), 8);
+  EXPECT_EQ(text("SELECT block_hash FROM chain_cursors WHERE chain = 'kusama'"), cursor_hash);
+  EXPECT_EQ(count("SELECT count(*) FROM deposits"), 0) << "the foreign block's deposit is not credited";
+
+  // However long it runs, nothing of that history is applied, and the alarm is raised once.
+  for (int i = 0; i < 5; ++i)
+    poll();
+  EXPECT_TRUE(status(w).halted);
+  EXPECT_EQ(status(w).cursor, 8u);
+  EXPECT_EQ(*applied, blocks(1, 8)) << "no block applied after the break";
+  EXPECT_EQ(count("SELECT count(*) FROM deposits"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM alerts"), 1);
+  stop(w);
+
+  // A restart on the same node halts again before applying anything.
+  w = start_watcher();
+  EXPECT_TRUE(status(w).halted);
+  EXPECT_EQ(status(w).cursor, 8u);
+  EXPECT_EQ(*applied, blocks(1, 8));
+  EXPECT_EQ(count("SELECT count(*) FROM deposits"), 0);
+  stop(w);
+}
+
+} // namespace
