@@ -22,12 +22,16 @@ std::string trim(std::string s) {
 }
 } // namespace
 
-anvil_node::anvil_node(const temp_dir& dir, unsigned slots) : dir_(dir) {
+anvil_node::anvil_node(const temp_dir& dir, unsigned slots)
+  : anvil_node(dir, anvil_options{slots}) {}
+
+anvil_node::anvil_node(const temp_dir& dir, const anvil_options& options) : dir_(dir) {
   ::setenv("HOME", dir.path().c_str(), 1); // anvil and cast write under $HOME
-  process_ = std::make_unique<background_process>(
-    std::vector<std::string>{repo + "/node_modules/.bin/anvil", "--host", "127.0.0.1", "--port", "0",
-                             "--slots-in-an-epoch", std::to_string(slots)},
-    dir.file("anvil"));
+  std::vector<std::string> argv{repo + "/node_modules/.bin/anvil", "--host", "127.0.0.1", "--port", "0",
+                                "--slots-in-an-epoch", std::to_string(options.slots_in_an_epoch)};
+  if (options.gas_limit > 0)
+    argv.insert(argv.end(), {"--gas-limit", std::to_string(options.gas_limit)});
+  process_ = std::make_unique<background_process>(argv, dir.file("anvil"));
   auto line = process_->wait_for_line("Listening on", std::chrono::seconds(30));
   std::smatch m;
   if (line && std::regex_search(*line, m, std::regex{R"(127\.0\.0\.1:(\d+))"}))
@@ -53,6 +57,10 @@ void anvil_node::mine(uint64_t blocks) {
         std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(blocks));
         return std::string{buf};
       }()});
+}
+
+void anvil_node::set_automine(bool on) {
+  rpc("evm_setAutomine", {on});
 }
 
 uint64_t anvil_node::block_number() {
