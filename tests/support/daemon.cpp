@@ -5,7 +5,6 @@
 
 #include <csignal>
 #include <iostream>
-#include <regex>
 
 namespace lstaked::test {
 
@@ -53,11 +52,7 @@ bool daemon::start(const std::string& log_name, std::chrono::milliseconds timeou
   argv.insert(argv.end(), run_args_.begin(), run_args_.end());
   log_name_ = log_name;
   proc_ = std::make_unique<background_process>(argv, dir_->file(log_name));
-  port = 0;
-  auto line = proc_->wait_for_line("listening on http://", timeout);
-  std::smatch m;
-  if (line && std::regex_search(*line, m, std::regex{R"(http://127\.0\.0\.1:(\d+))"}))
-    port = std::stoi(m[1]);
+  port = proc_->wait_for_port("listening on http://", timeout);
   return port > 0;
 }
 
