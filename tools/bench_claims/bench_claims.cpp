@@ -434,7 +434,10 @@ int main(int argc, char** argv) {
     auto raw = *chain::from_hex(test::anvil_key0);
     key = chain::secret_key32{raw.data()};
   }
-  auto domain = test::eth_claim{chain_id, pool}.domain();
+  test::eth_claim domain_of;
+  domain_of.chain_id = chain_id;
+  domain_of.pool = pool;
+  auto domain = domain_of.domain();
 
   std::printf("bench_claims: %zu requests per phase, %zu sr25519 accounts, amount 0.001 KSM, "
               "server threads %u, cores %u, load average %s\n",
