@@ -435,10 +435,14 @@ caf::expected<std::optional<notary_config>> make_notary_config(const config& cfg
   auto files = notary_key_files(cfg);
   if (files.empty())
     return std::optional<notary_config>{};
-  notary_config n{files.front(), cfg.ethereum.chain_id, cfg.ethereum.pool_address,
-                  cfg.ethereum.token_address, cfg.claims.validity_blocks};
-  n.more_key_files.assign(files.begin() + 1, files.end());
-  n.notary_set_max_age = std::chrono::seconds(cfg.claims.notary_set_max_age_seconds);
+  notary_config n{files.front(),
+                  cfg.ethereum.chain_id,
+                  cfg.ethereum.pool_address,
+                  cfg.ethereum.token_address,
+                  cfg.claims.validity_blocks,
+                  std::vector<std::string>(files.begin() + 1, files.end()),
+                  true, // the daemon always checks the notary set (notary_set_guard)
+                  std::chrono::seconds(cfg.claims.notary_set_max_age_seconds)};
   if (auto addresses = notary_addresses(files); !addresses) // each key loads, none twice
     return addresses.error();
   return std::optional<notary_config>{std::move(n)};

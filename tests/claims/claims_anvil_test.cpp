@@ -7,12 +7,11 @@
 #include "actors/eth_watcher.hpp"
 #include "actors/notary.hpp"
 #include "actors/notary_set_guard.hpp"
-#include "actors/supervisor.hpp"
-#include "api/http_server.hpp"
 #include "api/user_routes.hpp"
 #include "config/secret_file.hpp"
+#include "storage/ledger.hpp"
 #include "tests/support/anvil.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/api_fixture.hpp"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -44,16 +43,10 @@ std::string first_word(const std::string& s) {
 
 } // namespace
 
-class claims_anvil_test : public ::testing::Test {
+class claims_anvil_test : public test::api_fixture {
 protected:
-  test::temp_dir dir;
   std::unique_ptr<test::anvil_node> anvil;
   test::deployment contracts;
-  caf::actor_system_config sys_cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  supervisor_actor sup;
-  std::unique_ptr<api::http_server> server;
-  std::unique_ptr<httplib::Client> client;
 
   void SetUp() override {
     anvil = std::make_unique<test::anvil_node>(dir, 1); // finalized = latest - 2
@@ -61,11 +54,9 @@ protected:
     contracts = anvil->deploy(test::anvil_address0);
     ASSERT_FALSE(create_secret_file(dir.file("notary.key"), test::anvil_key0.substr(2)));
 
-    sys_cfg.set("logger.verbosity", caf::atom("quiet"));
-    sys = std::make_unique<caf::actor_system>(sys_cfg);
-    supervisor_config cfg;
-    cfg.storage.path = dir.file("db.sqlite");
-    cfg.children.push_back(notary_child(notary_config{dir.file("notary.key"), 31337, contracts.pool, contracts.token, 30}));
+    auto cfg = actors_config();
+    cfg.children.push_back(notary_child(notary_config{dir.file("notary.key"), 31337, contracts.pool,
+                                                      contracts.token, 30, {}, true, 120s}));
     // The real notary-set check against the deployed pool (1 of 1, held here).
     notary_set_guard_config guard;
     guard.rpc.url = anvil->url;
@@ -81,7 +72,7 @@ protected:
     w.poll_interval = 100ms;
     cfg.children.push_back(eth_watcher_child(w));
     cfg.head_interval = 100ms;
-    sup = sys->spawn(supervisor, cfg);
+    start_actors(cfg);
 
     for (auto name : {"sr25519_valid", "ed25519_valid"}) {
       auto account = vector(name)["accountId"].get<std::string>();
@@ -96,30 +87,11 @@ protected:
 
     http_config http;
     http.port = 0;
-    server = std::make_unique<api::http_server>(http);
-    api::add_user_routes(*server, {sys.get(), sup, dir.file("db.sqlite"), 2, 31337, contracts.token,
-                                   4000000000ll, 10000ms});
-    auto port = server->start();
-    ASSERT_TRUE(port);
-    client = std::make_unique<httplib::Client>("127.0.0.1", *port);
-  }
-
-  void TearDown() override {
-    if (client)
-      client->stop();
-    if (server)
-      server->stop();
-    if (sys)
-      caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
-  }
-
-  void write(std::function<void(SQLite::Database&)> f) {
-    caf::scoped_actor self{*sys};
-    storage_actor storage;
-    self->request(sup, caf::infinite, storage_atom_v).receive([&](storage_actor s) { storage = s; },
-                                                               [](caf::error&) {});
-    self->request(storage, caf::infinite, write_atom_v, write_task{"test", sql::durability::full, f})
-      .receive([](uint64_t) {}, [](caf::error& err) { FAIL() << describe(err); });
+    auto bound = serve(http, [&](api::http_server& server) {
+      api::add_user_routes(server, {sys, sup, db_path(), 2, 31337, contracts.token, 4000000000ll,
+                                    10000ms});
+    });
+    ASSERT_TRUE(bound);
   }
 
   // The notary learns the head from the watcher: retry while it answers 503.

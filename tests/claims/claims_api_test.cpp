@@ -2,14 +2,11 @@
 // supervisor, storage and notary actors, and requests signed by polkadot-js
 // (tools/vectors/claims). Every refusal has a stable code and changes nothing.
 #include "actors/notary.hpp"
-#include "actors/supervisor.hpp"
-#include "api/http_server.hpp"
 #include "api/user_routes.hpp"
-#include "chain/ethereum/claim_digest.hpp"
-#include "chain/ethereum/signature.hpp"
 #include "config/secret_file.hpp"
-#include "storage/database.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "storage/ledger.hpp"
+#include "tests/support/api_fixture.hpp"
+#include "tests/support/eth_claim.hpp"
 
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
@@ -27,8 +24,8 @@ using chain::eth::u256;
 namespace {
 
 // anvil's well-known dev account #0: a test key, never a real one.
-const char* notary_key = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-const char* notary_address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+const std::string notary_key = test::anvil_key0.substr(2);
+const std::string& notary_address = test::anvil_address0;
 const char* pool = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const char* token = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
 
@@ -47,26 +44,15 @@ json vector(const std::string& name) {
 
 } // namespace
 
-class claims_api_test : public ::testing::Test {
+class claims_api_test : public test::api_fixture {
 protected:
-  test::temp_dir dir;
-  caf::actor_system_config sys_cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  supervisor_actor sup;
-  std::unique_ptr<api::http_server> server;
-  std::unique_ptr<httplib::Client> client;
-  uint16_t port = 0;
-
   void SetUp() override {
     ASSERT_FALSE(create_secret_file(dir.file("notary.key"), notary_key));
-    sys_cfg.set("logger.verbosity", caf::atom("quiet"));
-    sys = std::make_unique<caf::actor_system>(sys_cfg);
-    supervisor_config cfg;
-    cfg.storage.path = dir.file("db.sqlite");
+    auto cfg = actors_config();
     // No Ethereum node here: the notary-set check (notary_set_guard) is off and the key signs.
     cfg.children.push_back(notary_child(
-      notary_config{dir.file("notary.key"), 31337, pool, token, 50, {}, false}));
-    sup = sys->spawn(supervisor, cfg);
+      notary_config{dir.file("notary.key"), 31337, pool, token, 50, {}, false, std::chrono::seconds(120)}));
+    start_actors(cfg);
     caf::anon_send(sup, eth_head_atom_v, uint64_t{1000});
     // 100 KSM credited to every account the vectors sign for.
     std::set<std::string> accounts;
@@ -84,28 +70,11 @@ protected:
     http_config http;
     http.port = 0;
     http.max_body_bytes = 4096;
-    server = std::make_unique<api::http_server>(http);
-    api::add_user_routes(*server, {sys.get(), sup, dir.file("db.sqlite"), 2, 31337, token,
-                                   4000000000ll, std::chrono::milliseconds(10000)});
-    auto bound = server->start();
+    auto bound = serve(http, [&](api::http_server& server) {
+      api::add_user_routes(server, {sys, sup, db_path(), 2, 31337, token, 4000000000ll,
+                                    std::chrono::milliseconds(10000)});
+    });
     ASSERT_TRUE(bound);
-    port = *bound;
-    client = std::make_unique<httplib::Client>("127.0.0.1", port);
-  }
-
-  void TearDown() override {
-    client->stop();
-    server->stop();
-    caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
-  }
-
-  void write(std::function<void(SQLite::Database&)> f) {
-    caf::scoped_actor self{*sys};
-    storage_actor storage;
-    self->request(sup, caf::infinite, storage_atom_v).receive([&](storage_actor s) { storage = s; },
-                                                               [](caf::error&) {});
-    self->request(storage, caf::infinite, write_atom_v, write_task{"test", sql::durability::full, f})
-      .receive([](uint64_t) {}, [](caf::error& err) { FAIL() << describe(err); });
   }
 
   std::pair<int, json> post(const std::string& body) {
@@ -159,15 +128,13 @@ TEST_F(claims_api_test, every_scheme_gets_a_signed_claim_in_the_published_shape)
     EXPECT_EQ(data["ethAddress"], v["body"]["ethAddress"]);
     EXPECT_EQ(data["claimId"].get<std::string>().size(), 66u);
     // The EIP-712 signature recovers to the notary for exactly these fields.
-    auto domain = chain::eth::pool_domain(u256{31337}, *chain::eth::parse_address(pool));
     auto planck = *u256::from_dec(data["nativeAmount"].get<std::string>());
-    chain::eth::claim_authorization auth{*chain::eth::parse_address(token),
-                                         *u256::from_hex(data["claimId"].get<std::string>()),
-                                         *checked_mul(planck, u256::pow10(6)), u256{1050},
-                                         *chain::eth::parse_address(data["ethAddress"].get<std::string>())};
+    test::eth_claim signed_fields{31337, pool, token, *u256::from_hex(data["claimId"].get<std::string>()),
+                                  *checked_mul(planck, u256::pow10(6)), 1050,
+                                  data["ethAddress"].get<std::string>()};
     auto sig = chain::from_hex(data["signature"].get<std::string>());
     ASSERT_TRUE(sig);
-    auto signer = chain::eth::recover_address(chain::eth::claim_digest(domain, auth), *sig);
+    auto signer = signed_fields.signer(*sig);
     ASSERT_TRUE(signer);
     EXPECT_EQ(chain::eth::to_checksum_address(*signer), notary_address);
   }

@@ -10,18 +10,18 @@
 #include "storage/database.hpp"
 #include "storage/ledger.hpp"
 #include "tests/support/anvil.hpp"
+#include "tests/support/claim_request.hpp"
+#include "tests/support/daemon.hpp"
 
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <atomic>
 #include <csignal>
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -32,33 +32,13 @@ using chain::eth::u256;
 
 namespace {
 
-const std::string binary = LSTAKED_BINARY;
+const std::string& binary = test::lstaked_binary();
 
-struct daemon_proc {
-  std::unique_ptr<test::background_process> proc;
-  int port = 0;
-};
-
-daemon_proc start_daemon(const test::temp_dir& dir, const std::string& config, const std::string& log) {
-  daemon_proc d;
-  d.proc = std::make_unique<test::background_process>(
-    std::vector<std::string>{binary, "run", "--config", config}, dir.file(log));
-  auto line = d.proc->wait_for_line("listening on http://", 30s);
-  std::smatch m;
-  if (line && std::regex_search(*line, m, std::regex{R"(127\.0\.0\.1:(\d+))"}))
-    d.port = std::stoi(m[1]);
-  return d;
-}
-
-int post(int port, const std::string& body, json* out) {
-  httplib::Client c{"127.0.0.1", port};
-  c.set_read_timeout(10s);
-  auto res = c.Post("/v1/claims", body, "application/json");
-  if (!res)
-    return 0;
-  if (out)
-    *out = json::parse(res->body, nullptr, false);
-  return res->status;
+int post(const test::daemon& d, const std::string& body, json* out) {
+  auto r = test::http_request(d.port, "POST", "/v1/claims", body, "application/json", 10s);
+  if (out && r.status != 0)
+    *out = r.body;
+  return r.status;
 }
 
 } // namespace
@@ -99,24 +79,20 @@ TEST(claims_crash, kill_9_while_signing_loses_and_duplicates_nothing) {
   auto address = alice->address(2);
   std::vector<std::string> bodies;
   for (int i = 0; i < 60; ++i) {
-    api::claim_message_fields f{address, test::anvil_address1, "1", 31337,
-                                "crash-nonce-" + std::to_string(1000 + i), 4000000000ll};
-    auto msg = api::claim_message(f);
-    auto sig = alice->sign(chain::sig::wrap_bytes(
-      chain::byte_view{reinterpret_cast<const uint8_t*>(msg.data()), msg.size()}));
-    ASSERT_TRUE(sig);
-    bodies.push_back(json{{"address", address}, {"ethAddress", test::anvil_address1},
-                          {"amount", "1"}, {"nonce", f.nonce}, {"expiresAt", f.expires_at},
-                          {"scheme", "sr25519"}, {"signature", chain::to_hex(*sig)}}
-                       .dump());
+    auto request = test::sign_claim_request(*alice, {address, test::anvil_address1, "1", 31337,
+                                                     "crash-nonce-" + std::to_string(1000 + i),
+                                                     4000000000ll});
+    ASSERT_TRUE(request);
+    bodies.push_back(request->body().dump());
   }
 
-  auto first = start_daemon(dir, dir.file("lstaked.toml"), "first");
-  ASSERT_GT(first.port, 0) << first.proc->stderr_text();
+  test::daemon first{dir, dir.file("lstaked.toml")};
+  first.start("first", 30s);
+  ASSERT_GT(first.port, 0) << first.stderr_text();
   // Wait until the notary knows the Ethereum head (503 until then).
   int status = 0;
   for (int i = 0; i < 200 && status != 200; ++i) {
-    status = post(first.port, bodies[0], nullptr);
+    status = post(first, bodies[0], nullptr);
     if (status != 200)
       std::this_thread::sleep_for(50ms);
   }
@@ -132,7 +108,7 @@ TEST(claims_crash, kill_9_while_signing_loses_and_duplicates_nothing) {
     clients.emplace_back([&] {
       for (size_t i = next++; i < bodies.size(); i = next++) {
         json out;
-        if (post(first.port, bodies[i], &out) == 200) {
+        if (post(first, bodies[i], &out) == 200) {
           std::lock_guard<std::mutex> g{mu};
           answered[i] = out["claim"]["data"]["claimId"].get<std::string>();
           ++done;
@@ -141,21 +117,22 @@ TEST(claims_crash, kill_9_while_signing_loses_and_duplicates_nothing) {
     });
   while (done < 15)
     std::this_thread::sleep_for(1ms);
-  first.proc->signal(SIGKILL);
+  first.process()->signal(SIGKILL);
   for (auto& c : clients)
     c.join();
-  ASSERT_TRUE(first.proc->wait(10s));
+  ASSERT_TRUE(first.process()->wait(10s));
   ASSERT_LT(answered.size(), bodies.size() - 1) << "the kill came too late to test anything";
 
   // Restart: every request gets its claim; the ones answered before keep their id.
-  auto second = start_daemon(dir, dir.file("lstaked.toml"), "second");
-  ASSERT_GT(second.port, 0) << second.proc->stderr_text();
+  test::daemon second{dir, dir.file("lstaked.toml")};
+  second.start("second", 30s);
+  ASSERT_GT(second.port, 0) << second.stderr_text();
   std::set<std::string> ids;
   for (size_t i = 0; i < bodies.size(); ++i) {
     json out;
     int s = 0;
     for (int attempt = 0; attempt < 200 && s != 200; ++attempt) {
-      s = post(second.port, bodies[i], &out);
+      s = post(second, bodies[i], &out);
       if (s == 503)
         std::this_thread::sleep_for(50ms);
       else
@@ -163,13 +140,13 @@ TEST(claims_crash, kill_9_while_signing_loses_and_duplicates_nothing) {
     }
     ASSERT_EQ(s, 200) << "request " << i << ": " << out.dump();
     auto id = out["claim"]["data"]["claimId"].get<std::string>();
-    if (answered.count(i))
+    if (answered.count(i)) {
       EXPECT_EQ(id, answered[i]) << "a claim answered before the crash changed";
+    }
     ids.insert(id);
   }
   EXPECT_EQ(ids.size(), bodies.size());
-  second.proc->signal(SIGTERM);
-  ASSERT_EQ(second.proc->wait(20s).value_or(-1), 0);
+  ASSERT_EQ(second.stop(20s).value_or(-1), 0);
 
   // The ledger: one claim per request, shares conserved.
   SQLite::Database db(data + "/lstaked.sqlite");

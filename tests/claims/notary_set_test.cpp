@@ -6,11 +6,11 @@
 #include "actors/notary.hpp"
 #include "actors/notary_set_guard.hpp"
 #include "actors/supervisor.hpp"
-#include "api/http_server.hpp"
 #include "api/user_routes.hpp"
 #include "config/secret_file.hpp"
 #include "storage/database.hpp"
 #include "tests/support/anvil.hpp"
+#include "tests/support/api_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -54,12 +54,9 @@ std::string lower(std::string s) {
 // One daemon's actors (storage, notary with its keys, notary-set guard) and
 // its claims API, in this process, on its own database.
 struct daemon_under_test {
-  std::unique_ptr<caf::actor_system_config> sys_cfg = std::make_unique<caf::actor_system_config>();
-  std::unique_ptr<caf::actor_system> sys;
-  supervisor_actor sup;
-  std::unique_ptr<api::http_server> server;
-  std::unique_ptr<httplib::Client> client;
   std::string db_path;
+  std::unique_ptr<test::in_process_app> app;
+  std::unique_ptr<httplib::Client> client;
 
   daemon_under_test(const test::temp_dir& dir, const std::string& name, const test::anvil_node& anvil,
                     const test::deployment& contracts, const std::vector<std::string>& keys,
@@ -71,12 +68,10 @@ struct daemon_under_test {
       if (auto err = create_secret_file(files.back(), keys[i]))
         throw std::runtime_error(describe(err));
     }
-    sys_cfg->set("logger.verbosity", caf::atom("quiet"));
-    sys = std::make_unique<caf::actor_system>(*sys_cfg);
     supervisor_config cfg;
     cfg.storage.path = db_path;
-    notary_config n{files[0], 31337, contracts.pool, contracts.token, 30};
-    n.more_key_files.assign(files.begin() + 1, files.end());
+    notary_config n{files[0], 31337, contracts.pool, contracts.token, 30,
+                    std::vector<std::string>(files.begin() + 1, files.end()), true, 120s};
     cfg.children.push_back(notary_child(n));
     notary_set_guard_config g;
     g.rpc.url = anvil.url;
@@ -84,44 +79,34 @@ struct daemon_under_test {
     g.held = addresses;
     g.poll_interval = 50ms;
     cfg.children.push_back(notary_set_guard_child(g));
-    sup = sys->spawn(supervisor, cfg);
-    caf::anon_send(sup, eth_head_atom_v, uint64_t{1000}); // claimBeforeBlock far ahead
+    app = std::make_unique<test::in_process_app>(cfg);
+    head();
     // 100 KSM credited to every account the valid vectors sign for.
     for (auto v : {"sr25519_valid", "ed25519_valid", "ecdsa_valid"}) {
       auto account = vector(v)["accountId"].get<std::string>();
-      write([account](SQLite::Database& db) {
+      auto err = app->write([account](SQLite::Database& db) {
         ledger::kusama_deposit d{"0x" + std::string(64, '3'), 5, 1, 0, "0x", account,
                                  *u256::from_dec("100000000000000")};
         d.event_index = static_cast<uint32_t>(std::hash<std::string>{}(account) % 1000);
         if (!ledger::credit_deposit(db, d, u256::pow10(12), 1))
           throw std::runtime_error("credit failed");
       });
+      if (err)
+        throw std::runtime_error(describe(err));
     }
     http_config http;
     http.port = 0;
-    server = std::make_unique<api::http_server>(http);
-    api::add_user_routes(*server, {sys.get(), sup, db_path, 2, 31337, contracts.token,
-                                   4000000000ll, 10000ms});
-    auto port = server->start();
+    auto port = app->serve(http, [&](api::http_server& server) {
+      api::add_user_routes(server, {&app->system(), app->supervisor(), db_path, 2, 31337,
+                                    contracts.token, 4000000000ll, 10000ms});
+    });
     if (!port)
-      throw std::runtime_error("http server did not start");
+      throw std::runtime_error("http server did not start: " + describe(port.error()));
     client = std::make_unique<httplib::Client>("127.0.0.1", *port);
   }
 
-  ~daemon_under_test() {
-    client->stop();
-    server->stop();
-    caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
-  }
-
-  void write(std::function<void(SQLite::Database&)> f) {
-    caf::scoped_actor self{*sys};
-    storage_actor storage;
-    self->request(sup, caf::infinite, storage_atom_v).receive([&](storage_actor s) { storage = s; },
-                                                               [](caf::error&) {});
-    self->request(storage, caf::infinite, write_atom_v, write_task{"test", sql::durability::full, f})
-      .receive([](uint64_t) {}, [](caf::error& err) { FAIL() << describe(err); });
-  }
+  // claimBeforeBlock counted from a head far ahead (the notary needs one).
+  void head() { caf::anon_send(app->supervisor(), eth_head_atom_v, uint64_t{1000}); }
 
   std::pair<int, json> post_claim(const std::string& name) {
     auto res = client->Post("/v1/claims", vector(name)["body"].dump(), "application/json");
@@ -135,7 +120,7 @@ struct daemon_under_test {
   std::pair<int, json> claim_until(const std::string& name, int expect_status) {
     std::pair<int, json> last;
     for (int i = 0; i < 200; ++i) {
-      caf::anon_send(sup, eth_head_atom_v, uint64_t{1000});
+      head();
       last = post_claim(name);
       if (last.first == expect_status)
         return last;

@@ -1,8 +1,7 @@
 // The built binary, driven from outside: start, serve, SIGTERM, clean exit;
 // and each start-up mistake gives one clear error line and a non-zero exit.
 #include "storage/database.hpp"
-#include "tests/support/process.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/daemon.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -10,9 +9,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include <csignal>
 #include <fstream>
-#include <regex>
 #include <sys/stat.h>
 
 using namespace lstaked;
@@ -20,7 +17,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string binary = LSTAKED_BINARY;
+const std::string& binary = test::lstaked_binary();
 
 void write(const std::string& path, const std::string& text) {
   std::ofstream{path} << text;
@@ -44,14 +41,9 @@ void expect_refused(const test::process_result& r, const std::string& fragment) 
 
 TEST(daemon_e2e, starts_serves_status_and_exits_cleanly_on_sigterm) {
   test::temp_dir dir;
-  test::background_process daemon{
-    {binary, "run", "--data-dir", dir.file("data"), "--http-listen", "127.0.0.1:0"},
-    dir.file("daemon")};
-  auto line = daemon.wait_for_line("listening on http://", 20s);
-  ASSERT_TRUE(line) << daemon.stderr_text();
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(*line, m, std::regex{R"(http://127\.0\.0\.1:(\d+))"})) << *line;
-  httplib::Client client{"127.0.0.1", std::stoi(m[1])};
+  auto daemon = test::daemon::with_flags(dir, {"--data-dir", dir.file("data"), "--http-listen", "127.0.0.1:0"});
+  ASSERT_TRUE(daemon.start("daemon", 20s)) << daemon.stderr_text();
+  httplib::Client client{"127.0.0.1", daemon.port};
   auto res = client.Get("/v1/status");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
@@ -59,8 +51,7 @@ TEST(daemon_e2e, starts_serves_status_and_exits_cleanly_on_sigterm) {
   EXPECT_TRUE(body["ok"].get<bool>());
   EXPECT_EQ(body["schemaVersion"], sql::latest_schema_version());
 
-  daemon.signal(SIGTERM);
-  auto code = daemon.wait(20s);
+  auto code = daemon.stop(20s);
   ASSERT_TRUE(code) << "daemon did not stop";
   EXPECT_EQ(*code, 0) << daemon.stderr_text();
   EXPECT_NE(daemon.stderr_text().find("WAL checkpointed"), std::string::npos);
@@ -126,12 +117,9 @@ TEST(daemon_e2e, newer_schema_is_refused_and_the_database_untouched) {
 
 TEST(daemon_e2e, busy_port_is_refused) {
   test::temp_dir dir;
-  test::background_process first{
-    {binary, "run", "--data-dir", dir.file("a"), "--http-listen", "127.0.0.1:0"}, dir.file("a")};
-  auto line = first.wait_for_line("listening on http://", 20s);
-  ASSERT_TRUE(line);
-  auto port = line->substr(line->rfind(':') + 1);
-  port = port.substr(0, port.find(' '));
+  auto first = test::daemon::with_flags(dir, {"--data-dir", dir.file("a"), "--http-listen", "127.0.0.1:0"});
+  ASSERT_TRUE(first.start("a", 20s));
+  auto port = std::to_string(first.port);
   expect_refused(test::run_process({binary, "run", "--data-dir", dir.file("b"), "--http-listen",
                                     "127.0.0.1:" + port},
                                    dir.path()),

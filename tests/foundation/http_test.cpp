@@ -1,10 +1,7 @@
 // The HTTP server for real, on an ephemeral loopback port: status, JSON errors,
 // body limits, keep-alive, metrics.
-#include "actors/metrics.hpp"
-#include "actors/supervisor.hpp"
-#include "api/http_server.hpp"
 #include "api/status_routes.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/api_fixture.hpp"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -13,46 +10,27 @@
 using namespace lstaked;
 using json = nlohmann::json;
 
-class http_test : public ::testing::Test {
+class http_test : public test::api_fixture {
 protected:
-  test::temp_dir dir;
-  caf::actor_system_config sys_cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  supervisor_actor sup;
-  std::unique_ptr<api::http_server> server;
-  std::unique_ptr<httplib::Client> client;
-
   void SetUp() override {
-    sys_cfg.set("logger.verbosity", caf::atom("quiet"));
-    sys = std::make_unique<caf::actor_system>(sys_cfg);
-    supervisor_config cfg;
-    cfg.storage.path = dir.file("db.sqlite");
-    sup = sys->spawn(supervisor, cfg);
+    start_actors(actors_config());
     http_config http;
     http.port = 0;
     http.max_body_bytes = 1024;
-    server = std::make_unique<api::http_server>(http);
-    api::add_status_routes(*server, {sys.get(), sup, std::chrono::steady_clock::now(), 2,
-                                     std::chrono::milliseconds(2000)});
-    server->post("/test/echo", [](const httplib::Request& req, httplib::Response& res) {
-      api::json_reply(res, {{"bytes", req.body.size()}});
+    auto bound = serve(http, [&](api::http_server& server) {
+      api::add_status_routes(server, {sys, sup, std::chrono::steady_clock::now(), 2,
+                                      std::chrono::milliseconds(2000)});
+      server.post("/test/echo", [](const httplib::Request& req, httplib::Response& res) {
+        api::json_reply(res, {{"bytes", req.body.size()}});
+      });
+      server.get("/test/refuse", [](const httplib::Request&, httplib::Response& res) {
+        api::json_error(res, 400, "invalid_input", "refused by the route");
+      });
+      server.get("/test/throw", [](const httplib::Request&, httplib::Response&) {
+        throw std::runtime_error("boom");
+      });
     });
-    server->get("/test/refuse", [](const httplib::Request&, httplib::Response& res) {
-      api::json_error(res, 400, "invalid_input", "refused by the route");
-    });
-    server->get("/test/throw", [](const httplib::Request&, httplib::Response&) {
-      throw std::runtime_error("boom");
-    });
-    auto port = server->start();
-    ASSERT_TRUE(port) << describe(port.error());
-    client = std::make_unique<httplib::Client>("127.0.0.1", *port);
-    client->set_tcp_nodelay(true);
-  }
-
-  void TearDown() override {
-    client->stop(); // an idle keep-alive connection would hold stop() for its timeout
-    server->stop();
-    caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+    ASSERT_TRUE(bound) << describe(bound.error());
   }
 };
 

@@ -81,12 +81,7 @@ class stake_flow_bad_input : public ::testing::Test {
 protected:
   test::temp_dir dir;
   std::unique_ptr<test::kusama_node> node;
-  std::unique_ptr<daemon_process> lstaked;
-
-  void TearDown() override {
-    if (HasFailure() && lstaked)
-      std::cerr << "---- daemon log ----\n" << lstaked->last_log() << "\n";
-  }
+  std::unique_ptr<test::daemon> lstaked;
 
   // Everything a user can see of the ledger, and the ledger's tables.
   std::string snapshot() {
@@ -114,7 +109,7 @@ protected:
     return out.str();
   }
 
-  void expect_error(const reply& r, int status, const std::string& code, const std::string& what) {
+  void expect_error(const test::http_reply& r, int status, const std::string& code, const std::string& what) {
     EXPECT_EQ(r.status, status) << what << ": " << r.raw;
     ASSERT_TRUE(r.body.is_object()) << what << ": not JSON: " << r.raw;
     ASSERT_TRUE(r.body.contains("error")) << what << ": " << r.raw;
@@ -127,7 +122,7 @@ TEST_F(stake_flow_bad_input, deposits_and_accounts_refuse_bad_input_and_change_n
   node = std::make_unique<test::kusama_node>(
     dir, std::vector<std::string>{"--metadata", "asset-hub", "--block-ms", "0", "--finality-lag", "2"});
   ASSERT_TRUE(node->ok()) << node->log();
-  lstaked = std::make_unique<daemon_process>(dir, write_config(dir, {node->url, 1, 200, 64}));
+  lstaked = std::make_unique<test::daemon>(dir, write_config(dir, {node->url, 1, 200, 64}));
   ASSERT_TRUE(lstaked->start("daemon")) << lstaked->last_log();
 
   // A credited deposit (finalized) and a pending one (sealed, not final), so
@@ -242,7 +237,7 @@ TEST_F(stake_flow_bad_input, deposits_and_accounts_refuse_bad_input_and_change_n
 TEST_F(stake_flow_bad_input, deposit_endpoints_answer_deposits_disabled_without_a_deposit_address) {
   kusama_settings k{"http://127.0.0.1:9", 1, 200, 64};
   k.deposits = false;
-  lstaked = std::make_unique<daemon_process>(dir, write_config(dir, k));
+  lstaked = std::make_unique<test::daemon>(dir, write_config(dir, k));
   ASSERT_TRUE(lstaked->start("daemon")) << lstaked->last_log();
   expect_error(lstaked->get("/v1/deposit-address"), 503, "deposits_disabled", "deposit address");
   expect_error(lstaked->post_deposit("1-1"), 503, "deposits_disabled", "POST /v1/deposits");
@@ -255,12 +250,12 @@ TEST_F(stake_flow_bad_input, node_lookups_in_flight_are_bounded_and_released) {
   // 4 lookups in flight POST /v1/deposits answers deposits_busy at once.
   silent_node hung;
   kusama_settings k{"http://127.0.0.1:" + std::to_string(hung.port), 1, 200, 64};
-  lstaked = std::make_unique<daemon_process>(dir, write_config(dir, k));
+  lstaked = std::make_unique<test::daemon>(dir, write_config(dir, k));
   ASSERT_TRUE(lstaked->start("daemon")) << lstaked->last_log();
   auto before = snapshot();
 
   std::vector<std::thread> holders;
-  std::vector<reply> held(4);
+  std::vector<test::http_reply> held(4);
   for (size_t i = 0; i < held.size(); ++i)
     holders.emplace_back([&, i] { held[i] = lstaked->post_deposit(std::to_string(10 + i) + "-1"); });
   std::this_thread::sleep_for(1500ms); // all four are waiting on the node by now

@@ -1,26 +1,22 @@
-// Shared pieces of the stake-flow end-to-end tests: the built `lstaked`
-// binary started on a TOML file against the local Kusama node (and anvil),
-// its HTTP API, the .mjs helpers that act as the user's wallet, and polling.
+// Shared pieces of the stake-flow end-to-end tests: the daemon's TOML file
+// against the local Kusama node (and anvil), its database, the .mjs helpers
+// that act as the user's wallet, and polling. The built `lstaked` itself is
+// started with test::daemon (tests/support/daemon.hpp).
 //
 // Everything runs on 127.0.0.1 with ports picked by the OS; nothing is
 // downloaded. Waits poll with generous deadlines (a loaded 2-core machine).
 #pragma once
 
-#include "tests/support/process.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/daemon.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <csignal>
 #include <fstream>
-#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <thread>
 
@@ -30,34 +26,11 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 
 inline const std::string repo = LSTAKED_SOURCE_DIR;
-inline const std::string binary = LSTAKED_BINARY;
 
 // //Ferdie (sr25519 dev key) is the pool's deposit address in these tests.
 inline const std::string deposit_address = "DE14BzQ1bDXWPKeLoAqdLAm1GpyAWaWF1knF74cEZeomTBM";
 inline const std::string deposit_account = "0x1cbd2d43530a44705ad088af313e18f80b53ef16b36177cd4b77b846f2a5f07c";
 inline constexpr uint64_t ksm = 1'000'000'000'000ull; // planck
-
-struct reply {
-  int status = 0; // 0: no answer
-  json body;      // discarded if not JSON
-  std::string raw;
-};
-
-inline reply http(int port, const std::string& method, const std::string& path,
-                  const std::string& body = {}, const std::string& type = "application/json") {
-  httplib::Client c{"127.0.0.1", port};
-  c.set_connection_timeout(10s);
-  c.set_read_timeout(60s);
-  c.set_write_timeout(60s);
-  httplib::Result res = method == "GET" ? c.Get(path.c_str()) : c.Post(path.c_str(), body, type.c_str());
-  reply r;
-  if (!res)
-    return r;
-  r.status = res->status;
-  r.raw = res->body;
-  r.body = json::parse(res->body, nullptr, false);
-  return r;
-}
 
 /// Polls `done` every `interval` until it holds or `timeout` passes.
 template <class Pred>
@@ -72,62 +45,6 @@ bool eventually(Pred done, std::chrono::milliseconds timeout = 120s,
     std::this_thread::sleep_for(interval);
   }
 }
-
-/// The daemon (`lstaked run --config FILE`), started and stopped by the test.
-class daemon_process {
-public:
-  daemon_process(const temp_dir& dir, std::string config) : dir_(dir), config_(std::move(config)) {}
-
-  /// Starts it; returns false (with the log in `last_log()`) if it never listened.
-  bool start(const std::string& log_name) {
-    proc_ = std::make_unique<background_process>(
-      std::vector<std::string>{binary, "run", "--config", config_}, dir_.file(log_name));
-    port = 0;
-    auto line = proc_->wait_for_line("listening on http://", 120s);
-    std::smatch m;
-    if (line && std::regex_search(*line, m, std::regex{R"(127\.0\.0\.1:(\d+))"}))
-      port = std::stoi(m[1]);
-    return port > 0;
-  }
-
-  /// SIGKILL, as a crash: nothing is flushed, nothing is drained.
-  void kill9() {
-    proc_->signal(SIGKILL);
-    proc_->wait(60s);
-  }
-
-  /// SIGTERM; returns the exit code (nullopt: it did not exit in time).
-  std::optional<int> stop() {
-    proc_->signal(SIGTERM);
-    return proc_->wait(60s);
-  }
-
-  std::string last_log() const { return proc_ ? proc_->stderr_text() + proc_->stdout_text() : ""; }
-
-  reply get(const std::string& path) const { return http(port, "GET", path); }
-  reply post(const std::string& path, const std::string& body,
-             const std::string& type = "application/json") const {
-    return http(port, "POST", path, body, type);
-  }
-  reply post_deposit(const std::string& extrinsic) const {
-    return post("/v1/deposits", json{{"extrinsic", extrinsic}}.dump());
-  }
-
-  /// Runs `lstaked <args...> --config FILE` to completion.
-  process_result cli(std::vector<std::string> args) const {
-    args.insert(args.begin(), binary);
-    args.push_back("--config");
-    args.push_back(config_);
-    return run_process(args, dir_.path(), 120s);
-  }
-
-  int port = 0;
-
-private:
-  const temp_dir& dir_;
-  std::string config_;
-  std::unique_ptr<background_process> proc_;
-};
 
 struct kusama_settings {
   std::string rpc_url;

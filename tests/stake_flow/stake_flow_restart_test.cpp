@@ -42,7 +42,7 @@ class stake_flow_restart : public ::testing::TestWithParam<std::string> {
 protected:
   test::temp_dir dir;
   std::unique_ptr<test::kusama_node> node;
-  std::unique_ptr<daemon_process> lstaked;
+  std::unique_ptr<test::daemon> lstaked;
   std::vector<expected_deposit> expected;
   std::map<std::string, std::string> address_of; // accountId -> ss58
   int starts = 0;
@@ -55,12 +55,7 @@ protected:
                                     "--state-pruning", "100000"});
     ASSERT_TRUE(node->ok()) << node->log();
     auto config = write_config(dir, {node->url, 1, 100, 4}); // 4 blocks per commit: many commits
-    lstaked = std::make_unique<daemon_process>(dir, config);
-  }
-
-  void TearDown() override {
-    if (HasFailure() && lstaked)
-      std::cerr << "---- daemon log (start " << starts << ") ----\n" << lstaked->last_log() << "\n";
+    lstaked = std::make_unique<test::daemon>(dir, config);
   }
 
   void start() {

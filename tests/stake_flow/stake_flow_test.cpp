@@ -33,7 +33,7 @@ protected:
   std::unique_ptr<test::kusama_node> node;
   std::unique_ptr<test::anvil_node> anvil;
   test::deployment contracts;
-  std::unique_ptr<daemon_process> lstaked;
+  std::unique_ptr<test::daemon> lstaked;
 
   void SetUp() override {
     // Blocks only on demand; finalized = best - 2, so the test decides when a
@@ -49,16 +49,11 @@ protected:
     auto config = write_config(dir, {node->url, 1, 200, 64},
                                ethereum_settings{anvil->url, contracts.pool, contracts.token,
                                                  contracts.block, dir.file("notary.key")});
-    lstaked = std::make_unique<daemon_process>(dir, config);
+    lstaked = std::make_unique<test::daemon>(dir, config);
     // Every key of the contract is known to the daemon (`config check FILE`).
-    auto checked = test::run_process({binary, "config", "check", config}, dir.path());
+    auto checked = test::run_process({test::lstaked_binary(), "config", "check", config}, dir.path());
     ASSERT_EQ(checked.exit_code, 0) << checked.out << checked.err;
     ASSERT_TRUE(lstaked->start("daemon")) << lstaked->last_log();
-  }
-
-  void TearDown() override {
-    if (HasFailure() && lstaked)
-      std::cerr << "---- daemon log ----\n" << lstaked->last_log() << "\n";
   }
 
   json account(const std::string& address) {
@@ -253,7 +248,7 @@ TEST_P(stake_flow_e2e, deposit_credited_after_finality_then_claim_mint_and_burn)
           {"nonce", "stake-flow-" + GetParam()}, {"expiresAt", 4000000000ll}, {"chainId", 31337}}
        .dump()});
   ASSERT_EQ(signed_request["body"]["address"], user);
-  reply claimed;
+  test::http_reply claimed;
   ASSERT_TRUE(eventually([&] {
     claimed = lstaked->post("/v1/claims", signed_request["body"].dump());
     return claimed.status != 503 && claimed.status != 0;

@@ -1,13 +1,11 @@
 #include "tests/support/anvil.hpp"
 
 #include "config/secret_file.hpp"
-
-#include <httplib.h>
+#include "tests/support/json_rpc.hpp"
 
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <stdexcept>
 
 namespace lstaked::test {
@@ -22,29 +20,22 @@ std::string trim(std::string s) {
 }
 } // namespace
 
-anvil_node::anvil_node(const temp_dir& dir, unsigned slots) : dir_(dir) {
+anvil_node::anvil_node(const temp_dir& dir, unsigned slots)
+  : anvil_node(dir, anvil_options{slots}) {}
+
+anvil_node::anvil_node(const temp_dir& dir, const anvil_options& options) : dir_(dir) {
   ::setenv("HOME", dir.path().c_str(), 1); // anvil and cast write under $HOME
-  process_ = std::make_unique<background_process>(
-    std::vector<std::string>{repo + "/node_modules/.bin/anvil", "--host", "127.0.0.1", "--port", "0",
-                             "--slots-in-an-epoch", std::to_string(slots)},
-    dir.file("anvil"));
-  auto line = process_->wait_for_line("Listening on", std::chrono::seconds(30));
-  std::smatch m;
-  if (line && std::regex_search(*line, m, std::regex{R"(127\.0\.0\.1:(\d+))"}))
-    url = "http://127.0.0.1:" + m[1].str();
+  std::vector<std::string> argv{repo + "/node_modules/.bin/anvil", "--host", "127.0.0.1", "--port", "0",
+                                "--slots-in-an-epoch", std::to_string(options.slots_in_an_epoch)};
+  if (options.gas_limit > 0)
+    argv.insert(argv.end(), {"--gas-limit", std::to_string(options.gas_limit)});
+  process_ = std::make_unique<background_process>(argv, dir.file("anvil"));
+  if (auto port = process_->wait_for_port("Listening on", std::chrono::seconds(30)))
+    url = "http://127.0.0.1:" + std::to_string(port);
 }
 
 nlohmann::json anvil_node::rpc(const std::string& method, nlohmann::json params) {
-  httplib::Client client{url};
-  client.set_read_timeout(std::chrono::seconds(30));
-  nlohmann::json req = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}};
-  auto res = client.Post("/", req.dump(), "application/json");
-  if (!res || res->status != 200)
-    throw std::runtime_error("anvil " + method + ": no answer");
-  auto body = nlohmann::json::parse(res->body);
-  if (body.contains("error"))
-    throw std::runtime_error("anvil " + method + ": " + body["error"].dump());
-  return body["result"];
+  return json_rpc_call("anvil", url, method, params, std::chrono::seconds(30));
 }
 
 void anvil_node::mine(uint64_t blocks) {
@@ -53,6 +44,10 @@ void anvil_node::mine(uint64_t blocks) {
         std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(blocks));
         return std::string{buf};
       }()});
+}
+
+void anvil_node::set_automine(bool on) {
+  rpc("evm_setAutomine", {on});
 }
 
 uint64_t anvil_node::block_number() {

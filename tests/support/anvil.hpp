@@ -29,10 +29,19 @@ struct deployment {
   uint64_t block = 0;
 };
 
+/// How anvil is started (defaults: as `anvil_node(dir)`).
+struct anvil_options {
+  /// finalized = latest - 2 * slots.
+  unsigned slots_in_an_epoch = 1;
+  /// anvil's block gas limit (--gas-limit); 0: anvil's default.
+  uint64_t gas_limit = 0;
+};
+
 class anvil_node {
 public:
   /// `slots_in_an_epoch`: finalized = latest - 2 * slots.
   anvil_node(const temp_dir& dir, unsigned slots_in_an_epoch = 1);
+  anvil_node(const temp_dir& dir, const anvil_options& options);
   bool ok() const { return !url.empty(); }
 
   std::string url;
@@ -40,6 +49,8 @@ public:
   /// One JSON-RPC call; throws on transport or node errors.
   nlohmann::json rpc(const std::string& method, nlohmann::json params = nlohmann::json::array());
   void mine(uint64_t blocks);
+  /// Off: transactions wait in the pool until `mine` (evm_setAutomine).
+  void set_automine(bool on);
   uint64_t block_number();
   uint64_t finalized_number();
 

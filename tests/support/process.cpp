@@ -3,6 +3,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -93,6 +94,14 @@ std::optional<std::string> background_process::wait_for_line(const std::string& 
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return std::nullopt;
+}
+
+int background_process::wait_for_port(const std::string& needle, std::chrono::milliseconds timeout) {
+  auto line = wait_for_line(needle, timeout);
+  std::smatch m;
+  if (line && std::regex_search(*line, m, std::regex{R"(127\.0\.0\.1:(\d+))"}))
+    return std::stoi(m[1]);
+  return 0;
 }
 
 void background_process::signal(int sig) {

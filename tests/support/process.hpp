@@ -36,6 +36,9 @@ public:
   /// Waits until stderr or stdout contains `needle`; returns the line, or nullopt on timeout/exit.
   std::optional<std::string> wait_for_line(const std::string& needle,
                                            std::chrono::milliseconds timeout);
+  /// Waits for the line with `needle` (a peer saying where it listens); the
+  /// port of the first "127.0.0.1:PORT" in it, 0 if none came.
+  int wait_for_port(const std::string& needle, std::chrono::milliseconds timeout);
   void signal(int sig);
   /// Waits for exit; returns the exit code (-signal if killed), nullopt on timeout.
   std::optional<int> wait(std::chrono::milliseconds timeout);

@@ -27,6 +27,9 @@
 #include "chain/sig/sign_raw.hpp"
 #include "config/secret_file.hpp"
 #include "storage/ledger.hpp"
+#include "tests/support/api_fixture.hpp"
+#include "tests/support/claim_request.hpp"
+#include "tests/support/eth_claim.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <httplib.h>
@@ -38,7 +41,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -55,8 +57,7 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-// anvil's well-known dev account #0: a test key, never a real one.
-const char* notary_key = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+// The notary's key is anvil's well-known dev account #0 (test::anvil_key0): a test key.
 const char* pool = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const char* token = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
 constexpr uint64_t chain_id = 31337;
@@ -140,28 +141,23 @@ std::vector<prepared> make_requests(const std::vector<chain::sig::keypair>& keys
   out.reserve(count);
   auto expires = unix_now() + 1800;
   auto planck = *chain::eth::parse_amount("0.001", chain::eth::ksm_decimals);
-  auto token_addr = *chain::eth::parse_address(token);
-  auto to = *chain::eth::parse_address(eth_to);
   for (size_t i = 0; i < count; ++i) {
     prepared p;
     p.account = i % keys.size();
     auto& key = keys[p.account];
-    auto address = key.address(ss58_prefix);
     auto nonce = "bench-" + tag + "-" + std::to_string(i);
-    p.message = api::claim_message({address, eth_to, "0.001", chain_id, nonce, expires});
-    auto sig = key.sign(chain::sig::wrap_bytes(view(p.message)));
-    if (!sig)
-      die("sr25519 sign failed: " + describe(sig.error()));
-    p.signature = *sig;
-    p.body = json{{"address", address},     {"ethAddress", eth_to}, {"amount", "0.001"},
-                  {"nonce", nonce},         {"expiresAt", expires}, {"scheme", "sr25519"},
-                  {"signature", chain::to_hex(*sig)}}
-               .dump();
+    auto request = test::sign_claim_request(
+      key, {key.address(ss58_prefix), eth_to, "0.001", chain_id, nonce, expires});
+    if (!request)
+      die("sr25519 sign failed: " + describe(request.error()));
+    p.message = request->message;
+    p.signature = request->signature;
+    p.body = request->body().dump();
     // What the notary signs for this request (claimId = keccak-256 of the message).
     auto id = chain::eth::keccak256(view(p.message));
-    p.auth = chain::eth::claim_authorization{
-      token_addr, *u256::from_hex(chain::to_hex(id)), *checked_mul(planck, u256::pow10(6)),
-      u256{eth_head + validity_blocks}, to};
+    p.auth = test::eth_claim{chain_id, pool, token, *u256::from_hex(chain::to_hex(id)),
+                             *checked_mul(planck, u256::pow10(6)), eth_head + validity_blocks, eth_to}
+               .authorization();
     out.push_back(std::move(p));
   }
   return out;
@@ -375,12 +371,9 @@ int main(int argc, char** argv) {
   auto opt = parse_args(argc, argv);
   spdlog::set_level(spdlog::level::warn);
 
-  char tmpl[] = "/tmp/bench_claims.XXXXXX";
-  if (!mkdtemp(tmpl))
-    die("mkdtemp failed");
-  std::filesystem::path dir{tmpl};
-  auto db_path = (dir / "db.sqlite").string();
-  if (auto err = create_secret_file((dir / "notary.key").string(), notary_key))
+  test::temp_dir dir;
+  auto db_path = dir.file("db.sqlite");
+  if (auto err = create_secret_file(dir.file("notary.key"), test::anvil_key0.substr(2)))
     die("notary key: " + describe(err));
 
   // Signing accounts (dev-phrase derivations) and their requests, before any timing.
@@ -403,55 +396,51 @@ int main(int argc, char** argv) {
                                        eth_to));
 
   // The daemon's components, as in tests/claims/claims_api_test.cpp.
-  caf::actor_system_config sys_cfg;
-  sys_cfg.set("logger.verbosity", caf::atom("quiet"));
-  configure_scheduler(sys_cfg); // as the daemon
-  auto sys = std::make_unique<caf::actor_system>(sys_cfg);
   supervisor_config cfg;
   cfg.storage.path = db_path;
   // No Ethereum node: the notary-set check (notary_set_guard) is off and the key signs.
-  cfg.children.push_back(notary_child(notary_config{(dir / "notary.key").string(), chain_id, pool,
-                                                    token, validity_blocks, {}, false}));
-  auto sup = sys->spawn(supervisor, cfg);
-  caf::anon_send(sup, eth_head_atom_v, eth_head);
-  storage_actor storage;
-  {
-    caf::scoped_actor self{*sys};
-    self->request(sup, caf::infinite, storage_atom_v)
-      .receive([&](storage_actor s) { storage = s; },
-               [](caf::error& err) { die("no storage: " + describe(err)); });
-    // 100 KSM per account: far more than N x 0.001 KSM.
-    for (size_t a = 0; a < keys.size(); ++a) {
-      auto account = chain::to_hex(chain::bytes(keys[a].account().begin(), keys[a].account().end()));
-      auto event = static_cast<uint32_t>(a);
-      write_task task{"bench credit", sql::durability::full, [account, event](SQLite::Database& db) {
-                        ledger::kusama_deposit d{"0x" + std::string(64, '1'), 7, 1, event, "0x",
-                                                 account, *u256::from_dec("100000000000000")};
-                        if (!ledger::credit_deposit(db, d, u256::pow10(12), 1))
-                          throw std::runtime_error("credit failed");
-                      }};
-      self->request(storage, caf::infinite, write_atom_v, std::move(task))
-        .receive([](uint64_t) {}, [](caf::error& err) { die("credit: " + describe(err)); });
-    }
+  cfg.children.push_back(notary_child(
+    notary_config{dir.file("notary.key"), chain_id, pool, token, validity_blocks, {}, false,
+                  std::chrono::seconds(120)}));
+  test::in_process_app app{cfg, [](caf::actor_system_config& c) { configure_scheduler(c); }}; // as the daemon
+  caf::anon_send(app.supervisor(), eth_head_atom_v, eth_head);
+  auto storage = app.storage();
+  if (!storage)
+    die("no storage: " + describe(storage.error()));
+  // 100 KSM per account: far more than N x 0.001 KSM.
+  for (size_t a = 0; a < keys.size(); ++a) {
+    auto account = chain::to_hex(chain::bytes(keys[a].account().begin(), keys[a].account().end()));
+    auto event = static_cast<uint32_t>(a);
+    auto err = app.write([account, event](SQLite::Database& db) {
+      ledger::kusama_deposit d{"0x" + std::string(64, '1'), 7, 1, event, "0x", account,
+                               *u256::from_dec("100000000000000")};
+      if (!ledger::credit_deposit(db, d, u256::pow10(12), 1))
+        throw std::runtime_error("credit failed");
+    }, "bench credit");
+    if (err)
+      die("credit: " + describe(err));
   }
   http_config http;
   http.port = 0;
   http.threads = opt.server_threads;
   http.max_body_bytes = 4096;
-  api::http_server server{http};
-  api::add_user_routes(server, {sys.get(), sup, db_path, ss58_prefix, chain_id, token, 3600,
-                                std::chrono::milliseconds(30000)});
-  auto bound = server.start();
+  auto bound = app.serve(http, [&](api::http_server& server) {
+    api::add_user_routes(server, {&app.system(), app.supervisor(), db_path, ss58_prefix, chain_id, token,
+                                  3600, std::chrono::milliseconds(30000)});
+  });
   if (!bound)
     die("http: " + describe(bound.error()));
 
   // The notary's key and domain, for the crypto loop.
   chain::secret_key32 key;
   {
-    auto raw = *chain::from_hex(notary_key);
+    auto raw = *chain::from_hex(test::anvil_key0);
     key = chain::secret_key32{raw.data()};
   }
-  auto domain = chain::eth::pool_domain(u256{chain_id}, *chain::eth::parse_address(pool));
+  test::eth_claim domain_of;
+  domain_of.chain_id = chain_id;
+  domain_of.pool = pool;
+  auto domain = domain_of.domain();
 
   std::printf("bench_claims: %zu requests per phase, %zu sr25519 accounts, amount 0.001 KSM, "
               "server threads %u, cores %u, load average %s\n",
@@ -495,7 +484,7 @@ int main(int argc, char** argv) {
   std::vector<storage_result> storage_results;
   for (size_t b : {size_t{1}, size_t{8}, size_t{64}})
     if (opt.storage_only)
-      storage_results.push_back(storage_only(*sys, storage, keys, std::min<size_t>(opt.requests, 2000),
+      storage_results.push_back(storage_only(app.system(), *storage, keys, std::min<size_t>(opt.requests, 2000),
                                            b, "b" + std::to_string(b)));
 
   std::printf("\ncrypto loop (1 thread, sr25519 verify + EIP-712 sign), run %zu times between "
@@ -546,10 +535,5 @@ int main(int argc, char** argv) {
   std::printf("\ntarget: e2e >= 50%% of the crypto loop; load average at end %s\n",
               load_average().c_str());
 
-  server.stop();
-  caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
-  sys.reset();
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  return all_ok ? 0 : 2;
+  return all_ok ? 0 : 2; // `app` stops the server and the actors, `dir` is removed
 }

@@ -4,16 +4,17 @@
 //
 //   build/tools/bench_eth_ingest/bench_eth_ingest [--logs 20000] [--per-block 500] [--runs 3]
 //
-// It starts anvil on a free 127.0.0.1 port, deploys the real contracts with
-// tools/deploy-contracts/deploy, mints aKSMb through a claim signed by `cast`
-// (anvil's development key 0 is deployer and notary), then, with automine off,
+// It starts anvil on a free 127.0.0.1 port and deploys the real contracts with
+// tools/deploy-contracts/deploy (test::anvil_node), mints aKSMb through a
+// claim signed with test::eth_claim (anvil's development key 0 is deployer
+// and notary), then, with automine off,
 // sends `--logs` burnBond transactions (eth_sendTransaction from the unlocked
 // dev account, batched) and mines them `--per-block` per block.
 #include "actors/eth_watcher.hpp"
 #include "chain/ethereum/abi.hpp"
 #include "actors/storage_actor.hpp"
-#include "tests/support/process.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/anvil.hpp"
+#include "tests/support/eth_claim.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -22,17 +23,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <csignal>
 #include <sys/resource.h>
-#include <unistd.h>
 
 using namespace lstaked;
 using namespace std::chrono_literals;
@@ -41,40 +35,14 @@ using clk = std::chrono::steady_clock;
 
 namespace {
 
-const std::string repo = LSTAKED_SOURCE_DIR;
-const std::string bin = repo + "/node_modules/.bin/";
-const std::string deployer_key = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-const std::string deployer = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
+const std::string deployer = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"; // anvil account 0
 const std::string recipient = "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d";
 
-// The running anvil, killed by die(): std::exit skips main's destructors.
-test::background_process* running_anvil = nullptr;
-
+// anvil dies with this process even through std::exit (background_process
+// sets PR_SET_PDEATHSIG).
 [[noreturn]] void die(const std::string& what) {
   std::cerr << "bench_eth_ingest: " << what << "\n";
-  if (running_anvil)
-    running_anvil->signal(SIGKILL);
   std::exit(1);
-}
-
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    die("bind");
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
-    s.pop_back();
-  return s;
 }
 
 double seconds(clk::duration d) {
@@ -88,7 +56,7 @@ double median(std::vector<double> v) {
 
 struct bench {
   test::temp_dir dir;
-  std::unique_ptr<test::background_process> anvil;
+  std::unique_ptr<test::anvil_node> anvil;
   std::string url;
   std::unique_ptr<rpc::json_rpc_client> rpc;
   std::string pool, token;
@@ -101,75 +69,27 @@ struct bench {
   }
   uint64_t head() { return *rpc::parse_quantity_u64(call("eth_blockNumber")); }
 
-  std::string cast(std::vector<std::string> args) {
-    args.insert(args.begin(), bin + "cast");
-    auto r = test::run_process(args, dir.path(), 120s);
-    if (r.exit_code != 0)
-      die("cast " + args[1] + ": " + r.err);
-    return trim(r.out);
-  }
-
   void start_chain() {
-    ::setenv("HOME", dir.path().c_str(), 1);
     ::setenv("FOUNDRY_DISABLE_NIGHTLY_WARNING", "1", 1);
-    auto port = free_port();
-    url = "http://127.0.0.1:" + std::to_string(port);
-    anvil = std::make_unique<test::background_process>(
-      std::vector<std::string>{bin + "anvil", "--host", "127.0.0.1", "--port", std::to_string(port),
-                               "--slots-in-an-epoch", "1", "--gas-limit", "2000000000"},
-      dir.file("anvil"));
-    running_anvil = anvil.get();
-    if (!anvil->wait_for_line("Listening on", 30s))
-      die("anvil did not start: " + anvil->stderr_text());
+    anvil = std::make_unique<test::anvil_node>(dir, test::anvil_options{1, 2000000000});
+    if (!anvil->ok())
+      die("anvil did not start");
+    url = anvil->url;
     rpc::json_rpc_config cfg;
     cfg.url = url;
     cfg.read_timeout = 120s;
     rpc = std::move(*rpc::json_rpc_client::make(cfg));
-
-    auto key = dir.file("deployer.key");
-    std::ofstream{key} << deployer_key << "\n";
-    ::chmod(key.c_str(), 0600);
-    auto out = dir.file("deploy.json");
-    auto r = test::run_process({"/usr/bin/env", "node", repo + "/tools/deploy-contracts/deploy",
-                                "--rpc-url", url, "--private-key-file", key, "--out", out},
-                               dir.path(), 300s);
-    if (r.exit_code != 0)
-      die("deploy: " + r.err);
-    std::ifstream in{out};
-    auto deployed = json::parse(in);
-    pool = deployed["pool"];
-    token = deployed["token"];
+    auto deployed = anvil->deploy(test::anvil_address0);
+    pool = deployed.pool;
+    token = deployed.token;
   }
 
   void mint(const std::string& amount) {
-    json typed = {
-      {"types",
-       {{"EIP712Domain",
-         {{{"name", "name"}, {"type", "string"}},
-          {{"name", "version"}, {"type", "string"}},
-          {{"name", "chainId"}, {"type", "uint256"}},
-          {{"name", "verifyingContract"}, {"type", "address"}}}},
-        {"Claim",
-         {{{"name", "token"}, {"type", "address"}},
-          {{"name", "claimId"}, {"type", "uint256"}},
-          {{"name", "amount"}, {"type", "uint256"}},
-          {{"name", "claimBeforeBlock"}, {"type", "uint256"}},
-          {{"name", "account"}, {"type", "address"}}}}}},
-      {"primaryType", "Claim"},
-      {"domain",
-       {{"name", "PolkadotPool"}, {"version", "1"}, {"chainId", 31337}, {"verifyingContract", pool}}},
-      {"message",
-       {{"token", token},
-        {"claimId", "1"},
-        {"amount", amount},
-        {"claimBeforeBlock", "1000000000"},
-        {"account", deployer}}}};
-    auto file = dir.file("claim.json");
-    std::ofstream{file} << typed.dump();
-    auto sig = cast({"wallet", "sign", "--private-key", deployer_key, "--data", "--from-file", file});
-    cast({"send", "--rpc-url", url, "--private-key", deployer_key, pool,
-          "claimBonds(address,uint256,uint256,uint256,address,bytes)", token, "1", amount,
-          "1000000000", deployer, sig});
+    test::eth_claim claim{31337, pool, token, rpc::u256{1}, *rpc::u256::from_dec(amount), 1000000000,
+                          deployer};
+    anvil->cast({"send", "--rpc-url", url, "--private-key", test::anvil_key0, pool,
+                 "claimBonds(address,uint256,uint256,uint256,address,bytes)", token, "1", amount,
+                 "1000000000", deployer, claim.sign()});
   }
 
   /// Sends `n` burnBond transactions, `per_block` per mined block; returns the first block.
@@ -187,7 +107,7 @@ struct bench {
     chain::append(data, *args);
     json tx = {{"from", deployer}, {"to", pool}, {"data", chain::to_hex(data)}, {"gas", "0x30000"}};
 
-    call("evm_setAutomine", {false});
+    anvil->set_automine(false);
     uint64_t first = head() + 1;
     // Explicit nonces: anvil answers a batch's calls concurrently.
     uint64_t nonce = *rpc::parse_quantity_u64(call("eth_getTransactionCount", {deployer, "pending"}));
@@ -313,8 +233,12 @@ int main(int argc, char** argv) {
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
   bench b;
   auto t0 = clk::now();
-  b.start_chain();
-  b.mint("1000000000000000000000000"); // 1e6 aKSMb
+  try {
+    b.start_chain();
+    b.mint("1000000000000000000000000"); // 1e6 aKSMb
+  } catch (const std::exception& e) {
+    die(e.what());
+  }
   auto first = b.burn_many(logs, per_block);
   auto fin = b.call("eth_getBlockByNumber", {"finalized", false});
   auto last = *rpc::parse_quantity_u64(fin["number"]);
