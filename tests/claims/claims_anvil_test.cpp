@@ -11,6 +11,7 @@
 #include "config/secret_file.hpp"
 #include "storage/ledger.hpp"
 #include "tests/support/anvil.hpp"
+#include "tests/support/claim_vectors.hpp"
 #include "tests/support/api_fixture.hpp"
 
 #include <gtest/gtest.h>
@@ -27,19 +28,8 @@ using chain::eth::u256;
 
 namespace {
 
-json vector(const std::string& name) {
-  std::ifstream in{std::string{LSTAKED_SOURCE_DIR} + "/tools/vectors/claims/claim_requests.json"};
-  auto all = json::parse(in);
-  for (auto& r : all["requests"])
-    if (r["name"] == name)
-      return r;
-  throw std::runtime_error("no vector " + name);
-}
-
-// cast prints "123 [1.23e2]" for big numbers: keep the integer.
-std::string first_word(const std::string& s) {
-  return s.substr(0, s.find(' '));
-}
+using test::claim_vector;
+using test::cast_integer;
 
 } // namespace
 
@@ -75,7 +65,7 @@ protected:
     start_actors(cfg);
 
     for (auto name : {"sr25519_valid", "ed25519_valid"}) {
-      auto account = vector(name)["accountId"].get<std::string>();
+      auto account = claim_vector(name)["accountId"].get<std::string>();
       write([account](SQLite::Database& db) {
         ledger::kusama_deposit d{"0x" + std::string(64, '2'), 9, 1, 0, "0x", account,
                                  *u256::from_dec("100000000000000")}; // 100 KSM
@@ -97,7 +87,7 @@ protected:
   // The notary learns the head from the watcher: retry while it answers 503.
   json claim(const std::string& name) {
     for (int i = 0; i < 200; ++i) {
-      auto res = client->Post("/v1/claims", vector(name)["body"].dump(), "application/json");
+      auto res = client->Post("/v1/claims", claim_vector(name)["body"].dump(), "application/json");
       if (res && res->status == 200)
         return json::parse(res->body)["claim"];
       if (!res || res->status != 503)
@@ -136,8 +126,8 @@ protected:
 };
 
 TEST_F(claims_anvil_test, claim_mint_burn_and_expiry_against_anvil) {
-  auto alice = vector("sr25519_valid")["body"]["address"].get<std::string>();
-  auto alice_id = vector("sr25519_valid")["accountId"].get<std::string>();
+  auto alice = claim_vector("sr25519_valid")["body"]["address"].get<std::string>();
+  auto alice_id = claim_vector("sr25519_valid")["accountId"].get<std::string>();
 
   // 1. The notary's claim is valid on chain, and claimBonds mints.
   auto c = claim("sr25519_valid");
@@ -152,7 +142,7 @@ TEST_F(claims_anvil_test, claim_mint_burn_and_expiry_against_anvil) {
   auto id = d["claimId"].get<std::string>();
   ASSERT_TRUE(eventually([&] { return get("/v1/claims/" + id)["claim"]["status"] == "CLAIMED"; }))
     << "the watcher never saw the claim";
-  EXPECT_EQ(first_word(anvil->cast({"call", "--rpc-url", anvil->url, contracts.token,
+  EXPECT_EQ(cast_integer(anvil->cast({"call", "--rpc-url", anvil->url, contracts.token,
                                     "balanceOf(address)(uint256)", test::anvil_address1})),
             wei);
   EXPECT_EQ(is_claim_valid(c, wei), "false") << "a used claimId is refused";
@@ -178,7 +168,7 @@ TEST_F(claims_anvil_test, claim_mint_burn_and_expiry_against_anvil) {
   EXPECT_EQ(get("/v1/accounts/" + alice)["pendingUnstake"]["amount"], "2");
 
   // 3. An unused claim expires once a finalized block reaches claimBeforeBlock.
-  auto bob = vector("ed25519_valid")["body"]["address"].get<std::string>();
+  auto bob = claim_vector("ed25519_valid")["body"]["address"].get<std::string>();
   auto unused = claim("ed25519_valid");
   EXPECT_EQ(get("/v1/accounts/" + bob)["claimable"]["amount"], "99");
   auto before = unused["data"]["claimBeforeBlock"].get<uint64_t>();

@@ -6,6 +6,7 @@
 #include "config/secret_file.hpp"
 #include "storage/ledger.hpp"
 #include "tests/support/api_fixture.hpp"
+#include "tests/support/claim_vectors.hpp"
 #include "tests/support/eth_claim.hpp"
 
 #include <SQLiteCpp/Statement.h>
@@ -30,16 +31,11 @@ const char* pool = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const char* token = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
 
 json vectors() {
-  std::ifstream in{std::string{LSTAKED_SOURCE_DIR} + "/tools/vectors/claims/claim_requests.json"};
-  return json::parse(in);
+  return test::claim_vectors();
 }
 
 json vector(const std::string& name) {
-  auto all = vectors();
-  for (auto& r : all["requests"])
-    if (r["name"] == name)
-      return r;
-  throw std::runtime_error("no vector " + name);
+  return test::claim_vector(name);
 }
 
 } // namespace

@@ -10,6 +10,7 @@
 #include "config/secret_file.hpp"
 #include "storage/database.hpp"
 #include "tests/support/anvil.hpp"
+#include "tests/support/claim_vectors.hpp"
 #include "tests/support/api_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -32,18 +33,8 @@ const std::string anvil_key2 = "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc
 const std::string anvil_address2 = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 const std::string anvil_address3 = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
 
-json vector(const std::string& name) {
-  std::ifstream in{std::string{LSTAKED_SOURCE_DIR} + "/tools/vectors/claims/claim_requests.json"};
-  auto all = json::parse(in);
-  for (auto& r : all["requests"])
-    if (r["name"] == name)
-      return r;
-  throw std::runtime_error("no vector " + name);
-}
-
-std::string first_word(const std::string& s) {
-  return s.substr(0, s.find(' '));
-}
+using test::claim_vector;
+using test::cast_integer;
 
 std::string lower(std::string s) {
   for (auto& c : s)
@@ -83,7 +74,7 @@ struct daemon_under_test {
     head();
     // 100 KSM credited to every account the valid vectors sign for.
     for (auto v : {"sr25519_valid", "ed25519_valid", "ecdsa_valid"}) {
-      auto account = vector(v)["accountId"].get<std::string>();
+      auto account = claim_vector(v)["accountId"].get<std::string>();
       auto err = app->write([account](SQLite::Database& db) {
         ledger::kusama_deposit d{"0x" + std::string(64, '3'), 5, 1, 0, "0x", account,
                                  *u256::from_dec("100000000000000")};
@@ -109,7 +100,7 @@ struct daemon_under_test {
   void head() { caf::anon_send(app->supervisor(), eth_head_atom_v, uint64_t{1000}); }
 
   std::pair<int, json> post_claim(const std::string& name) {
-    auto res = client->Post("/v1/claims", vector(name)["body"].dump(), "application/json");
+    auto res = client->Post("/v1/claims", claim_vector(name)["body"].dump(), "application/json");
     if (!res)
       return {0, json()};
     return {res->status, json::parse(res->body, nullptr, false)};
@@ -167,7 +158,7 @@ protected:
   void finalize() { anvil->mine(3); }
 
   std::string minted_to_user() {
-    return first_word(anvil->cast({"call", "--rpc-url", anvil->url, contracts.token,
+    return cast_integer(anvil->cast({"call", "--rpc-url", anvil->url, contracts.token,
                                    "balanceOf(address)(uint256)", test::anvil_address1}));
   }
 
