@@ -160,6 +160,20 @@ CREATE INDEX deposit_submissions_by_account ON deposit_submissions (account);
 CREATE INDEX deposits_by_extrinsic_hash ON deposits (extrinsic_hash) WHERE extrinsic_hash IS NOT NULL;
 CREATE INDEX deposits_by_account ON deposits (account, id);
 )sql"},
+    // v5 is the lead's flow_holds (issue #18); this is numbered after it so the
+    // branches merge without a clash.
+    {6, "chain identity pinned with each chain's cursor (issue #19)",
+     R"sql(
+CREATE TABLE chain_identity (
+  chain        TEXT PRIMARY KEY CHECK (chain IN ('kusama', 'ethereum')),
+  genesis_hash TEXT NOT NULL CHECK (length(genesis_hash) = 66),
+  name         TEXT NOT NULL,                  -- Kusama's system_chain ('' on Ethereum)
+  ss58_prefix  INTEGER CHECK (ss58_prefix >= 0),
+  decimals     INTEGER CHECK (decimals >= 0),
+  chain_id     INTEGER CHECK (chain_id >= 0),  -- Ethereum
+  pinned_at    INTEGER NOT NULL
+) STRICT;
+)sql"},
   };
   return all;
 }

@@ -1,0 +1,195 @@
+// Issue #19's "done means", end to end: the BUILT daemon (`lstaked run`)
+// follows the Kusama chain it pinned at first start, whatever node answers
+// its URL later. The URL is a switching proxy on a fixed port in front of
+// two local Kusama nodes (tools/kusama-node): the right chain (Kusama
+// metadata) and another one (Asset Hub metadata: another genesis and name),
+// both running for the whole test so the right chain keeps its history while
+// the other one answers. Deposits are sent by the real @polkadot/api
+// (tests/stake_flow/send.mjs).
+#include "tests/chain_identity/scripted_peer.hpp"
+#include "tests/stake_flow/stake_flow_fixture.hpp"
+#include "tests/support/kusama_node.hpp"
+
+#include <mutex>
+
+using namespace lstaked;
+using namespace lstaked::test::stake_flow;
+
+namespace {
+
+/// The daemon's node URL: forwards every request to whichever node `use` names.
+class switching_proxy {
+public:
+  explicit switching_proxy(std::string backend) : backend_(std::move(backend)) {}
+  void use(const std::string& backend) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    backend_ = backend;
+  }
+  std::string url() const { return peer_.url(); }
+
+private:
+  std::string forward(const std::string& body) {
+    std::string to;
+    {
+      std::lock_guard<std::mutex> guard(mutex_);
+      to = backend_;
+    }
+    httplib::Client client{to};
+    client.set_read_timeout(std::chrono::seconds(60));
+    auto res = client.Post("/", body, "application/json");
+    return res ? res->body : std::string("{}");
+  }
+
+  std::mutex mutex_;
+  std::string backend_;
+  test::scripted_peer peer_{test::scripted_peer::raw_fn{
+    [this](const std::string& body) { return forward(body); }}};
+};
+
+class chain_identity_e2e : public ::testing::Test {
+protected:
+  test::temp_dir dir;
+  std::unique_ptr<test::kusama_node> right, foreign;
+  std::unique_ptr<switching_proxy> proxy;
+  std::unique_ptr<daemon_process> lstaked;
+  int starts = 0;
+
+  void SetUp() override {
+    std::vector<std::string> common{"--block-ms", "0", "--finality-lag", "1", "--state-pruning", "100000"};
+    auto with = [&](const char* metadata) {
+      auto o = common;
+      o.insert(o.end(), {"--metadata", metadata});
+      return o;
+    };
+    right = std::make_unique<test::kusama_node>(dir, with("kusama"), "right-node");
+    foreign = std::make_unique<test::kusama_node>(dir, with("asset-hub"), "foreign-node");
+    ASSERT_TRUE(right->ok()) << right->log();
+    ASSERT_TRUE(foreign->ok()) << foreign->log();
+    proxy = std::make_unique<switching_proxy>(right->url);
+    lstaked = std::make_unique<daemon_process>(dir, write_config(dir, {proxy->url(), 1, 100, 4}));
+  }
+
+  void TearDown() override {
+    if (HasFailure() && lstaked)
+      std::cerr << "---- daemon log (start " << starts << ") ----\n" << lstaked->last_log() << "\n";
+  }
+
+  void start() {
+    ++starts;
+    ASSERT_TRUE(lstaked->start("daemon-" + std::to_string(starts))) << lstaked->last_log();
+  }
+
+  /// One transfer of `planck` from //Alice to the deposit address on `node`, sealed.
+  json deposit(test::kusama_node& node, uint64_t planck) {
+    auto sent = run_script(dir, "send.mjs",
+                           {node.url, json{{"to", deposit_address},
+                                           {"steps", {{{"from", "//Alice"}, {"transfer", std::to_string(planck)}},
+                                                      {{"seal", 2}}}}}
+                                        .dump()});
+    return sent["extrinsics"][0];
+  }
+
+  int64_t db_count(const std::string& sql) {
+    SQLite::Database db(database_path(dir), SQLite::OPEN_READONLY);
+    db.setBusyTimeout(5000);
+    return db.execAndGet(sql).getInt64();
+  }
+
+  json kusama_watcher_health() {
+    auto r = lstaked->get("/v1/status");
+    for (auto& a : r.body.value("actors", json::array()))
+      if (a.value("name", "") == "kusama_watcher")
+        return a;
+    return json();
+  }
+
+  bool wrong_chain_shown() {
+    auto h = kusama_watcher_health();
+    return h.is_object() && !h.value("ok", true)
+           && h.value("detail", "").find("wrong chain: genesis") != std::string::npos;
+  }
+
+  /// What a foreign chain must never get: applied, credited, or shown as a deposit.
+  void expect_nothing_foreign(uint64_t cursor, const json& foreign_tx) {
+    EXPECT_EQ(kusama_cursor(dir), cursor) << "a block of the other chain was applied";
+    EXPECT_EQ(db_count("SELECT count(*) FROM deposits WHERE block_hash = '"
+                       + foreign_tx["blockHash"].get<std::string>() + "'"),
+              0);
+    for (auto id : {std::to_string(foreign_tx["block"].get<uint64_t>()) + "-"
+                      + std::to_string(foreign_tx["index"].get<uint64_t>()),
+                    foreign_tx["hash"].get<std::string>()}) {
+      auto r = lstaked->post_deposit(id);
+      EXPECT_EQ(r.status, 503) << id << ": " << r.raw;
+      EXPECT_EQ(r.body.value("error", json::object()).value("code", ""), "deposits_unavailable")
+        << r.raw;
+      EXPECT_EQ(r.raw.find("PENDING"), std::string::npos) << r.raw;
+    }
+  }
+};
+
+TEST_F(chain_identity_e2e, another_kusama_chain_behind_the_url_is_never_applied_and_the_right_one_resumes_without_loss) {
+  start();
+  auto first = deposit(*right, 2 * ksm);
+  ASSERT_TRUE(wait_for_cursor(dir, first["block"].get<uint64_t>())) << lstaked->last_log();
+  ASSERT_TRUE(eventually([&] { return db_count("SELECT count(*) FROM deposits") == 1; }));
+  ASSERT_TRUE(eventually([&] { return kusama_watcher_health().value("ok", false); }));
+  auto cursor = *kusama_cursor(dir);
+
+  // The other chain, with a deposit to our address in a block above our
+  // cursor and final there, answers the daemon's URL.
+  foreign->new_blocks(cursor + 5); // its block numbers above ours: "<block>-<index>" is not one of ours
+  auto foreign_tx = deposit(*foreign, 5 * ksm);
+  ASSERT_GT(foreign_tx["block"].get<uint64_t>(), cursor);
+  proxy->use(foreign->url);
+  ASSERT_TRUE(eventually([&] { return wrong_chain_shown(); }, 60s))
+    << kusama_watcher_health().dump();
+  auto status = lstaked->get("/v1/status");
+  EXPECT_EQ(status.status, 503);
+  EXPECT_FALSE(status.body.value("ok", true));
+  EXPECT_NE(lstaked->get("/metrics").raw.find("lstaked_kusama_identity_mismatch 1"), std::string::npos);
+  EXPECT_EQ(db_count("SELECT count(*) FROM alerts WHERE severity = 'critical' AND resolved_at IS NULL "
+                     "AND source = 'kusama_watcher' AND message LIKE 'wrong chain: genesis%'"),
+            1);
+  EXPECT_EQ(db_count("SELECT count(*) FROM flows WHERE paused = 1 AND flow IN "
+                     "('deposits', 'claims', 'bonding', 'payouts', 'ratio')"),
+            5);
+  std::this_thread::sleep_for(1500ms); // many polls
+  expect_nothing_foreign(cursor, foreign_tx);
+  EXPECT_EQ(db_count("SELECT count(*) FROM deposits"), 1);
+
+  // A restart while the other chain answers: halted before applying anything.
+  ASSERT_EQ(lstaked->stop(), 0);
+  start();
+  ASSERT_TRUE(eventually([&] { return wrong_chain_shown(); }, 60s))
+    << kusama_watcher_health().dump();
+  std::this_thread::sleep_for(1500ms);
+  expect_nothing_foreign(cursor, foreign_tx);
+  EXPECT_EQ(db_count("SELECT count(*) FROM deposits"), 1);
+
+  // The right node is back (it made more blocks, with a deposit, meanwhile):
+  // the daemon resumes from its cursor and misses nothing.
+  auto second = deposit(*right, 3 * ksm);
+  proxy->use(right->url);
+  ASSERT_TRUE(wait_for_cursor(dir, second["block"].get<uint64_t>(), 60s)) << lstaked->last_log();
+  ASSERT_TRUE(eventually([&] { return kusama_watcher_health().value("ok", false); }, 30s))
+    << kusama_watcher_health().dump();
+  EXPECT_NE(lstaked->get("/metrics").raw.find("lstaked_kusama_identity_mismatch 0"), std::string::npos);
+  EXPECT_EQ(db_count("SELECT count(*) FROM deposits"), 2);
+  EXPECT_EQ(db_count("SELECT count(*) FROM deposits WHERE amount_planck IN ('2000000000000', "
+                     "'3000000000000') AND status = 'CREDITED'"),
+            2);
+  EXPECT_EQ(db_count("SELECT count(*) FROM deposits WHERE block_hash = '"
+                     + foreign_tx["blockHash"].get<std::string>() + "'"),
+            0);
+  // Every block from 1 to the cursor was applied from the right chain: the
+  // stored cursor hash is the right node's.
+  auto c = *kusama_cursor(dir);
+  SQLite::Database db(database_path(dir), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT block_hash FROM chain_cursors WHERE chain = 'kusama'").getString(),
+            right->rpc("chain_getBlockHash", {c}).get<std::string>());
+  EXPECT_EQ(db_count("SELECT count(*) FROM flows WHERE paused = 1"), 5)
+    << "the paused flows wait for the operator";
+  ASSERT_EQ(lstaked->stop(), 0);
+}
+
+} // namespace
