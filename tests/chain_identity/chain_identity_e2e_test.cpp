@@ -5,9 +5,13 @@
 // metadata) and another one (Asset Hub metadata: another genesis and name),
 // both running for the whole test so the right chain keeps its history while
 // the other one answers. Deposits are sent by the real @polkadot/api
-// (tests/stake_flow/send.mjs).
+// (tests/stake_flow/send.mjs). The same for Ethereum: anvil with the
+// contracts, then another anvil (same chain id, another genesis: anvil's
+// genesis carries its start time) and one with another chain id, behind one URL.
 #include "tests/chain_identity/scripted_peer.hpp"
 #include "tests/stake_flow/stake_flow_fixture.hpp"
+#include "config/secret_file.hpp"
+#include "tests/support/anvil.hpp"
 #include "tests/support/kusama_node.hpp"
 
 #include <mutex>
@@ -190,6 +194,127 @@ TEST_F(chain_identity_e2e, another_kusama_chain_behind_the_url_is_never_applied_
   EXPECT_EQ(db_count("SELECT count(*) FROM flows WHERE paused = 1"), 5)
     << "the paused flows wait for the operator";
   ASSERT_EQ(lstaked->stop(), 0);
+}
+
+std::optional<uint64_t> ethereum_cursor(const test::temp_dir& dir, std::string* hash = nullptr) {
+  try {
+    SQLite::Database db(database_path(dir), SQLite::OPEN_READONLY);
+    db.setBusyTimeout(5000);
+    SQLite::Statement q(db, "SELECT block_number, block_hash FROM chain_cursors WHERE chain = 'ethereum'");
+    if (q.executeStep()) {
+      if (hash)
+        *hash = q.getColumn(1).getString();
+      return static_cast<uint64_t>(q.getColumn(0).getInt64());
+    }
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+TEST(chain_identity_ethereum_e2e, another_ethereum_chain_behind_the_url_is_never_applied_and_the_right_one_resumes) {
+  test::temp_dir dir, dir_b;
+  test::kusama_node kusama{dir, {"--block-ms", "0", "--finality-lag", "1"}};
+  ASSERT_TRUE(kusama.ok()) << kusama.log();
+  test::anvil_node right{dir, 1}; // finalized = latest - 2
+  ASSERT_TRUE(right.ok());
+  auto contracts = right.deploy(test::anvil_address0);
+  ASSERT_FALSE(create_secret_file(dir.file("notary.key"), test::anvil_key0.substr(2)));
+  std::this_thread::sleep_for(1100ms); // anvil's genesis carries its start second
+  test::anvil_node same_id{dir_b, 1};  // chain id 31337 too, another genesis
+  ASSERT_TRUE(same_id.ok());
+  auto twin = same_id.deploy(test::anvil_address0); // the pool at the same address there
+  EXPECT_EQ(twin.pool, contracts.pool);
+  auto genesis = [](test::anvil_node& a) {
+    return a.rpc("eth_getBlockByNumber", {"0x0", false})["hash"].get<std::string>();
+  };
+  ASSERT_NE(genesis(right), genesis(same_id));
+  test::background_process other_id{{repo + "/node_modules/.bin/anvil", "--host", "127.0.0.1", "--port",
+                                     "0", "--chain-id", "999", "--slots-in-an-epoch", "1"},
+                                    dir.file("anvil-999")};
+  auto line = other_id.wait_for_line("Listening on", 30s);
+  ASSERT_TRUE(line) << other_id.stderr_text();
+  std::string other_url = "http://" + line->substr(line->find("127.0.0.1"));
+  while (!other_url.empty() && std::isspace(static_cast<unsigned char>(other_url.back())))
+    other_url.pop_back();
+
+  switching_proxy proxy{right.url};
+  daemon_process lstaked{dir, write_config(dir, {kusama.url, 1, 100, 4},
+                                           ethereum_settings{proxy.url(), contracts.pool, contracts.token,
+                                                             contracts.block, dir.file("notary.key")})};
+  ASSERT_TRUE(lstaked.start("daemon-1")) << lstaked.last_log();
+  auto eth_watcher = [&] {
+    for (auto& a : lstaked.get("/v1/status").body.value("actors", json::array()))
+      if (a.value("name", "") == "eth_watcher")
+        return a;
+    return json();
+  };
+  auto shows = [&](const std::string& what) {
+    return eventually([&] {
+      auto h = eth_watcher();
+      return h.is_object() && !h.value("ok", true) && h.value("detail", "").find(what) != std::string::npos;
+    }, 60s);
+  };
+  right.mine(5);
+  ASSERT_TRUE(eventually([&] {
+    auto c = ethereum_cursor(dir);
+    return c && *c >= right.finalized_number();
+  })) << lstaked.last_log();
+  std::string cursor_hash;
+  auto cursor = *ethereum_cursor(dir, &cursor_hash);
+  auto right_hash_at = [&](uint64_t n) {
+    return right.rpc("eth_getBlockByNumber", {"0x" + [&] {
+                                                char b[32];
+                                                std::snprintf(b, sizeof b, "%llx", (unsigned long long)n);
+                                                return std::string(b);
+                                              }(), false})["hash"].get<std::string>();
+  };
+  EXPECT_EQ(cursor_hash, right_hash_at(cursor));
+
+  auto expect_nothing_applied = [&] {
+    std::string hash;
+    EXPECT_EQ(ethereum_cursor(dir, &hash), cursor);
+    EXPECT_EQ(hash, cursor_hash);
+    EXPECT_FALSE(lstaked.get("/v1/status").body.value("ok", true));
+  };
+  // Same chain id, another genesis (its finalized head far above our cursor).
+  same_id.mine(cursor + 20);
+  proxy.use(same_id.url);
+  ASSERT_TRUE(shows("wrong chain: genesis " + genesis(same_id) + ", pinned " + genesis(right)))
+    << eth_watcher().dump();
+  std::this_thread::sleep_for(1s);
+  expect_nothing_applied();
+  EXPECT_NE(lstaked.get("/metrics").raw.find("lstaked_eth_identity_mismatch 1"), std::string::npos);
+  SQLite::Database db(database_path(dir), SQLite::OPEN_READONLY);
+  db.setBusyTimeout(5000);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM alerts WHERE severity = 'critical' AND source = "
+                          "'eth_watcher' AND message LIKE 'wrong chain: genesis%'").getInt64(),
+            1);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM flows WHERE paused = 1 AND flow IN ('claims', "
+                          "'payouts')").getInt64(),
+            2);
+  // A restart against it, then a node with another chain id.
+  ASSERT_EQ(lstaked.stop(), 0);
+  ASSERT_TRUE(lstaked.start("daemon-2")) << lstaked.last_log();
+  ASSERT_TRUE(shows("wrong chain: genesis")) << eth_watcher().dump();
+  expect_nothing_applied();
+  proxy.use(other_url);
+  ASSERT_TRUE(shows("wrong chain: chain id 999, configured 31337")) << eth_watcher().dump();
+  std::this_thread::sleep_for(1s);
+  expect_nothing_applied();
+
+  // The right chain is back: it resumes from the cursor.
+  right.mine(6);
+  proxy.use(right.url);
+  ASSERT_TRUE(eventually([&] {
+    auto c = ethereum_cursor(dir);
+    return c && *c >= right.finalized_number() && eth_watcher().value("ok", false);
+  }, 60s)) << eth_watcher().dump();
+  std::string hash;
+  auto resumed = *ethereum_cursor(dir, &hash);
+  EXPECT_GT(resumed, cursor);
+  EXPECT_EQ(hash, right_hash_at(resumed));
+  EXPECT_NE(lstaked.get("/metrics").raw.find("lstaked_eth_identity_mismatch 0"), std::string::npos);
+  ASSERT_EQ(lstaked.stop(), 0);
 }
 
 } // namespace
