@@ -196,6 +196,52 @@ TEST_F(chain_identity_e2e, another_kusama_chain_behind_the_url_is_never_applied_
   ASSERT_EQ(lstaked->stop(), 0);
 }
 
+// The same with the nodes themselves swapped on the daemon's port: the right
+// node stops (the daemon sees connection errors), the other chain starts on
+// its port, then the right node comes back there from a snapshot.
+TEST_F(chain_identity_e2e, the_other_chain_started_on_the_same_port_is_refused_and_the_right_node_back_there_resumes) {
+  auto url = right->url;
+  auto port = url.substr(url.rfind(':') + 1);
+  lstaked = std::make_unique<daemon_process>(dir, write_config(dir, {url, 1, 100, 4}));
+  start();
+  auto first = deposit(*right, 2 * ksm);
+  ASSERT_TRUE(wait_for_cursor(dir, first["block"].get<uint64_t>())) << lstaked->last_log();
+  ASSERT_TRUE(eventually([&] { return db_count("SELECT count(*) FROM deposits") == 1; }));
+  auto cursor = *kusama_cursor(dir);
+  auto snapshot = dir.file("right-chain.json");
+  right->rpc("dev_snapshot", {snapshot});
+  right.reset();
+  std::vector<std::string> options{"--port", port, "--block-ms", "0", "--finality-lag", "1",
+                                   "--state-pruning", "100000"};
+  auto with = [&](std::vector<std::string> more) {
+    auto o = options;
+    o.insert(o.end(), more.begin(), more.end());
+    return o;
+  };
+  foreign = std::make_unique<test::kusama_node>(dir, with({"--metadata", "asset-hub"}), "foreign-on-port");
+  ASSERT_TRUE(foreign->ok()) << foreign->log();
+  ASSERT_EQ(foreign->url, url);
+  foreign->new_blocks(cursor + 5);
+  auto foreign_tx = deposit(*foreign, 5 * ksm);
+  ASSERT_TRUE(eventually([&] { return wrong_chain_shown(); }, 60s)) << kusama_watcher_health().dump();
+  std::this_thread::sleep_for(1500ms);
+  expect_nothing_foreign(cursor, foreign_tx);
+  EXPECT_EQ(db_count("SELECT count(*) FROM deposits"), 1);
+
+  foreign.reset();
+  right = std::make_unique<test::kusama_node>(dir, with({"--restore", snapshot}), "right-restored");
+  ASSERT_TRUE(right->ok()) << right->log();
+  auto second = deposit(*right, 3 * ksm);
+  ASSERT_TRUE(wait_for_cursor(dir, second["block"].get<uint64_t>(), 60s)) << lstaked->last_log();
+  ASSERT_TRUE(eventually([&] { return kusama_watcher_health().value("ok", false); }, 30s))
+    << kusama_watcher_health().dump();
+  EXPECT_EQ(db_count("SELECT count(*) FROM deposits"), 2);
+  EXPECT_EQ(db_count("SELECT count(*) FROM deposits WHERE status = 'CREDITED' AND amount_planck IN "
+                     "('2000000000000', '3000000000000')"),
+            2);
+  ASSERT_EQ(lstaked->stop(), 0);
+}
+
 std::optional<uint64_t> ethereum_cursor(const test::temp_dir& dir, std::string* hash = nullptr) {
   try {
     SQLite::Database db(database_path(dir), SQLite::OPEN_READONLY);
