@@ -204,6 +204,13 @@ using kusama_lookup_actor = caf::typed_actor<
   extend_with<health_protocol>;
 
 
+/// Reads the pool's notary set (notaryCount, threshold, isNotary of this
+/// daemon's keys) at the final Ethereum block and stores it; the notary signs
+/// only while it is safe (ledger::notary_set_is_safe). (actors/notary_set_guard.hpp)
+using notary_set_guard_actor = caf::typed_actor<
+  // Internal timer (and a nudge from tests): read the set now.
+  caf::reacts_to<tick_atom>>::extend_with<health_protocol>;
+
 /// Starts the actors from config, restarts failed ones with backoff and
 /// reports their health. (actors/supervisor.hpp)
 using supervisor_actor = caf::typed_actor<

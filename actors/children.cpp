@@ -4,6 +4,7 @@
 #include "actors/kusama_lookup.hpp"
 #include "actors/kusama_watcher.hpp"
 #include "actors/notary.hpp"
+#include "actors/notary_set_guard.hpp"
 
 namespace lstaked {
 
@@ -27,6 +28,7 @@ void add(std::vector<child_spec>& out, caf::error& first_error, const config& cf
 caf::expected<std::vector<child_spec>> children(const config& cfg) {
   std::vector<child_spec> out;
   caf::error err;
+  add(out, err, cfg, make_notary_set_guard_config, notary_set_guard_child);
   add(out, err, cfg, make_notary_config, notary_child);
   add(out, err, cfg, make_eth_watcher_config, eth_watcher_child);
   add(out, err, cfg, make_kusama_watcher_config, kusama_watcher_child);

@@ -38,7 +38,22 @@ struct notary_config {
   std::string pool_address;     // PolkadotPool (EIP-712 verifyingContract)
   std::string token_address;    // aKSMb, the bond the pool mints
   uint64_t validity_blocks = 0; // claimBeforeBlock = latest block + this
+  /// More notary keys held by this daemon (files like key_file): a claim is
+  /// signed by `threshold` of them, in ascending address order.
+  std::vector<std::string> more_key_files;
+  /// Sign only while the stored notary-set reading (notary_set_guard) is safe
+  /// and at most `notary_set_max_age` old. The daemon always sets it; only
+  /// tests without an Ethereum node turn it off (then every key signs).
+  bool require_safe_notary_set = true;
+  std::chrono::milliseconds notary_set_max_age{120000};
 };
+
+/// Every notary key file [claims] names (notary_key_file, then notary_key_files).
+std::vector<std::string> notary_key_files(const config& cfg);
+
+/// The Ethereum address of each key file (each loaded and self-checked once),
+/// 0x + 40 lower-case hex, in the files' order.
+caf::expected<std::vector<std::string>> notary_addresses(const std::vector<std::string>& files);
 
 caf::error validate(const notary_config& cfg);
 
@@ -47,7 +62,14 @@ caf::error validate(const notary_config& cfg);
 struct presigned_claim {
   ledger::claim_intent intent;
   chain::eth::u256 amount_wei; // what was signed: amount_planck * 1e6
-  std::string signature;       // EIP-712 claim signature, 0x + 130 hex
+  std::string signature;       // EIP-712 claim signatures, 0x + 130 hex each, concatenated
+  std::vector<std::string> signed_with; // the signers' addresses, ascending
+};
+
+/// One notary key and its address, as the signers hold them.
+struct notary_signing_key {
+  std::string address;     // 0x + 40 lower-case hex
+  chain::secret_key32 key; // wiped on destruction
 };
 
 } // namespace lstaked
@@ -60,12 +82,13 @@ namespace lstaked {
 /// The notary's crypto workers: linked children that only the notary talks
 /// to, so their interface stays here rather than in actors.hpp.
 using notary_signer_actor = caf::typed_actor<
-  // A request and the claimBeforeBlock to sign for -> verified and signed,
-  // or ec::crypto_error when the user's signature does not verify.
-  caf::replies_to<claim_atom, claim_request, uint64_t>::with<presigned_claim>>;
+  // A request, the claimBeforeBlock to sign for and the addresses to sign
+  // with (ascending) -> verified and signed, or ec::crypto_error when the
+  // user's signature does not verify.
+  caf::replies_to<claim_atom, claim_request, uint64_t, std::vector<std::string>>::with<presigned_claim>>;
 
 struct notary_signer_state {
-  chain::secret_key32 key; // a copy of the notary's key (wiped on destruction)
+  std::vector<notary_signing_key> keys; // copies of the notary's keys (wiped on destruction)
   chain::eth::eip712_domain domain;
   chain::eth::address token;
   static constexpr const char* name = "notary_signer";
@@ -73,7 +96,8 @@ struct notary_signer_state {
 
 notary_signer_actor::behavior_type
 notary_signer(notary_signer_actor::stateful_pointer<notary_signer_state> self,
-              chain::secret_key32 key, chain::eth::eip712_domain domain, chain::eth::address token);
+              std::vector<notary_signing_key> keys, chain::eth::eip712_domain domain,
+              chain::eth::address token);
 
 /// A verified, presigned request waiting for the next group commit.
 struct pending_claim {
@@ -83,8 +107,15 @@ struct pending_claim {
 };
 
 struct notary_state {
-  chain::secret_key32 key;             // loaded at start, handed to the signers, then wiped
-  chain::eth::address signer;          // address of `key`
+  std::vector<notary_signing_key> keys;        // loaded at start, handed to the signers, then wiped
+  std::vector<std::string> addresses;  // of `keys`, ascending
+  bool require_safe_notary_set = true;
+  std::chrono::milliseconds notary_set_max_age{120000};
+  /// The keys to sign with, from the last notary-set reading seen (empty:
+  /// unsafe or not read; `sign_reason` says why).
+  std::vector<std::string> sign_with;
+  std::string sign_reason = "the pool's notary set has not been read yet";
+  bool refreshing = false;             // a notary-set read is in flight
   chain::eth::eip712_domain domain;
   chain::eth::address token;
   uint64_t validity_blocks = 0;

@@ -85,6 +85,8 @@ api_error claim_error_http(const caf::error& err) {
     switch (*r) {
       case ledger::refusal::claims_paused:
         return {503, "claims_paused", "claims are paused by the operator"};
+      case ledger::refusal::unsafe_notary_set:
+        return {503, "unsafe_notary_set", message_of(err)};
       case ledger::refusal::nonce_used:
         return {409, "nonce_reused", "this nonce was already used for another request"};
       case ledger::refusal::exceeds_claimable:

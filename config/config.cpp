@@ -256,6 +256,15 @@ std::vector<key_spec> make_specs() {
                        "File with the notary's secp256k1 secret key (64 hex digits), mode 0600. "
                        "Empty: no notary on this node, claims are disabled.",
                        [](config& c) -> std::string& { return c.claims.notary_key_file; }));
+  v.push_back(list_key("claims.notary_key_files",
+                       "More notary key files (each 64 hex digits, mode 0600) held by this daemon: "
+                       "a claim is signed by the pool's threshold of them, in ascending address "
+                       "order. Claims are signed only while the notaries NOT held here are fewer "
+                       "than the pool's threshold (unsafe_notary_set otherwise, see "
+                       "docs/contracts.md).",
+                       [](config& c) -> std::vector<std::string>& {
+                         return c.claims.notary_key_files;
+                       }));
   v.push_back(unsigned_key("claims.validity_blocks", "7200", 10, 10000000,
                            "A claim is valid until the latest Ethereum block at signing plus this "
                            "many blocks (claimBeforeBlock).",
@@ -264,6 +273,13 @@ std::vector<key_spec> make_specs() {
                            "How far in the future a claim request's expiresAt may lie; older "
                            "requests are refused as expired.",
                            [](config& c) -> uint64_t& { return c.claims.max_request_ttl_seconds; }));
+  v.push_back(unsigned_key("claims.notary_set_max_age_seconds", "120", 10, 86400,
+                           "Claims are signed only while the pool's notary set, re-read at the "
+                           "final Ethereum block every ethereum.poll_interval_ms, was last read "
+                           "safe at most this long ago.",
+                           [](config& c) -> uint64_t& {
+                             return c.claims.notary_set_max_age_seconds;
+                           }));
   v.push_back(unsigned_key("supervisor.restart_backoff_ms", "500", 10, 600000,
                            "First delay before a failed actor is restarted; doubles per failure.",
                            [](config& c) -> uint32_t& { return c.supervisor.restart_backoff_ms; }));
@@ -349,8 +365,8 @@ void apply_table(const toml::table& table, const std::string& prefix, config& cf
 void validate(const config& cfg, std::vector<config_problem>& problems) {
   if (cfg.data_dir.empty())
     problems.push_back({"data_dir", "must not be empty"});
-  bool any_claims = !cfg.claims.notary_key_file.empty() || !cfg.ethereum.pool_address.empty()
-                    || !cfg.ethereum.token_address.empty();
+  bool any_claims = !cfg.claims.notary_key_file.empty() || !cfg.claims.notary_key_files.empty()
+                    || !cfg.ethereum.pool_address.empty() || !cfg.ethereum.token_address.empty();
   if (any_claims) {
     if (cfg.claims.notary_key_file.empty())
       problems.push_back({"claims.notary_key_file", "required when the pool is configured"});

@@ -66,8 +66,10 @@ struct ethereum_settings {
 struct claims_settings {
   /// Empty: no notary, claims disabled.
   std::string notary_key_file;
+  std::vector<std::string> notary_key_files; // more keys held here (threshold > 1)
   uint64_t validity_blocks = 7200;
   uint64_t max_request_ttl_seconds = 3600;
+  uint64_t notary_set_max_age_seconds = 120;
 };
 
 struct supervisor_settings {

@@ -1,5 +1,7 @@
 #include "storage/ledger.hpp"
 
+#include <algorithm>
+
 #include <SQLiteCpp/Statement.h>
 
 #include <mutex>
@@ -67,6 +69,7 @@ const char* to_string(refusal r) {
     case refusal::deposit_of_other_block: return "deposit_of_other_block";
     case refusal::kusama_block_not_next: return "kusama_block_not_next";
     case refusal::eth_window_not_after_cursor: return "eth_window_not_after_cursor";
+    case refusal::unsafe_notary_set: return "unsafe_notary_set";
   }
   return "unknown";
 }
@@ -74,6 +77,7 @@ const char* to_string(refusal r) {
 ec base_code(refusal r) {
   switch (r) {
     case refusal::claims_paused:
+    case refusal::unsafe_notary_set:
       return ec::unavailable;
     case refusal::zero_amount:
     case refusal::nonce_used:
@@ -649,6 +653,136 @@ bool flow_paused(statement_cache& sc, const std::string& flow) {
 caf::error check_claims_open(statement_cache& sc) {
   if (flow_paused(sc, "claims"))
     return make_refusal(refusal::claims_paused, "claims are paused by the operator");
+  return caf::none;
+}
+
+std::string notary_set_unsafe_reason(const notary_set_reading& r) {
+  auto held = static_cast<uint64_t>(r.held.size());
+  if (r.threshold == 0)
+    return "the pool's threshold is 0";
+  if (held > r.notary_count)
+    return "the pool counts fewer notaries than this daemon holds on chain";
+  if (r.notary_count - held >= r.threshold)
+    return std::to_string(r.notary_count - held) + " of the pool's " + std::to_string(r.notary_count)
+           + " notaries are not held by this daemon and the threshold is "
+           + std::to_string(r.threshold)
+           + ": they could sign claims this ledger never reserved";
+  if (held < r.threshold)
+    return "this daemon holds " + std::to_string(held) + " on-chain notary key(s), a claim needs "
+           + std::to_string(r.threshold);
+  return {};
+}
+
+std::vector<std::string> notary_signers(const notary_set_reading& r) {
+  if (!notary_set_is_safe(r))
+    return {};
+  auto held = r.held;
+  std::sort(held.begin(), held.end());
+  held.resize(static_cast<size_t>(r.threshold));
+  return held;
+}
+
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (auto& s : items)
+    out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    auto comma = text.find(',', start);
+    if (comma == std::string::npos)
+      comma = text.size();
+    out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+} // namespace
+
+notary_set_state record_notary_set(statement_cache& sc, const notary_set_reading& r,
+                                   int64_t now_ms) {
+  notary_set_state st;
+  st.reading = r;
+  std::sort(st.reading.held.begin(), st.reading.held.end());
+  st.reason = notary_set_unsafe_reason(st.reading);
+  st.safe = st.reason.empty();
+  st.checked_at_ms = now_ms;
+  auto before = notary_set_of(sc);
+  auto& q = sc("INSERT INTO notary_set (id, block_number, notary_count, threshold, held, held_count, "
+               "safe, reason, checked_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO "
+               "UPDATE SET block_number = excluded.block_number, notary_count = "
+               "excluded.notary_count, threshold = excluded.threshold, held = excluded.held, "
+               "held_count = excluded.held_count, safe = excluded.safe, reason = excluded.reason, "
+               "checked_at = excluded.checked_at");
+  q.bind(1, static_cast<int64_t>(r.block_number));
+  q.bind(2, static_cast<int64_t>(r.notary_count));
+  q.bind(3, static_cast<int64_t>(r.threshold));
+  q.bind(4, join(st.reading.held));
+  q.bind(5, static_cast<int64_t>(st.reading.held.size()));
+  q.bind(6, st.safe ? 1 : 0);
+  q.bind(7, st.reason);
+  q.bind(8, now_ms);
+  q.exec();
+  if (!before || before->safe != st.safe) {
+    if (st.safe)
+      raise_alert(sc, "info", "notary_set",
+                  "claims may be signed: the pool's notary set is safe (threshold "
+                    + std::to_string(r.threshold) + ", " + std::to_string(st.reading.held.size())
+                    + " of " + std::to_string(r.notary_count) + " notaries held here) at block "
+                    + std::to_string(r.block_number),
+                  now_ms);
+    else
+      raise_alert(sc, "critical", "notary_set",
+                  "claims refused (unsafe_notary_set) at block " + std::to_string(r.block_number)
+                    + ": " + st.reason,
+                  now_ms);
+  }
+  return st;
+}
+
+std::optional<notary_set_state> notary_set_of(statement_cache& sc) {
+  auto& q = sc("SELECT block_number, notary_count, threshold, held, safe, reason, checked_at "
+               "FROM notary_set WHERE id = 1");
+  if (!q.executeStep())
+    return std::nullopt;
+  notary_set_state st;
+  st.reading.block_number = static_cast<uint64_t>(q.getColumn(0).getInt64());
+  st.reading.notary_count = static_cast<uint64_t>(q.getColumn(1).getInt64());
+  st.reading.threshold = static_cast<uint64_t>(q.getColumn(2).getInt64());
+  st.reading.held = split_list(q.getColumn(3).getString());
+  st.safe = q.getColumn(4).getInt() == 1;
+  st.reason = q.getColumn(5).getString();
+  st.checked_at_ms = q.getColumn(6).getInt64();
+  return st;
+}
+
+std::optional<notary_set_state> notary_set_of(SQLite::Database& db) {
+  return with_statements(db, [](statement_cache& sc) { return notary_set_of(sc); });
+}
+
+caf::error check_notary_set(statement_cache& sc, const std::vector<std::string>& signers,
+                            int64_t now_ms, int64_t max_age_ms) {
+  auto st = notary_set_of(sc);
+  if (!st)
+    return make_refusal(refusal::unsafe_notary_set,
+                        "the pool's notary set has not been read yet; claims wait for it");
+  if (now_ms - st->checked_at_ms > max_age_ms)
+    return make_refusal(refusal::unsafe_notary_set,
+                        "the pool's notary set was last read "
+                          + std::to_string((now_ms - st->checked_at_ms) / 1000)
+                          + " s ago; claims wait for a fresh reading");
+  if (!st->safe)
+    return make_refusal(refusal::unsafe_notary_set, st->reason);
+  if (notary_signers(st->reading) != signers)
+    return make_refusal(refusal::unsafe_notary_set,
+                        "the pool's notary set changed while the claim was signed; retry");
   return caf::none;
 }
 

@@ -30,7 +30,9 @@
 // - deposit_malformed (invalid_input): credit_deposit;
 // - deposit_of_other_block (invalid_input), kusama_block_not_next
 //   (invalid_state): apply_kusama_block;
-// - eth_window_not_after_cursor (invalid_state): apply_eth_batch.
+// - eth_window_not_after_cursor (invalid_state): apply_eth_batch;
+// - unsafe_notary_set (unavailable): check_claims_open, from the reading
+//   record_notary_set stored (the rule itself: notary_set_is_safe).
 // A refused call changes nothing. Malformed records that move no money
 // (staking events, deposit submissions: kusama_ledger.hpp) and arithmetic
 // failures stay plain ec errors.
@@ -85,6 +87,11 @@ enum class refusal : uint8_t {
   /// An Ethereum window (and every block it keeps) must lie after the
   /// cursor, so no window is applied twice. Refines ec::invalid_state.
   eth_window_not_after_cursor,
+  /// Claims are signed only while every claim the pool would accept needs a
+  /// signature of this daemon (notary_set_is_safe), as last read at a
+  /// finalized block and not older than the caller's bound. Unread, stale or
+  /// unsafe: refused. Refines ec::unavailable.
+  unsafe_notary_set,
 };
 
 /// Every refusal, in enum order (tests iterate it).
@@ -94,6 +101,7 @@ inline constexpr refusal all_refusals[] = {
   refusal::reservation_exceeds_shares, refusal::claim_fields_mismatch,
   refusal::deposit_malformed,      refusal::deposit_of_other_block,
   refusal::kusama_block_not_next,  refusal::eth_window_not_after_cursor,
+  refusal::unsafe_notary_set,
 };
 
 /// Stable lower_snake_case name of a refusal (logs, tests).
@@ -372,6 +380,59 @@ bool flow_paused(statement_cache& sc, const std::string& flow);
 /// transaction that would reserve the claims: a pause committed before that
 /// transaction stops every claim in it.
 caf::error check_claims_open(statement_cache& sc);
+
+// ---- the notary set ---------------------------------------------------------
+//
+// Each daemon reserves claimable amounts in its own database only. If a claim
+// could reach the pool's threshold without a signature of this daemon, another
+// notary (another daemon, another ledger) could sign against the same deposit
+// and the pool would mint twice. So claims are signed only while the pool's
+// notaries whose keys this daemon does NOT hold are fewer than the threshold
+// (then every valid claim carries one of our signatures, hence passed our
+// ledger), and while this daemon holds at least `threshold` on-chain notary
+// keys (else its claims could never be valid). The pool cannot list its
+// notaries, but notaryCount(), threshold() and isNotary(ours) suffice.
+
+/// The pool's notary set as read at one finalized Ethereum block.
+struct notary_set_reading {
+  uint64_t block_number = 0;
+  uint64_t notary_count = 0;           // PolkadotPool.notaryCount()
+  uint64_t threshold = 0;              // PolkadotPool.threshold()
+  std::vector<std::string> held;       // our addresses with isNotary() true, 0x + 40 lower hex
+};
+
+/// The rule above: empty when safe, else why not (one line for humans).
+std::string notary_set_unsafe_reason(const notary_set_reading& r);
+inline bool notary_set_is_safe(const notary_set_reading& r) {
+  return notary_set_unsafe_reason(r).empty();
+}
+
+/// What the notary signs with: the first `threshold` held addresses in
+/// ascending order (the pool wants signers strictly ascending). Empty when unsafe.
+std::vector<std::string> notary_signers(const notary_set_reading& r);
+
+/// The stored reading and when it was made.
+struct notary_set_state {
+  notary_set_reading reading;
+  bool safe = false;
+  std::string reason;  // why not safe ('' when safe)
+  int64_t checked_at_ms = 0;
+};
+
+/// Stores a reading (replacing the last). When safety changes (or on the
+/// first reading) raises an alert (critical when unsafe, info when safe
+/// again). Returns the stored state.
+notary_set_state record_notary_set(statement_cache& sc, const notary_set_reading& r,
+                                   int64_t now_ms);
+std::optional<notary_set_state> notary_set_of(statement_cache& sc);
+std::optional<notary_set_state> notary_set_of(SQLite::Database& db);
+
+/// Refuses (unsafe_notary_set) unless a reading exists, is at most `max_age_ms`
+/// old at `now_ms`, is safe, and names exactly `signers` as the keys to sign
+/// with (the notary presigned with them). Run it with check_claims_open in the
+/// transaction that would store the claims.
+caf::error check_notary_set(statement_cache& sc, const std::vector<std::string>& signers,
+                            int64_t now_ms, int64_t max_age_ms);
 
 /// The flows that move money on the strength of `chain`'s finalized history
 /// ("ethereum": claims, payouts; "kusama": deposits, claims, bonding, payouts,

@@ -160,8 +160,20 @@ CREATE INDEX deposit_submissions_by_account ON deposit_submissions (account);
 CREATE INDEX deposits_by_extrinsic_hash ON deposits (extrinsic_hash) WHERE extrinsic_hash IS NOT NULL;
 CREATE INDEX deposits_by_account ON deposits (account, id);
 )sql"},
-    // v5 is the lead's flow_holds (issue #18); this is numbered after it so the
-    // branches merge without a clash.
+    {5, "the pool's notary set as last read at a finalized Ethereum block",
+     R"sql(
+CREATE TABLE notary_set (
+  id              INTEGER PRIMARY KEY CHECK (id = 1),  -- one row: the latest reading
+  block_number    INTEGER NOT NULL CHECK (block_number >= 0),
+  notary_count    INTEGER NOT NULL CHECK (notary_count >= 0),
+  threshold       INTEGER NOT NULL CHECK (threshold >= 0),
+  held            TEXT NOT NULL,     -- this daemon's notary addresses on chain, sorted, comma-separated
+  held_count      INTEGER NOT NULL CHECK (held_count >= 0),
+  safe            INTEGER NOT NULL CHECK (safe IN (0, 1)),
+  reason          TEXT NOT NULL,     -- why not safe ('' when safe)
+  checked_at      INTEGER NOT NULL   -- unix ms of the reading
+) STRICT;
+)sql"},
     {6, "chain identity pinned with each chain's cursor (issue #19)",
      R"sql(
 CREATE TABLE chain_identity (

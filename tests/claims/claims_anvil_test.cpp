@@ -6,6 +6,7 @@
 // claim expires and its amount is claimable again.
 #include "actors/eth_watcher.hpp"
 #include "actors/notary.hpp"
+#include "actors/notary_set_guard.hpp"
 #include "actors/supervisor.hpp"
 #include "api/http_server.hpp"
 #include "api/user_routes.hpp"
@@ -65,6 +66,13 @@ protected:
     supervisor_config cfg;
     cfg.storage.path = dir.file("db.sqlite");
     cfg.children.push_back(notary_child(notary_config{dir.file("notary.key"), 31337, contracts.pool, contracts.token, 30}));
+    // The real notary-set check against the deployed pool (1 of 1, held here).
+    notary_set_guard_config guard;
+    guard.rpc.url = anvil->url;
+    guard.pool_address = contracts.pool;
+    guard.held = {test::anvil_address0};
+    guard.poll_interval = 100ms;
+    cfg.children.push_back(notary_set_guard_child(guard));
     eth_watcher_config w;
     w.rpc.url = anvil->url;
     w.pool_address = contracts.pool;

@@ -63,7 +63,9 @@ protected:
     sys = std::make_unique<caf::actor_system>(sys_cfg);
     supervisor_config cfg;
     cfg.storage.path = dir.file("db.sqlite");
-    cfg.children.push_back(notary_child(notary_config{dir.file("notary.key"), 31337, pool, token, 50}));
+    // No Ethereum node here: the notary-set check (notary_set_guard) is off and the key signs.
+    cfg.children.push_back(notary_child(
+      notary_config{dir.file("notary.key"), 31337, pool, token, 50, {}, false}));
     sup = sys->spawn(supervisor, cfg);
     caf::anon_send(sup, eth_head_atom_v, uint64_t{1000});
     // 100 KSM credited to every account the vectors sign for.

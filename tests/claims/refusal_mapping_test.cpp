@@ -25,6 +25,7 @@ const std::map<refusal, std::pair<int, std::string>>& expected_answers() {
     {refusal::exceeds_claimable, {400, "amount_exceeds_claimable"}},
     {refusal::reservation_exceeds_shares, {500, "internal_error"}},
     {refusal::claim_fields_mismatch, {500, "internal_error"}},
+    {refusal::unsafe_notary_set, {503, "unsafe_notary_set"}},
     // Never produced on the claims path; answered by the ec they refine.
     {refusal::deposit_malformed, {400, "invalid_request"}},
     {refusal::deposit_of_other_block, {400, "invalid_request"}},

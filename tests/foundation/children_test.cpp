@@ -24,6 +24,21 @@ constexpr const char* kusama_address = "HNZata7iMYWmk5RvZRTiAsSDhV8366zq2YGb3tLH
 constexpr const char* pool = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 constexpr const char* token = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
 
+// Claims configured with anvil's dev key 1 as the notary key, in a file of `mode`.
+config claims_config(const test::temp_dir& dir, mode_t mode) {
+  auto key = dir.file("notary.key");
+  {
+    std::ofstream out{key};
+    out << "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d\n";
+  }
+  ::chmod(key.c_str(), mode);
+  config cfg;
+  cfg.ethereum.pool_address = pool;
+  cfg.ethereum.token_address = token;
+  cfg.claims.notary_key_file = key;
+  return cfg;
+}
+
 } // namespace
 
 TEST(children_table, defaults_start_no_role_besides_storage) {
@@ -44,39 +59,22 @@ TEST(children_table, a_deposit_address_starts_the_kusama_watcher_and_lookup) {
   EXPECT_EQ((*specs)[1].storage, storage_use::none);
 }
 
-TEST(children_table, a_pool_starts_the_ethereum_watcher_and_a_key_the_notary) {
+TEST(children_table, a_pool_starts_the_ethereum_watcher_and_a_key_the_notary_and_its_guard) {
   test::temp_dir dir;
-  auto key = dir.file("notary.key");
-  {
-    std::ofstream out{key};
-    out << "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d\n";
-  }
-  ::chmod(key.c_str(), 0600);
-  config cfg;
-  cfg.ethereum.pool_address = pool;
-  cfg.ethereum.token_address = token;
-  cfg.claims.notary_key_file = key;
-  auto specs = children(cfg);
+  auto specs = children(claims_config(dir, 0600));
   ASSERT_TRUE(specs) << describe(specs.error());
-  EXPECT_EQ(names(*specs), (std::vector<std::string>{"notary", "eth_watcher"}));
-  EXPECT_TRUE((*specs)[0].receives_eth_head);
-  EXPECT_EQ((*specs)[0].storage, storage_use::notify);
-  EXPECT_EQ((*specs)[1].storage, storage_use::restart);
+  // The guard first: the notary signs only after it has read the pool's notary set.
+  EXPECT_EQ(names(*specs),
+            (std::vector<std::string>{"notary_set_guard", "notary", "eth_watcher"}));
+  EXPECT_EQ((*specs)[0].storage, storage_use::restart);
+  EXPECT_TRUE((*specs)[1].receives_eth_head);
+  EXPECT_EQ((*specs)[1].storage, storage_use::notify);
+  EXPECT_EQ((*specs)[2].storage, storage_use::restart);
 }
 
 TEST(children_table, a_key_file_readable_by_others_stops_start_up) {
   test::temp_dir dir;
-  auto key = dir.file("notary.key");
-  {
-    std::ofstream out{key};
-    out << "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d\n";
-  }
-  ::chmod(key.c_str(), 0644);
-  config cfg;
-  cfg.ethereum.pool_address = pool;
-  cfg.ethereum.token_address = token;
-  cfg.claims.notary_key_file = key;
-  auto specs = children(cfg);
+  auto specs = children(claims_config(dir, 0644));
   ASSERT_FALSE(specs);
   EXPECT_TRUE(is(specs.error(), ec::insecure_permissions)) << describe(specs.error());
 }

@@ -409,7 +409,9 @@ int main(int argc, char** argv) {
   auto sys = std::make_unique<caf::actor_system>(sys_cfg);
   supervisor_config cfg;
   cfg.storage.path = db_path;
-  cfg.children.push_back(notary_child(notary_config{(dir / "notary.key").string(), chain_id, pool, token, validity_blocks}));
+  // No Ethereum node: the notary-set check (notary_set_guard) is off and the key signs.
+  cfg.children.push_back(notary_child(notary_config{(dir / "notary.key").string(), chain_id, pool,
+                                                    token, validity_blocks, {}, false}));
   auto sup = sys->spawn(supervisor, cfg);
   caf::anon_send(sup, eth_head_atom_v, eth_head);
   storage_actor storage;
