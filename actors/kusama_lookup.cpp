@@ -137,7 +137,12 @@ find_hash(kusama_lookup_state& st, uint64_t best, const std::string& wanted) {
 }
 
 // The node is the Kusama chain pinned in the ledger, or an ec::unavailable error.
+// The node is asked first: a node that does not answer is that node's error
+// (a hung node holds the lookup like any other call, which the API bounds).
 caf::error check_identity(kusama_lookup_state& st) {
+  auto node = kusama::node_identity(*st.client);
+  if (!node)
+    return node.error();
   std::optional<ledger::chain_identity> pinned;
   try {
     SQLite::Database db(st.cfg.database, SQLite::OPEN_READONLY);
@@ -149,9 +154,6 @@ caf::error check_identity(kusama_lookup_state& st) {
   if (!pinned)
     return make_error(ec::unavailable, "no Kusama identity pinned yet (the watcher pins it "
                                        "when it first reaches the node)");
-  auto node = kusama::node_identity(*st.client);
-  if (!node)
-    return node.error();
   auto diff = ledger::identity_mismatch(*node, *pinned);
   if (!diff.empty())
     return make_error(ec::unavailable, diff);
