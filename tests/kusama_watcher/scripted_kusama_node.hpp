@@ -203,6 +203,39 @@ protected:
     });
   }
 
+  /// The node moves on: finalized `finalized` (best two above), with a
+  /// transfer of `planck` from //Alice to the deposit account in `block`.
+  void finalize_with_deposit(uint64_t finalized, uint64_t block, uint64_t planck) {
+    node.best = finalized + 2;
+    node.finalized = finalized;
+    node.add_transfer(block, alice_id, ferdie_id, planck);
+  }
+
+  /// Invariants of a halted follower that started at block 1: it stays at
+  /// `cursor`, every block up to it applied once in order and none after,
+  /// `deposits` deposits in the ledger.
+  void expect_halted_at(const kusama_watcher_actor& w, uint64_t cursor, int64_t deposits) {
+    auto s = status(w);
+    EXPECT_TRUE(s.halted);
+    EXPECT_EQ(s.cursor, cursor);
+    EXPECT_EQ(*applied, blocks(1, cursor)) << "a block applied after the halt";
+    EXPECT_EQ(count("SELECT count(*) FROM deposits"), deposits);
+  }
+
+  /// A halted follower stays halted however long it polls (one alert in
+  /// all), and a restart against the same node halts again before applying
+  /// anything; returns the restarted watcher.
+  kusama_watcher_actor expect_stays_halted(kusama_watcher_actor w, uint64_t cursor, int64_t deposits) {
+    for (int i = 0; i < 5; ++i)
+      poll();
+    expect_halted_at(w, cursor, deposits);
+    EXPECT_EQ(count("SELECT count(*) FROM alerts"), 1) << "one alarm per halt";
+    stop(w);
+    w = start_watcher();
+    expect_halted_at(w, cursor, deposits);
+    return w;
+  }
+
   /// from, from+1, ..., to.
   static std::vector<uint64_t> blocks(uint64_t from, uint64_t to) {
     std::vector<uint64_t> out;
