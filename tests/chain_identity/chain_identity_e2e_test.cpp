@@ -10,6 +10,7 @@
 // genesis carries its start time) and one with another chain id, behind one URL.
 #include "tests/chain_identity/scripted_peer.hpp"
 #include "tests/stake_flow/stake_flow_fixture.hpp"
+#include "chain/ethereum/claim_digest.hpp"
 #include "config/secret_file.hpp"
 #include "tests/support/anvil.hpp"
 #include "tests/support/kusama_node.hpp"
@@ -242,6 +243,30 @@ TEST_F(chain_identity_e2e, the_other_chain_started_on_the_same_port_is_refused_a
   ASSERT_EQ(lstaked->stop(), 0);
 }
 
+/// Pool events on `chain` (the twin of ours: same pool address, same notary):
+/// a notary-signed claimBonds to anvil account 1, then a burn of part of it.
+void pool_events_on(test::anvil_node& chain, const test::deployment& d) {
+  using namespace lstaked::chain::eth;
+  auto raw = *lstaked::chain::from_hex(test::anvil_key0);
+  lstaked::chain::secret_key32 key(raw.data());
+  claim_authorization claim{*parse_address(d.token), u256{77}, *u256::from_dec("5000000000000000000"),
+                            u256{1000000000}, *parse_address(test::anvil_address1)};
+  auto sig = sign_claim(pool_domain(u256{31337}, *parse_address(d.pool)), claim, key);
+  ASSERT_TRUE(sig);
+  auto send = [&](std::vector<std::string> call) {
+    std::vector<std::string> args{"send", "--rpc-url", chain.url, "--private-key", test::anvil_key1,
+                                  d.pool};
+    args.insert(args.end(), call.begin(), call.end());
+    chain.cast(args);
+  };
+  send({"claimBonds(address,uint256,uint256,uint256,address,bytes)", d.token, "77",
+        "5000000000000000000", "1000000000", test::anvil_address1,
+        lstaked::chain::to_hex(lstaked::chain::byte_view(sig->data(), sig->size()))});
+  send({"burnBond(address,uint256,bytes)", d.token, "2000000000000000000", deposit_account});
+  auto logs = chain.rpc("eth_getLogs", {{{"address", d.pool}, {"fromBlock", "0x0"}, {"toBlock", "latest"}}});
+  ASSERT_GE(logs.size(), 2u) << "the claim and the burn are on the other chain: " << logs.dump();
+}
+
 std::optional<uint64_t> ethereum_cursor(const test::temp_dir& dir, std::string* hash = nullptr) {
   try {
     SQLite::Database db(database_path(dir), SQLite::OPEN_READONLY);
@@ -316,13 +341,23 @@ TEST(chain_identity_ethereum_e2e, another_ethereum_chain_behind_the_url_is_never
   };
   EXPECT_EQ(cursor_hash, right_hash_at(cursor));
 
+  // No pool event of the other chains is ever in the ledger.
+  auto expect_no_foreign_event = [&] {
+    SQLite::Database db(database_path(dir), SQLite::OPEN_READONLY);
+    db.setBusyTimeout(5000);
+    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM unstake_requests").getInt64(), 0);
+    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM history").getInt64(), 0);
+  };
   auto expect_nothing_applied = [&] {
     std::string hash;
     EXPECT_EQ(ethereum_cursor(dir, &hash), cursor);
     EXPECT_EQ(hash, cursor_hash);
     EXPECT_FALSE(lstaked.get("/v1/status").body.value("ok", true));
+    expect_no_foreign_event();
   };
-  // Same chain id, another genesis (its finalized head far above our cursor).
+  // Same chain id, another genesis, the pool at the same address with a claim
+  // and a burn in blocks final there (its finalized head far above our cursor).
+  pool_events_on(same_id, twin);
   same_id.mine(cursor + 20);
   proxy.use(same_id.url);
   ASSERT_TRUE(shows("wrong chain: genesis " + genesis(same_id) + ", pinned " + genesis(right)))
@@ -360,6 +395,7 @@ TEST(chain_identity_ethereum_e2e, another_ethereum_chain_behind_the_url_is_never
   EXPECT_GT(resumed, cursor);
   EXPECT_EQ(hash, right_hash_at(resumed));
   EXPECT_NE(lstaked.get("/metrics").raw.find("lstaked_eth_identity_mismatch 0"), std::string::npos);
+  expect_no_foreign_event();
   ASSERT_EQ(lstaked.stop(), 0);
 }
 
