@@ -125,6 +125,7 @@ void chain_follower::arm(std::chrono::milliseconds delay) {
 // A failed step: remember why and try again later, backing off.
 void chain_follower::failed(const caf::error& err, bool rpc) {
   last_error_ = describe(err);
+  check_identity_ = true; // the next connection may be another node
   if (rpc)
     inc(cfg_.metrics.rpc_errors);
   backoff_ = backoff_.count() == 0 ? cfg_.error_backoff
@@ -215,15 +216,20 @@ void chain_follower::on_worker(Job job, Done done) {
 void chain_follower::load_cursor() {
   busy_ = true;
   auto out = std::make_shared<std::optional<block_ref>>();
+  auto pin = std::make_shared<std::optional<ledger::chain_identity>>();
   write_task task{cfg_.task_prefix + "_load_cursor", sql::durability::normal,
-                  [out, applier = applier_](SQLite::Database& db) { *out = applier->cursor(db); }};
+                  [out, pin, applier = applier_, chain = cfg_.chain](SQLite::Database& db) {
+                    *out = applier->cursor(db);
+                    *pin = ledger::pinned_identity(db, chain);
+                  }};
   host_.write(
     std::move(task),
-    [this, out] {
+    [this, out, pin] {
       busy_ = false;
       loaded_ = true;
       cursor_ = *out;
       tip_ = *out;
+      pinned_ = *pin;
       publish();
       step();
     },
@@ -255,6 +261,86 @@ void chain_follower::halt_on_break(const std::string& what) {
     });
 }
 
+// A window that does not follow the cursor: a chain break, unless the node is
+// not the pinned chain at all (swapped during catch-up), which is recoverable.
+// The identity is read again before deciding.
+void chain_follower::confirm_break(const std::string& what) {
+  on_worker<caf::expected<head_answer>>(
+    [reader = reader_, tip = tip_] { return reader->head(tip); },
+    [this, what](caf::expected<head_answer> a) {
+      if (halted_)
+        return;
+      if (!a)
+        return failed(a.error(), true); // decided on the next step, which reads it all again
+      if (!a->refuse.empty())
+        return wrong_chain(a->refuse);
+      if (a->identity && pinned_) {
+        auto diff = ledger::identity_mismatch(*a->identity, *pinned_);
+        if (!diff.empty())
+          return wrong_chain(diff);
+      }
+      halt_on_break(what);
+    });
+}
+
+// First start on this chain: pin what the node says, then go on with its head.
+void chain_follower::pin(head_answer answer) {
+  busy_ = true;
+  auto stored = std::make_shared<ledger::chain_identity>();
+  write_task task{cfg_.task_prefix + "_pin_identity", sql::durability::full,
+                  [stored, id = *answer.identity](SQLite::Database& db) {
+                    *stored = ledger::pin_identity(db, id, now_ms());
+                  }};
+  host_.write(
+    std::move(task),
+    [this, stored, answer = std::move(answer)]() mutable {
+      busy_ = false;
+      pinned_ = *stored;
+      spdlog::info("{}: {} pinned: genesis {}{}", cfg_.name, cfg_.chain, pinned_->genesis_hash,
+                   pinned_->chain_id ? ", chain id " + std::to_string(*pinned_->chain_id)
+                                     : ", " + pinned_->name);
+      on_head(std::move(answer)); // compared with the pin in force (another writer's, if any)
+    },
+    [this](caf::error& err) {
+      busy_ = false;
+      failed(err);
+    });
+}
+
+// The node is not the pinned chain: alarm and pause once per episode, read no
+// window, and look again every poll.
+void chain_follower::wrong_chain(const std::string& what) {
+  bool first = wrong_chain_.empty();
+  wrong_chain_ = what;
+  last_error_ = what;
+  check_identity_ = true;
+  set_gauge(cfg_.metrics.identity_mismatch, 1);
+  if (!first) {
+    spdlog::warn("{}: still {}", cfg_.name, what);
+    return arm(cfg_.poll_interval);
+  }
+  spdlog::critical("{}: {}: nothing is applied; the flows depending on {} are paused", cfg_.name,
+                   what, cfg_.chain);
+  busy_ = true;
+  write_task task{cfg_.task_prefix + "_wrong_chain_alert", sql::durability::full,
+                  [what, chain = cfg_.chain, source = cfg_.name](SQLite::Database& db) {
+                    ledger::halt_on_chain_break(db, chain, source, what, now_ms());
+                  }};
+  host_.write(
+    std::move(task),
+    [this] {
+      busy_ = false;
+      arm(cfg_.poll_interval);
+    },
+    [this](caf::error& err) {
+      // Not stored: say so, and try again on the next look (still the first episode).
+      busy_ = false;
+      wrong_chain_.clear();
+      spdlog::critical("{}: could not store the wrong-chain alert: {}", cfg_.name, describe(err));
+      arm(cfg_.error_backoff);
+    });
+}
+
 // One step: the final head (when needed), then the next window.
 void chain_follower::step() {
   if (halted_ || busy_ || fetching_ || resync_ || inflight_ >= max_inflight)
@@ -262,7 +348,8 @@ void chain_follower::step() {
   if (!loaded_)
     return load_cursor();
   auto next = next_block();
-  bool need_head = cfg_.head_every_window || !have_head_ || !next
+  bool need_head = check_identity_ || !wrong_chain_.empty() || cfg_.head_every_window
+                   || !have_head_ || !next
                    || *next + applier_->window_blocks() - 1 > final_head_;
   if (!need_head)
     return read_next();
@@ -277,12 +364,24 @@ void chain_follower::on_head(caf::expected<head_answer> answer) {
     return;
   if (!answer)
     return failed(answer.error(), true);
-  if (!answer->refuse.empty()) {
-    halted_ = true;
-    last_error_ = answer->refuse;
-    spdlog::critical("{}: {}", cfg_.name, last_error_);
-    return;
+  if (!answer->refuse.empty())
+    return wrong_chain(answer->refuse);
+  if (answer->identity) {
+    if (!pinned_)
+      return pin(std::move(*answer));
+    auto diff = ledger::identity_mismatch(*answer->identity, *pinned_);
+    if (!diff.empty())
+      return wrong_chain(diff);
   }
+  if (!wrong_chain_.empty()) {
+    spdlog::warn("{}: the node is the pinned {} chain again: following resumes at the cursor; "
+                 "the paused flows stay paused until an operator resumes them",
+                 cfg_.name, cfg_.chain);
+    wrong_chain_.clear();
+    last_error_.clear();
+  }
+  set_gauge(cfg_.metrics.identity_mismatch, 0);
+  check_identity_ = false;
   if (!answer->final_head) {
     // Nothing is final yet (a young chain): wait.
     succeeded();
@@ -309,6 +408,7 @@ void chain_follower::read_next() {
     succeeded();
     blocks_per_second_ = 0;
     publish();
+    check_identity_ = true; // each poll's first call compares the identity
     return arm(cfg_.poll_interval);
   }
   uint64_t window = std::max<uint64_t>(1, applier_->window_blocks());
@@ -339,7 +439,7 @@ void chain_follower::on_window(std::optional<block_ref> base,
     return failed(window.error(), true);
   }
   if (base && window->parent_hash != base->hash)
-    return halt_on_break("reorg below finality: block " + std::to_string(window->from)
+    return confirm_break("reorg below finality: block " + std::to_string(window->from)
                          + " no longer follows the applied block " + std::to_string(base->number)
                          + " " + base->hash);
 
@@ -456,10 +556,12 @@ void chain_follower::window_done(const std::shared_ptr<window_progress>& progres
   applier_->window_applied(progress->window, progress->events);
   succeeded();
   publish();
-  if (tip_ && tip_->number < final_head_)
+  if (tip_ && tip_->number < final_head_) {
     arm(std::chrono::milliseconds{0});
-  else
+  } else {
+    check_identity_ = true; // each poll's first call compares the identity
     arm(cfg_.poll_interval);
+  }
 }
 
 follower_view chain_follower::view() const {
@@ -467,7 +569,9 @@ follower_view chain_follower::view() const {
   v.cursor = cursor_;
   v.final_head = final_head_;
   v.lag = lag();
-  v.halted = halted_;
+  v.halted = halted_ || !wrong_chain_.empty();
+  v.wrong_chain = wrong_chain_;
+  v.pinned = pinned_;
   v.last_error = last_error_;
   v.windows_applied = windows_applied_;
   v.blocks_applied = blocks_applied_;
@@ -480,7 +584,7 @@ follower_view chain_follower::view() const {
 actor_health chain_follower::health(uint64_t mailbox) const {
   actor_health h;
   h.name = cfg_.name;
-  h.ok = !halted_ && last_error_.empty();
+  h.ok = !halted_ && wrong_chain_.empty() && last_error_.empty();
   uint64_t applied = cursor_ ? cursor_->number : 0;
   h.detail = "cursor " + (cursor_ ? std::to_string(applied) : std::string("none")) + ", finalized "
              + std::to_string(final_head_) + ", lag "
@@ -488,7 +592,11 @@ actor_health chain_follower::health(uint64_t mailbox) const {
              + applier_->health_detail();
   if (halted_)
     h.detail += ", HALTED";
-  if (!last_error_.empty())
+  if (!wrong_chain_.empty())
+    h.detail += ", HALTED: " + wrong_chain_ + " (nothing is applied until the node is the pinned "
+                + cfg_.chain + " chain again; the paused flows stay paused until an operator "
+                + "resumes them)";
+  if (!last_error_.empty() && last_error_ != wrong_chain_)
     h.detail += ": " + last_error_;
   h.mailbox = mailbox;
   return h;

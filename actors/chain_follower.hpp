@@ -17,7 +17,22 @@
 //   chain broke below finality: ledger::halt_on_chain_break (critical alert,
 //   the flows depending on this chain paused) in a write_task, `halted` in
 //   status and health, and no more windows until an operator restarts it.
-//   A reader's `refuse` (wrong chain) halts too, without an alert.
+// - Identity (issue #19): the cursor-load task also loads the chain's pinned
+//   identity (storage/chain_identity.hpp). The reader returns the node's
+//   identity with every head (one batched call); the first head without a
+//   pin pins it (a write_task) before any window is read. The head is read
+//   (and the identity compared) on start, after every failed step (a
+//   reconnect) and on each poll's first call. A node that is not the pinned
+//   chain (or a reader's `refuse`) is the wrong chain: a critical alert and
+//   the flows depending on this chain paused (ledger::halt_on_chain_break,
+//   once per episode), `halted` in status, health not ok ("wrong chain:
+//   genesis X, pinned Y"), the `identity_mismatch` gauge 1, and no window
+//   read. Unlike a chain break it is not final: the follower keeps comparing
+//   every poll and resumes from its cursor (nothing lost, continuity checked
+//   as always) once the node is the pinned chain again; the paused flows stay
+//   paused until an operator resumes them. A window that does not follow the
+//   cursor is first checked against the identity, so a node swapped during
+//   catch-up is the (recoverable) wrong chain, not a chain break.
 // - Pipelined: as soon as a window is read, the next one is read on the RPC
 //   worker while this one is split and committed; at most `max_inflight`
 //   windows read and not yet committed. A failed commit drops whatever was
@@ -44,6 +59,7 @@
 #include "actors/actors.hpp"
 #include "actors/metrics.hpp"
 #include "chain/rpc/eth_client.hpp"
+#include "storage/chain_identity.hpp"
 #include "storage/kusama_ledger.hpp"
 #include "storage/ledger.hpp"
 
@@ -117,7 +133,8 @@ struct head_answer {
   std::optional<uint64_t> final_head;  // nullopt: nothing is final yet
   bool tip_checked = false;            // the reader looked up the tip's number
   std::optional<std::string> tip_hash; // its hash there (nullopt: no such block)
-  std::string refuse;                  // non-empty: the wrong chain; halt (no alert)
+  std::string refuse;                  // non-empty: the wrong chain (see `identity`)
+  std::optional<ledger::chain_identity> identity; // the node's, read with the head
 };
 
 /// A window [from, to] as read (blocking) by the reader.
@@ -234,7 +251,9 @@ struct follower_view {
   std::optional<block_ref> cursor;
   uint64_t final_head = 0;
   uint64_t lag = 0; // final head minus the cursor (or the block before the first one)
-  bool halted = false;
+  bool halted = false;          // a chain break (final) or the wrong chain (until it is right again)
+  std::string wrong_chain;      // non-empty while the node is not the pinned chain
+  std::optional<ledger::chain_identity> pinned;
   std::string last_error;
   uint64_t windows_applied = 0, blocks_applied = 0, events_applied = 0;
   double blocks_per_second = 0;
@@ -262,6 +281,9 @@ private:
   void step();
   void load_cursor();
   void halt_on_break(const std::string& what);
+  void confirm_break(const std::string& what);
+  void pin(head_answer answer);
+  void wrong_chain(const std::string& what);
   void on_head(caf::expected<head_answer> answer);
   void read_next();
   void on_window(std::optional<block_ref> base, std::chrono::steady_clock::time_point started,
@@ -293,6 +315,9 @@ private:
   bool fetching_ = false; // a reader call is running on the worker
   bool tick_armed_ = false;
   bool halted_ = false;
+  std::optional<ledger::chain_identity> pinned_; // loaded with the cursor, or pinned at first start
+  std::string wrong_chain_;      // non-empty while the node is not the pinned chain
+  bool check_identity_ = true;   // the next step reads the head (and compares the identity)
   std::string last_error_;
   std::chrono::milliseconds backoff_{0};
   uint64_t windows_applied_ = 0, blocks_applied_ = 0, events_applied_ = 0;

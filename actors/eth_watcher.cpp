@@ -194,38 +194,59 @@ public:
              chain::eth::address pool)
     : eth_(std::move(eth)), cfg_(cfg), pool_(pool) {}
 
-  // The final head and the chain's block at the tip, in one request (and the
-  // chain id once, before anything else).
+  // The node's identity (chain id, genesis block), the final head and the
+  // chain's block at the tip, in one request. A chain id other than the
+  // configured one is refused before anything else is looked at.
   caf::expected<follower::head_answer> head(const std::optional<block_ref>& tip) override {
     follower::head_answer out;
-    if (!chain_checked_ && cfg_.chain_id != 0) {
-      auto id = eth_->chain_id();
-      if (!id)
-        return id.error();
-      if (*id != cfg_.chain_id) {
-        out.refuse = "node reports chain id " + std::to_string(*id) + ", expected "
-                     + std::to_string(cfg_.chain_id);
-        return out;
-      }
-    }
-    chain_checked_ = true;
-    std::vector<rpc::block_id> ids;
-    ids.emplace_back(cfg_.finality == "confirmations" ? std::string("latest") : cfg_.finality);
+    std::vector<rpc::rpc_call> calls{
+      {"eth_chainId", rpc::json::array()},
+      {"eth_getBlockByNumber", rpc::json::array({rpc::to_param(uint64_t{0}), false})},
+      {"eth_getBlockByNumber",
+       rpc::json::array({cfg_.finality == "confirmations" ? std::string("latest") : cfg_.finality,
+                         false})}};
     if (tip)
-      ids.emplace_back(tip->number);
-    auto heads = eth_->blocks(ids);
-    if (!heads)
-      return heads.error();
-    if (!(*heads)[0])
+      calls.push_back({"eth_getBlockByNumber", rpc::json::array({rpc::to_param(tip->number), false})});
+    auto answers = eth_->rpc().batch(calls);
+    if (!answers)
+      return answers.error();
+    for (auto& a : *answers)
+      if (!a)
+        return a.error();
+    auto id = rpc::parse_quantity_u64(*(*answers)[0]);
+    if (!id)
+      return make_error(ec::decode_error, "eth_chainId: not a quantity");
+    if (cfg_.chain_id != 0 && *id != cfg_.chain_id) {
+      out.refuse = "wrong chain: chain id " + std::to_string(*id) + ", configured "
+                   + std::to_string(cfg_.chain_id);
+      return out;
+    }
+    auto genesis = rpc::parse_block_header(*(*answers)[1]);
+    if (!genesis)
+      return genesis.error();
+    if (!*genesis)
+      return make_error(ec::rpc_error, "the node has no genesis block");
+    ledger::chain_identity identity;
+    identity.chain = "ethereum";
+    identity.genesis_hash = to_hex((*genesis)->hash);
+    identity.chain_id = *id;
+    out.identity = std::move(identity);
+    auto final_block = rpc::parse_block_header(*(*answers)[2]);
+    if (!final_block)
+      return final_block.error();
+    if (!*final_block)
       return out; // no finalized block yet (a young chain): nothing is final
-    uint64_t head = (*heads)[0]->number;
+    uint64_t head = (*final_block)->number;
     if (cfg_.finality == "confirmations")
       head = head >= cfg_.confirmations ? head - cfg_.confirmations : 0;
     out.final_head = head;
     if (tip) {
+      auto at_tip = rpc::parse_block_header(*(*answers)[3]);
+      if (!at_tip)
+        return at_tip.error();
       out.tip_checked = true;
-      if (auto& at_tip = (*heads)[1])
-        out.tip_hash = to_hex(at_tip->hash);
+      if (*at_tip)
+        out.tip_hash = to_hex((*at_tip)->hash);
     }
     return out;
   }
@@ -272,7 +293,6 @@ private:
   std::shared_ptr<rpc::eth_client> eth_;
   eth_watcher_config cfg_;
   chain::eth::address pool_;
-  bool chain_checked_ = false;
 };
 
 // ---- applier: on the watcher -----------------------------------------------

@@ -30,6 +30,11 @@
 //   by an operator.
 // - The first start without a cursor begins at `start_block` (the pool's
 //   deploy block).
+// - Identity (issue #19): the chain id and the genesis block's hash are read
+//   with every head (same batch) and pinned at first start; a node with
+//   another chain id than `chain_id` (when set) or than the pin, or another
+//   genesis, halts the watcher with a critical alert and `claims`/`payouts`
+//   paused until the pinned chain is back (actors/chain_follower.hpp).
 // - It runs on the chain follower (actors/chain_follower.hpp): cursor,
 //   windows, pipelining, continuity, halting, timers and the per-block hooks
 //   are the follower's; this file holds the Ethereum reader (heads, logs and
@@ -60,7 +65,7 @@ namespace lstaked {
 struct eth_watcher_config {
   rpc::json_rpc_config rpc;                   // the node (url, timeouts, retries)
   std::string pool_address;                   // PolkadotPool, 0x + 40 hex
-  uint64_t chain_id = 0;                      // refuse a node reporting another (0: don't check)
+  uint64_t chain_id = 0;                      // refuse a node reporting another (0: the pin alone)
   uint64_t start_block = 0;                   // first block read when there is no cursor
   std::string finality = "finalized";         // "finalized" | "safe" | "confirmations"
   uint64_t confirmations = 12;                // used when finality == "confirmations"

@@ -2,6 +2,7 @@
 
 #include "chain/substrate/extrinsic_id.hpp"
 
+#include <SQLiteCpp/Database.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -19,6 +20,9 @@ caf::error validate(const kusama_lookup_config& cfg) {
     return id.error();
   if (cfg.hash_search_blocks == 0)
     return make_error(ec::invalid_config, "hash_search_blocks must be positive");
+  if (cfg.database.empty())
+    return make_error(ec::invalid_config,
+                      "the Kusama lookup needs the ledger database (the pinned chain identity)");
   return {};
 }
 
@@ -132,10 +136,36 @@ find_hash(kusama_lookup_state& st, uint64_t best, const std::string& wanted) {
   return std::optional<std::pair<ledger::kusama_block_ref, uint32_t>>{};
 }
 
+// The node is the Kusama chain pinned in the ledger, or an ec::unavailable error.
+// The node is asked first: a node that does not answer is that node's error
+// (a hung node holds the lookup like any other call, which the API bounds).
+caf::error check_identity(kusama_lookup_state& st) {
+  auto node = kusama::node_identity(*st.client);
+  if (!node)
+    return node.error();
+  std::optional<ledger::chain_identity> pinned;
+  try {
+    SQLite::Database db(st.cfg.database, SQLite::OPEN_READONLY);
+    pinned = ledger::pinned_identity(db, "kusama");
+  } catch (const std::exception& e) {
+    return make_error(ec::unavailable, std::string("cannot read the pinned Kusama identity: ")
+                                         + e.what());
+  }
+  if (!pinned)
+    return make_error(ec::unavailable, "no Kusama identity pinned yet (the watcher pins it "
+                                       "when it first reaches the node)");
+  auto diff = ledger::identity_mismatch(*node, *pinned);
+  if (!diff.empty())
+    return make_error(ec::unavailable, diff);
+  return {};
+}
+
 caf::expected<extrinsic_lookup> lookup(kusama_lookup_state& st, const std::string& text) {
   auto id = sub::parse_extrinsic_id(text);
   if (!id)
     return id.error();
+  if (auto err = check_identity(st))
+    return err;
   extrinsic_lookup out;
   auto best = kusama::header_number(*st.client, json());
   if (!best)
@@ -206,6 +236,11 @@ kusama_lookup(kusama_lookup_actor::stateful_pointer<kusama_lookup_state> self,
       auto& st = self->state;
       ++st.lookups;
       auto r = lookup(st, text);
+      // The node could have been swapped while the lookup read it: the answer
+      // stands only if the node is still the pinned chain.
+      if (r)
+        if (auto err = check_identity(st))
+          r = std::move(err);
       if (!r) {
         // A user's malformed id says nothing about the node's health.
         if (code_of(r.error()) != ec::invalid_input) {
@@ -241,6 +276,7 @@ caf::expected<std::optional<kusama_lookup_config>> make_kusama_lookup_config(con
   kusama_lookup_config l;
   l.rpc.url = cfg.kusama.rpc_url;
   l.deposit_account = *deposit;
+  l.database = cfg.database_path();
   return std::optional<kusama_lookup_config>{std::move(l)};
 }
 

@@ -19,6 +19,11 @@
 //   (cached per specVersion).
 // - An RPC failure is an error (ec::unavailable, ec::timeout or ec::rpc_error
 //   as the client reports it), never a guessed outcome.
+// - Identity (issue #19): every lookup first reads the node's identity (one
+//   batch) and compares it with the Kusama identity pinned in the ledger
+//   (`database`, opened read-only). Another chain, or no pin yet, is
+//   ec::unavailable ("wrong chain: genesis X, pinned Y"): a foreign chain's
+//   extrinsic is never reported, let alone as pending.
 // - Its HTTP calls block the calling thread: spawn it `caf::detached`. It
 //   holds no state beyond the metadata cache, so a restart loses nothing.
 #pragma once
@@ -42,6 +47,7 @@ struct kusama_lookup_config {
   rpc::json_rpc_config rpc;        // the node
   std::string deposit_account;     // AccountId32, 0x + 64 hex
   uint64_t hash_search_blocks = 256; // how far back from the best head a hash is searched
+  std::string database;            // the ledger holding the pinned identity (read-only)
 };
 
 caf::error validate(const kusama_lookup_config& cfg);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 
 namespace lstaked::kusama {
 
@@ -106,6 +107,61 @@ caf::expected<block_scan> scan_events(const runtime& rt, chain::byte_view events
     }
   }
   return out;
+}
+
+std::vector<rpc::rpc_call> identity_calls() {
+  return {{"chain_getBlockHash", nlohmann::json::array({0})},
+          {"system_chain", nlohmann::json::array()},
+          {"system_properties", nlohmann::json::array()}};
+}
+
+caf::expected<ledger::chain_identity>
+parse_identity(const std::vector<caf::expected<nlohmann::json>>& answers, size_t first) {
+  if (answers.size() < first + 3)
+    return make_error(ec::rpc_error, "the node did not answer the identity calls");
+  for (size_t i = first; i < first + 3; ++i)
+    if (!answers[i])
+      return answers[i].error();
+  auto& genesis = *answers[first];
+  auto& name = *answers[first + 1];
+  auto& props = *answers[first + 2];
+  if (!genesis.is_string() || genesis.get<std::string>().size() != 66)
+    return make_error(ec::decode_error, "chain_getBlockHash(0): no genesis hash");
+  if (!name.is_string())
+    return make_error(ec::decode_error, "system_chain: not a string");
+  if (!props.is_object())
+    return make_error(ec::decode_error, "system_properties: not an object");
+  // A node with several tokens lists each property per token: the first is the native one.
+  auto first_of = [&](const char* key) -> caf::expected<uint64_t> {
+    if (!props.contains(key))
+      return make_error(ec::decode_error, std::string("system_properties: no ") + key);
+    auto& v = props[key];
+    if (v.is_array() && !v.empty())
+      return parse_number(v[0]);
+    return parse_number(v);
+  };
+  auto ss58 = first_of("ss58Format");
+  if (!ss58)
+    return ss58.error();
+  auto decimals = first_of("tokenDecimals");
+  if (!decimals)
+    return decimals.error();
+  ledger::chain_identity id;
+  id.chain = "kusama";
+  id.genesis_hash = genesis.get<std::string>();
+  for (auto& c : id.genesis_hash)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  id.name = name.get<std::string>();
+  id.ss58_prefix = *ss58;
+  id.decimals = *decimals;
+  return id;
+}
+
+caf::expected<ledger::chain_identity> node_identity(rpc::json_rpc_client& client) {
+  auto answers = client.batch(identity_calls());
+  if (!answers)
+    return answers.error();
+  return parse_identity(*answers, 0);
 }
 
 } // namespace lstaked::kusama

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "chain/rpc/substrate_client.hpp"
+#include "storage/chain_identity.hpp"
 #include "storage/kusama_ledger.hpp"
 #include "storage/ledger.hpp"
 
@@ -31,5 +32,16 @@ caf::expected<block_scan> scan_events(const runtime& rt, chain::byte_view events
                                       const std::vector<chain::bytes>& stashes,
                                       const ledger::kusama_block_ref& block);
 
+/// The calls that read a node's identity (chain_getBlockHash(0), system_chain,
+/// system_properties): put them in any batch, answers in this order.
+std::vector<rpc::rpc_call> identity_calls();
+
+/// The node's identity from the answers to identity_calls() (starting at
+/// `answers[first]`). A missing or malformed field is an error, never a default.
+caf::expected<ledger::chain_identity>
+parse_identity(const std::vector<caf::expected<nlohmann::json>>& answers, size_t first);
+
+/// Reads the node's identity (one batch).
+caf::expected<ledger::chain_identity> node_identity(rpc::json_rpc_client& client);
 
 } // namespace lstaked::kusama

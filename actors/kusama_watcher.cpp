@@ -92,11 +92,25 @@ public:
     : client_(std::move(client)), deposit_account_(std::move(deposit_account)),
       stashes_(std::move(stashes)), want_hashes_(want_hashes) {}
 
+  // The finalized head and the node's identity (genesis, name, properties) in
+  // one batch, then the finalized header's number.
   caf::expected<follower::head_answer> head(const std::optional<block_ref>&) override {
-    auto finalized = kusama::finalized_number(*client_);
+    auto calls = kusama::identity_calls();
+    calls.push_back({"chain_getFinalizedHead", json::array()});
+    auto answers = client_->batch(calls);
+    if (!answers)
+      return answers.error();
+    follower::head_answer out;
+    auto identity = kusama::parse_identity(*answers, 0);
+    if (!identity)
+      return identity.error();
+    out.identity = std::move(*identity);
+    auto& head = (*answers)[3];
+    if (!head)
+      return head.error();
+    auto finalized = kusama::header_number(*client_, *head);
     if (!finalized)
       return finalized.error();
-    follower::head_answer out;
     out.final_head = *finalized;
     return out;
   }
@@ -170,6 +184,26 @@ public:
         runtime_of[n - from] = *rt;
       }
     }
+    // Continuity inside the step: every block's header names the block before
+    // it as its parent (the node's hashes by number, read above). The first
+    // block's parent is what the follower compares with the cursor.
+    std::string first_parent;
+    for (size_t i = 0; i < out.size(); ++i) {
+      auto& body = *(*answers)[2 + 2 * i];
+      auto n = out[i].ref.number;
+      if (!body.is_object() || !body.contains("block") || !body["block"].contains("header")
+          || !body["block"]["header"].contains("parentHash")
+          || !body["block"]["header"]["parentHash"].is_string())
+        return make_error(ec::decode_error, "chain_getBlock " + std::to_string(n) + ": no parentHash");
+      auto parent = body["block"]["header"]["parentHash"].get<std::string>();
+      if (i == 0) {
+        first_parent = parent;
+      } else if (n > 0 && parent != parent_hash(n)) {
+        return make_error(ec::rpc_error, "the node's block " + std::to_string(n) + " names parent "
+                                           + parent + ", not its block " + std::to_string(n - 1)
+                                           + " " + parent_hash(n) + ": nothing of the step applied");
+      }
+    }
     for (size_t i = 0; i < out.size(); ++i) {
       auto& b = out[i];
       auto& body = *(*answers)[2 + 2 * i];
@@ -210,7 +244,7 @@ public:
     follower::window_read w;
     w.from = from;
     w.to = to;
-    w.parent_hash = parent_hash(from);
+    w.parent_hash = from == 0 ? parent_hash(from) : first_parent;
     w.last = {to, out.back().ref.hash};
     w.data = std::make_shared<kusama_step>(kusama_step{std::move(out), spec_version_});
     return w;

@@ -28,6 +28,12 @@
 //   broke below finality: a critical alert, the flows depending on Kusama
 //   paused, and the watcher halts (status and health say so) until an
 //   operator restarts it.
+// - Identity (issue #19): the node's genesis hash, chain name, SS58 prefix and
+//   token decimals are read with every finalized head (one batch) and pinned
+//   at first start; another chain halts the follower with a critical alert
+//   and the Kusama-dependent flows paused until the pinned chain is back
+//   (actors/chain_follower.hpp). Inside a step every block's header must name
+//   the block before it as its parent, else nothing of the step is applied.
 // - Pipelined: while a step's write_task is in flight the next step's blocks
 //   are fetched and decoded on the RPC worker; they are applied only after
 //   that commit, and dropped (re-read from the stored cursor) if it fails.

@@ -174,6 +174,18 @@ CREATE TABLE notary_set (
   checked_at      INTEGER NOT NULL   -- unix ms of the reading
 ) STRICT;
 )sql"},
+    {6, "chain identity pinned with each chain's cursor (issue #19)",
+     R"sql(
+CREATE TABLE chain_identity (
+  chain        TEXT PRIMARY KEY CHECK (chain IN ('kusama', 'ethereum')),
+  genesis_hash TEXT NOT NULL CHECK (length(genesis_hash) = 66),
+  name         TEXT NOT NULL,                  -- Kusama's system_chain ('' on Ethereum)
+  ss58_prefix  INTEGER CHECK (ss58_prefix >= 0),
+  decimals     INTEGER CHECK (decimals >= 0),
+  chain_id     INTEGER CHECK (chain_id >= 0),  -- Ethereum
+  pinned_at    INTEGER NOT NULL
+) STRICT;
+)sql"},
   };
   return all;
 }

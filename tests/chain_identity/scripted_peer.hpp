@@ -5,7 +5,9 @@
 //
 // Contract: `answer` runs on the server's thread, one call at a time (the
 // peer serialises them); throw scripted_peer::error for a JSON-RPC error.
-// The server stops when the object dies.
+// With a raw handler instead, each request body (a call or a batch) is
+// answered with the handler's text as is (a proxy). The server stops when
+// the object dies.
 #pragma once
 
 #include <httplib.h>
@@ -27,8 +29,17 @@ public:
   };
   using answer_fn = std::function<nlohmann::json(const std::string& method, const nlohmann::json& params)>;
 
-  explicit scripted_peer(answer_fn answer) : answer_(std::move(answer)) {
+  using raw_fn = std::function<std::string(const std::string& body)>;
+
+  explicit scripted_peer(answer_fn answer)
+    : scripted_peer(raw_fn{}) {
+    answer_ = std::move(answer);
+  }
+
+  explicit scripted_peer(raw_fn raw) : raw_(std::move(raw)) {
     srv_.Post("/", [this](const httplib::Request& req, httplib::Response& res) {
+      if (raw_)
+        return res.set_content(raw_(req.body), "application/json");
       auto body = nlohmann::json::parse(req.body);
       nlohmann::json out = nlohmann::json::array();
       for (auto& call : body.is_array() ? body : nlohmann::json::array({body}))
@@ -63,6 +74,7 @@ private:
   }
 
   answer_fn answer_;
+  raw_fn raw_;
   std::mutex mutex_;
   httplib::Server srv_;
   int port_ = 0;

@@ -5,6 +5,7 @@
 #include "actors/eth_watcher.hpp"
 #include "chain/ethereum/keccak.hpp"
 #include "actors/storage_actor.hpp"
+#include "storage/chain_identity.hpp"
 #include "tests/chain_identity/scripted_peer.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -50,6 +51,7 @@ public:
   uint64_t head = 100;
   uint64_t max_range = 8;
   uint64_t chain_id = 31337;
+  std::string history; // another chain's blocks (another genesis) when not empty
   std::chrono::milliseconds logs_delay{0}; // each eth_getLogs answer waits this long
   std::atomic<int> logs_calls{0};
   std::vector<std::pair<uint64_t, uint64_t>> served; // answered eth_getLogs ranges
@@ -57,8 +59,8 @@ public:
 
   std::string url() const { return peer_.url(); }
 
-  static std::string hash_of(uint64_t n) {
-    auto text = "block " + std::to_string(n);
+  static std::string hash_of(uint64_t n, const std::string& history = {}) {
+    auto text = history + "block " + std::to_string(n);
     return chain::to_hex(chain::eth::keccak256(
       chain::byte_view(reinterpret_cast<const uint8_t*>(text.data()), text.size())));
   }
@@ -73,8 +75,8 @@ private:
       if (n > head)
         return nullptr;
       return {{"number", rpc::u256{n}.to_hex()},
-              {"hash", hash_of(n)},
-              {"parentHash", n ? hash_of(n - 1) : "0x" + std::string(64, '0')},
+              {"hash", hash_of(n, history)},
+              {"parentHash", n ? hash_of(n - 1, history) : "0x" + std::string(64, '0')},
               {"timestamp", "0x1"}};
     }
     if (method == "eth_getLogs") {
@@ -430,4 +432,107 @@ TEST_F(eth_watcher_timing, hooks_see_every_applied_block_once_in_order_and_roll_
     want.push_back(n);
   EXPECT_EQ(rows(), want);
   caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+}
+
+// Issue #19: the follower follows the chain pinned at first start (chain id
+// and genesis block hash), whatever node is behind the URL later.
+class eth_identity : public eth_watcher_timing {
+protected:
+  void SetUp() override {
+    eth_watcher_timing::SetUp();
+    cfg.chain_id = 0; // nothing configured: the pin alone decides
+  }
+  std::optional<ledger::chain_identity> pinned() {
+    std::optional<ledger::chain_identity> out;
+    write("pinned", [&](SQLite::Database& db) { out = ledger::pinned_identity(db, "ethereum"); });
+    return out;
+  }
+  void expect_halted_without_applying(const eth_watcher_actor& w, const std::string& what) {
+    auto s = status(w);
+    EXPECT_TRUE(s.halted);
+    EXPECT_EQ(s.last_error, what);
+    EXPECT_EQ(s.cursor, 100u);
+    EXPECT_EQ(s.cursor_hash, scripted_node::hash_of(100));
+    auto h = health(w);
+    EXPECT_FALSE(h.ok);
+    EXPECT_NE(h.detail.find(what), std::string::npos) << h.detail;
+    EXPECT_EQ(count("SELECT block_number FROM chain_cursors WHERE chain = 'ethereum'"), 100);
+    EXPECT_EQ(count("SELECT count(*) FROM alerts WHERE severity = 'critical' AND source = "
+                    "'eth_watcher' AND message = '" + what + "'"),
+              1);
+    EXPECT_EQ(count("SELECT count(*) FROM flows WHERE paused = 1 AND flow IN ('claims', 'payouts')"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM flows WHERE paused = 1"), 2);
+  }
+};
+
+TEST_F(eth_identity, the_first_start_pins_the_chain_id_and_genesis_hash) {
+  auto w = start_watcher();
+  auto id = pinned();
+  ASSERT_TRUE(id);
+  EXPECT_EQ(id->chain_id, 31337u);
+  EXPECT_EQ(id->genesis_hash, scripted_node::hash_of(0));
+  EXPECT_EQ(status(w).cursor, 100u);
+  stop(w);
+}
+
+TEST_F(eth_identity, another_chain_id_behind_the_url_halts_until_the_pinned_chain_is_back) {
+  auto w = start_watcher();
+  ASSERT_EQ(status(w).cursor, 100u);
+  node.chain_id = 1;
+  node.head = 110;
+  node.served.clear();
+  advance_time(cfg.poll_interval);
+  expect_halted_without_applying(w, "wrong chain: chain id 1, pinned 31337");
+  EXPECT_TRUE(node.served.empty()) << "no log read from the other chain";
+  advance_time(cfg.poll_interval);
+  advance_time(cfg.poll_interval);
+  EXPECT_EQ(count("SELECT count(*) FROM alerts"), 1) << "one alarm per episode";
+  // A restart against it: halted before reading anything.
+  stop(w);
+  w = start_watcher();
+  EXPECT_TRUE(status(w).halted);
+  EXPECT_TRUE(node.served.empty());
+  // Back: resumes from the cursor, every block once.
+  node.chain_id = 31337;
+  advance_time(cfg.poll_interval);
+  auto s = status(w);
+  EXPECT_FALSE(s.halted) << s.last_error;
+  EXPECT_EQ(s.cursor, 110u);
+  ASSERT_FALSE(node.served.empty());
+  EXPECT_EQ(node.served.front().first, 101u);
+  EXPECT_EQ(node.served.back().second, 110u);
+  EXPECT_TRUE(health(w).ok) << health(w).detail;
+  EXPECT_EQ(count("SELECT count(*) FROM flows WHERE paused = 1"), 2) << "the operator resumes them";
+  stop(w);
+}
+
+TEST_F(eth_identity, the_same_chain_id_with_another_genesis_is_another_chain) {
+  auto w = start_watcher();
+  ASSERT_EQ(status(w).cursor, 100u);
+  node.history = "fresh anvil ";
+  node.head = 110;
+  node.served.clear();
+  advance_time(cfg.poll_interval);
+  expect_halted_without_applying(w, "wrong chain: genesis " + scripted_node::hash_of(0, node.history)
+                                      + ", pinned " + scripted_node::hash_of(0));
+  EXPECT_TRUE(node.served.empty());
+  node.history.clear();
+  advance_time(cfg.poll_interval);
+  EXPECT_FALSE(status(w).halted);
+  EXPECT_EQ(status(w).cursor, 110u);
+  stop(w);
+}
+
+TEST_F(eth_identity, a_configured_chain_id_the_node_does_not_have_alerts_and_pauses_too) {
+  cfg.chain_id = 31337;
+  node.chain_id = 5;
+  auto w = start_watcher();
+  auto s = status(w);
+  EXPECT_TRUE(s.halted);
+  EXPECT_EQ(s.last_error, "wrong chain: chain id 5, configured 31337");
+  EXPECT_FALSE(s.has_cursor);
+  EXPECT_FALSE(pinned()) << "nothing is pinned from a node the config refuses";
+  EXPECT_EQ(count("SELECT count(*) FROM alerts WHERE severity = 'critical'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM flows WHERE paused = 1"), 2);
+  stop(w);
 }

@@ -246,10 +246,13 @@ TEST_P(kusama_watcher_node, start_block_zero_starts_at_the_finalized_head) {
 // the block's extrinsics, a future block, an unknown hash, malformed ids, a
 // failed and an interrupted batch, and an unreachable node.
 TEST_P(kusama_watcher_node, lookup_answers_from_the_node) {
+  // The watcher pins the node's identity, which every lookup checks.
+  stop(start_watcher());
   kusama_lookup_config lcfg;
   lcfg.rpc.url = url;
   lcfg.deposit_account = ferdie_id;
   lcfg.hash_search_blocks = 16;
+  lcfg.database = db_path;
   auto lookup = sys.spawn(kusama_lookup, lcfg);
   run();
   auto ask = [&](const kusama_lookup_actor& a, const std::string& id) {

@@ -11,15 +11,18 @@
 // deterministic scheduler, where reader calls run inline).
 #pragma once
 
+#include "actors/kusama_watcher.hpp"
 #include "chain/common/hash.hpp"
 #include "chain/rpc/substrate_client.hpp"
 #include "tests/chain_identity/scripted_peer.hpp"
+#include "tests/support/actor_fixture.hpp"
 
 #include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -168,6 +171,78 @@ private:
   std::string metadata_hex_;
   std::map<std::string, std::string> events_; // block hash -> System.Events
   scripted_peer peer_{[this](const std::string& m, const json& p) { return answer(m, p); }};
+};
+
+inline const std::string ferdie_id = "0x1cbd2d43530a44705ad088af313e18f80b53ef16b36177cd4b77b846f2a5f07c";
+inline const std::string alice_id = "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d";
+
+/// The Kusama watcher on a scripted node: //Ferdie is the deposit account
+/// (minimum 1 KSM), steps of 3 blocks from block 1, and a hook recording
+/// every applied block (`applied`, in the order applied).
+class scripted_kusama_fixture
+  : public watcher_fixture<kusama_watcher_actor, kusama_watcher_state, kusama_watcher_status,
+                           kusama_watcher_config> {
+protected:
+  scripted_kusama_fixture() : watcher_fixture(kusama_watcher) {}
+
+  scripted_kusama_node node;
+  std::shared_ptr<std::vector<uint64_t>> applied = std::make_shared<std::vector<uint64_t>>();
+
+  void SetUp() override {
+    watcher_fixture::SetUp();
+    cfg.rpc.url = node.url();
+    cfg.rpc.max_attempts = 1;
+    cfg.detached_rpc_worker = false; // deterministic: the worker runs on the test scheduler
+    cfg.deposit_account = ferdie_id;
+    cfg.minimum_planck = *ledger::u256::from_dec("1000000000000");
+    cfg.start_block = 1;
+    cfg.max_blocks_per_step = 3;
+    cfg.poll_interval = std::chrono::milliseconds(3000);
+    cfg.hooks.push_back([seen = applied](ledger::statement_cache&, const follower::applied_block& b) {
+      seen->push_back(b.ref.number);
+    });
+  }
+
+  /// The node moves on: finalized `finalized` (best two above), with a
+  /// transfer of `planck` from //Alice to the deposit account in `block`.
+  void finalize_with_deposit(uint64_t finalized, uint64_t block, uint64_t planck) {
+    node.best = finalized + 2;
+    node.finalized = finalized;
+    node.add_transfer(block, alice_id, ferdie_id, planck);
+  }
+
+  /// Invariants of a halted follower that started at block 1: it stays at
+  /// `cursor`, every block up to it applied once in order and none after,
+  /// `deposits` deposits in the ledger.
+  void expect_halted_at(const kusama_watcher_actor& w, uint64_t cursor, int64_t deposits) {
+    auto s = status(w);
+    EXPECT_TRUE(s.halted);
+    EXPECT_EQ(s.cursor, cursor);
+    EXPECT_EQ(*applied, blocks(1, cursor)) << "a block applied after the halt";
+    EXPECT_EQ(count("SELECT count(*) FROM deposits"), deposits);
+  }
+
+  /// A halted follower stays halted however long it polls (one alert in
+  /// all), and a restart against the same node halts again before applying
+  /// anything; returns the restarted watcher.
+  kusama_watcher_actor expect_stays_halted(kusama_watcher_actor w, uint64_t cursor, int64_t deposits) {
+    for (int i = 0; i < 5; ++i)
+      poll();
+    expect_halted_at(w, cursor, deposits);
+    EXPECT_EQ(count("SELECT count(*) FROM alerts"), 1) << "one alarm per halt";
+    stop(w);
+    w = start_watcher();
+    expect_halted_at(w, cursor, deposits);
+    return w;
+  }
+
+  /// from, from+1, ..., to.
+  static std::vector<uint64_t> blocks(uint64_t from, uint64_t to) {
+    std::vector<uint64_t> out;
+    for (uint64_t n = from; n <= to; ++n)
+      out.push_back(n);
+    return out;
+  }
 };
 
 } // namespace lstaked::test

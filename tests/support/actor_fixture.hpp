@@ -120,9 +120,14 @@ protected:
     stop_actor(storage);
   }
 
-  Actor start_watcher() {
+  /// Spawns the watcher (stopped in TearDown if the test does not); nothing runs yet.
+  Actor spawn_watcher() {
     auto w = sys.spawn(behavior_, cfg, storage);
     started_.push_back(w);
+    return w;
+  }
+  Actor start_watcher() {
+    auto w = spawn_watcher();
     run();
     return w;
   }
