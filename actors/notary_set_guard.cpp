@@ -2,6 +2,7 @@
 
 #include "actors/notary.hpp"
 #include "chain/ethereum/abi.hpp"
+#include "storage/chain_identity.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <spdlog/spdlog.h>
@@ -50,6 +51,24 @@ caf::expected<uint64_t> word_u64(const caf::expected<chain::bytes>& answer, cons
   return word->low_u64();
 }
 
+// Blocking: the node's identity (chain id, genesis hash), compared with the
+// pinned one in the storage task: a foreign chain's notary set is never stored.
+caf::expected<ledger::chain_identity> read_identity(notary_set_guard_state& st) {
+  auto id = st.eth->chain_id();
+  if (!id)
+    return id.error();
+  auto genesis = st.eth->block(rpc::block_id{uint64_t{0}});
+  if (!genesis)
+    return genesis.error();
+  if (!*genesis)
+    return make_error(ec::rpc_error, "the node has no genesis block");
+  ledger::chain_identity node;
+  node.chain = "ethereum";
+  node.genesis_hash = chain::to_hex((*genesis)->hash);
+  node.chain_id = *id;
+  return node;
+}
+
 // Blocking: the reading at the final block.
 caf::expected<ledger::notary_set_reading> read_set(notary_set_guard_state& st) {
   auto tag = st.cfg.finality == "confirmations" ? std::string("latest") : st.cfg.finality;
@@ -94,7 +113,8 @@ caf::expected<ledger::notary_set_reading> read_set(notary_set_guard_state& st) {
 
 void tick(self_ptr self) {
   auto& st = self->state;
-  auto reading = read_set(st);
+  auto node = read_identity(st);
+  auto reading = node ? read_set(st) : caf::expected<ledger::notary_set_reading>{node.error()};
   if (!reading) {
     st.read_failed = true;
     st.detail = "cannot read the pool's notary set: " + describe(reading.error());
@@ -106,7 +126,12 @@ void tick(self_ptr self) {
   // NORMAL durability: a lost reading leaves an older one, which the notary
   // stops trusting once it is older than its bound.
   write_task task{"notary_set", sql::durability::normal,
-                  [r = *reading, stored](SQLite::Database& db) {
+                  [r = *reading, node = *node, stored](SQLite::Database& db) {
+                    // The chain the followers pinned (or this one, if it is the first to meet
+                    // it): another chain's notary set must not decide our claims.
+                    auto pin = ledger::pin_identity(db, node, now_ms());
+                    if (auto why = ledger::identity_mismatch(node, pin); !why.empty())
+                      throw write_refused{make_error(ec::invalid_state, why)};
                     ledger::with_statements(db, [&](ledger::statement_cache& sc) {
                       *stored = ledger::record_notary_set(sc, r, now_ms());
                     });

@@ -11,6 +11,10 @@
 // effect once their block is final, and claims resume by themselves when the
 // set is safe again. A failed read leaves the last reading, which the notary
 // stops trusting once it is older than its bound (claims.notary_set_max_age_seconds).
+// Each reading first asks the node's chain id and genesis hash and is stored
+// only if they are the pinned Ethereum identity (storage/chain_identity.hpp;
+// pinned here if no follower pinned it yet): a foreign chain's notary set never
+// decides our claims, and the last good reading goes stale instead.
 // Health is ok while the last reading succeeded and is safe. It makes blocking
 // JSON-RPC calls: spawned detached. It never sees a key, only addresses.
 #pragma once

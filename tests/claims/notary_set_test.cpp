@@ -9,6 +9,7 @@
 #include "api/user_routes.hpp"
 #include "config/secret_file.hpp"
 #include "storage/database.hpp"
+#include "storage/chain_identity.hpp"
 #include "tests/support/anvil.hpp"
 #include "tests/support/claim_vectors.hpp"
 #include "tests/support/api_fixture.hpp"
@@ -256,4 +257,26 @@ TEST_F(notary_set_test, a_threshold_change_pauses_and_resumes_claims_once_its_bl
   EXPECT_EQ(d.count("SELECT count(*) FROM claims"), 3);
   EXPECT_EQ(d.count("SELECT count(*) FROM alerts WHERE source = 'notary_set'"), 3)
     << "safe, unsafe, safe again";
+}
+
+TEST_F(notary_set_test, a_node_of_another_chain_never_decides_the_notary_set) {
+  daemon_under_test d{dir, "d", *anvil, contracts, {test::anvil_key0.substr(2)},
+                      {lower(test::anvil_address0)}};
+  // Pretend the followers pinned another chain (same chain id, another genesis) before
+  // the guard's first reading: this node's 1-of-1 set must not open claims.
+  ASSERT_FALSE(d.app->write([](SQLite::Database& db) {
+    db.exec("DELETE FROM notary_set");
+    db.exec("DELETE FROM chain_identity WHERE chain = 'ethereum'");
+    ledger::chain_identity other;
+    other.chain = "ethereum";
+    other.genesis_hash = "0x" + std::string(64, 'e');
+    other.chain_id = 31337;
+    ledger::pin_identity(db, other, 1);
+  }));
+  std::this_thread::sleep_for(500ms); // ten guard polls against the wrong chain
+  auto [status, body] = d.post_claim("sr25519_valid");
+  EXPECT_EQ(status, 503) << body.dump();
+  EXPECT_EQ(body["error"]["code"], "unsafe_notary_set") << body.dump();
+  EXPECT_EQ(d.count("SELECT count(*) FROM notary_set"), 0) << "a foreign reading was stored";
+  EXPECT_EQ(d.count("SELECT count(*) FROM claims"), 0);
 }
