@@ -88,3 +88,26 @@ TEST(children_table, a_pool_account_of_another_network_stops_start_up) {
   ASSERT_FALSE(specs);
   EXPECT_TRUE(is(specs.error(), ec::invalid_config)) << describe(specs.error());
 }
+
+TEST(children_table, every_extra_notary_key_must_load_and_none_twice) {
+  test::temp_dir dir;
+  auto cfg = claims_config(dir, 0600);
+  cfg.claims.notary_key_files = {dir.file("missing.key")};
+  auto missing = children(cfg);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(describe(missing.error()).find("missing.key"), std::string::npos)
+    << describe(missing.error());
+  cfg.claims.notary_key_files = {cfg.claims.notary_key_file};
+  auto same = children(cfg);
+  ASSERT_TRUE(same) << "the same file named twice is one key: " << describe(same.error());
+  auto copy = dir.file("copy.key");
+  {
+    std::ofstream out{copy};
+    out << "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d\n";
+  }
+  ::chmod(copy.c_str(), 0600);
+  cfg.claims.notary_key_files = {copy};
+  auto twice = children(cfg);
+  ASSERT_FALSE(twice) << "one key in two files";
+  EXPECT_TRUE(is(twice.error(), ec::invalid_config)) << describe(twice.error());
+}
