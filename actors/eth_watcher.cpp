@@ -95,6 +95,20 @@ const hash256& tokens_burned_topic() {
 
 } // namespace
 
+caf::expected<ledger::chain_identity>
+ethereum_identity(uint64_t chain_id,
+                  const caf::expected<std::optional<rpc::eth_block_header>>& genesis) {
+  if (!genesis)
+    return genesis.error();
+  if (!*genesis)
+    return make_error(ec::rpc_error, "the node has no genesis block");
+  ledger::chain_identity identity;
+  identity.chain = "ethereum";
+  identity.genesis_hash = to_hex((*genesis)->hash);
+  identity.chain_id = chain_id;
+  return identity;
+}
+
 caf::error decode_pool_log(const rpc::eth_log& log, ledger::eth_batch& batch) {
   if (log.topics.empty())
     return make_error(ec::decode_error, "pool log without topics");
@@ -221,16 +235,10 @@ public:
                    + std::to_string(cfg_.chain_id);
       return out;
     }
-    auto genesis = rpc::parse_block_header(*(*answers)[1]);
-    if (!genesis)
-      return genesis.error();
-    if (!*genesis)
-      return make_error(ec::rpc_error, "the node has no genesis block");
-    ledger::chain_identity identity;
-    identity.chain = "ethereum";
-    identity.genesis_hash = to_hex((*genesis)->hash);
-    identity.chain_id = *id;
-    out.identity = std::move(identity);
+    auto identity = ethereum_identity(*id, rpc::parse_block_header(*(*answers)[1]));
+    if (!identity)
+      return identity.error();
+    out.identity = std::move(*identity);
     auto final_block = rpc::parse_block_header(*(*answers)[2]);
     if (!final_block)
       return final_block.error();

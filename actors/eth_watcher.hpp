@@ -51,6 +51,7 @@
 #include "chain/rpc/eth_client.hpp"
 #include "chain/ethereum/event.hpp"
 #include "config/config.hpp"
+#include "storage/chain_identity.hpp"
 #include "storage/ledger.hpp"
 
 #include <chrono>
@@ -94,6 +95,14 @@ const chain::eth::event_abi& tokens_burned_event();
 
 /// Decodes one pool log into `batch` (claims or burns). Refuses other topics.
 caf::error decode_pool_log(const rpc::eth_log& log, ledger::eth_batch& batch);
+
+/// What makes an Ethereum node this chain (storage/chain_identity.hpp): its
+/// chain id and its genesis block (as eth_getBlockByNumber(0) answered).
+/// Shared by the watcher and the notary-set guard, so both pin and compare
+/// the same fields.
+caf::expected<ledger::chain_identity>
+ethereum_identity(uint64_t chain_id,
+                  const caf::expected<std::optional<rpc::eth_block_header>>& genesis);
 
 struct eth_watcher_state {
   /// The mechanism: cursor, windows, pipelining, timers, halting.

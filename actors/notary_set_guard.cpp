@@ -1,5 +1,6 @@
 #include "actors/notary_set_guard.hpp"
 
+#include "actors/eth_watcher.hpp"
 #include "actors/notary.hpp"
 #include "chain/ethereum/abi.hpp"
 #include "storage/chain_identity.hpp"
@@ -57,16 +58,7 @@ caf::expected<ledger::chain_identity> read_identity(notary_set_guard_state& st) 
   auto id = st.eth->chain_id();
   if (!id)
     return id.error();
-  auto genesis = st.eth->block(rpc::block_id{uint64_t{0}});
-  if (!genesis)
-    return genesis.error();
-  if (!*genesis)
-    return make_error(ec::rpc_error, "the node has no genesis block");
-  ledger::chain_identity node;
-  node.chain = "ethereum";
-  node.genesis_hash = chain::to_hex((*genesis)->hash);
-  node.chain_id = *id;
-  return node;
+  return ethereum_identity(*id, st.eth->block(rpc::block_id{uint64_t{0}}));
 }
 
 // Blocking: the reading at the final block.
