@@ -100,6 +100,7 @@ api_error claim_error_http(const caf::error& err) {
       case ledger::refusal::deposit_of_other_block:
       case ledger::refusal::kusama_block_not_next:
       case ledger::refusal::eth_window_not_after_cursor:
+      case ledger::refusal::intent_not_signable:
         break; // not claim refusals: answered by their ec below
     }
   }

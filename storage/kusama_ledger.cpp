@@ -193,4 +193,20 @@ std::vector<deposit_submission> pending_submissions_of(SQLite::Database& db,
   return out;
 }
 
+u256 refundable_planck(SQLite::Database& db) {
+  // Amounts are decimal TEXT (they may exceed 64 bits): summed as u256.
+  SQLite::Statement q(db, "SELECT amount_planck FROM deposits WHERE status = 'BELOW_MINIMUM'");
+  u256 total{};
+  while (q.executeStep()) {
+    auto v = u256::from_dec(q.getColumn(0).getString());
+    if (!v)
+      throw std::runtime_error("corrupt deposit amount in ledger");
+    auto sum = chain::eth::checked_add(total, *v);
+    if (!sum)
+      throw std::runtime_error("refundable deposits overflow");
+    total = *sum;
+  }
+  return total;
+}
+
 } // namespace lstaked::ledger

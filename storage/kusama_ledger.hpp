@@ -58,6 +58,10 @@ std::vector<deposit_record> deposits_of_extrinsic_hash(SQLite::Database& db,
 std::vector<deposit_record> deposits_of_account(SQLite::Database& db, const std::string& account,
                                                 size_t limit);
 
+/// Planck on the deposit account that is not the pool's: deposits BELOW_MINIMUM
+/// not yet refunded (the bond manager never moves them).
+u256 refundable_planck(SQLite::Database& db);
+
 /// A deposit a user pointed at while its block was not yet finalized.
 struct deposit_submission {
   std::string extrinsic_hash; // may be empty

@@ -70,6 +70,7 @@ const char* to_string(refusal r) {
     case refusal::kusama_block_not_next: return "kusama_block_not_next";
     case refusal::eth_window_not_after_cursor: return "eth_window_not_after_cursor";
     case refusal::unsafe_notary_set: return "unsafe_notary_set";
+    case refusal::intent_not_signable: return "intent_not_signable";
   }
   return "unknown";
 }
@@ -89,6 +90,7 @@ ec base_code(refusal r) {
     case refusal::claim_fields_mismatch:
     case refusal::kusama_block_not_next:
     case refusal::eth_window_not_after_cursor:
+    case refusal::intent_not_signable:
       return ec::invalid_state;
   }
   return ec::invalid_state;

@@ -32,7 +32,8 @@
 //   (invalid_state): apply_kusama_block;
 // - eth_window_not_after_cursor (invalid_state): apply_eth_batch;
 // - unsafe_notary_set (unavailable): check_claims_open, from the reading
-//   record_notary_set stored (the rule itself: notary_set_is_safe).
+//   record_notary_set stored (the rule itself: notary_set_is_safe);
+// - intent_not_signable (invalid_state): record_attempt (storage/outbox.hpp).
 // A refused call changes nothing. Malformed records that move no money
 // (staking events, deposit submissions: kusama_ledger.hpp) and arithmetic
 // failures stay plain ec errors.
@@ -92,6 +93,10 @@ enum class refusal : uint8_t {
   /// finalized block and not older than the caller's bound. Unread, stale or
   /// unsafe: refused. Refines ec::unavailable.
   unsafe_notary_set,
+  /// A transaction is signed only for an outbox row that is INTENT or EXPIRED
+  /// and whose lower nonces all have an attempt already (storage/outbox.hpp):
+  /// never a second live signature for a nonce. Refines ec::invalid_state.
+  intent_not_signable,
 };
 
 /// Every refusal, in enum order (tests iterate it).
@@ -101,7 +106,7 @@ inline constexpr refusal all_refusals[] = {
   refusal::reservation_exceeds_shares, refusal::claim_fields_mismatch,
   refusal::deposit_malformed,      refusal::deposit_of_other_block,
   refusal::kusama_block_not_next,  refusal::eth_window_not_after_cursor,
-  refusal::unsafe_notary_set,
+  refusal::unsafe_notary_set,      refusal::intent_not_signable,
 };
 
 /// Stable lower_snake_case name of a refusal (logs, tests).
@@ -368,6 +373,8 @@ std::vector<history_entry> history_of(SQLite::Database& db, const std::string& a
 
 /// Raises an alert (severity info|warning|critical) visible on the console.
 void raise_alert(SQLite::Database& db, const std::string& severity, const std::string& source,
+                 const std::string& message, int64_t now_ms);
+void raise_alert(statement_cache& sc, const std::string& severity, const std::string& source,
                  const std::string& message, int64_t now_ms);
 
 /// Pauses (or resumes) a flow: deposits, claims, ratio, bonding, payouts.

@@ -186,6 +186,51 @@ CREATE TABLE chain_identity (
   pinned_at    INTEGER NOT NULL
 ) STRICT;
 )sql"},
+    {7, "outbox: every transaction the daemon signs, written before it is signed (issue #12)",
+     R"sql(
+CREATE TABLE outbox (
+  id             INTEGER PRIMARY KEY,
+  chain          TEXT NOT NULL CHECK (chain IN ('kusama', 'ethereum')),
+  account        TEXT NOT NULL CHECK (length(account) = 66 OR length(account) = 42), -- signer
+  nonce          INTEGER NOT NULL CHECK (nonce >= 0),
+  purpose        TEXT NOT NULL,          -- 'bond', 'nominate', 'payout_stakers', ...
+  call           TEXT NOT NULL,          -- JSON, by name: re-encoded after a runtime upgrade
+  status         TEXT NOT NULL CHECK (status IN
+                   ('INTENT', 'SUBMITTED', 'IN_BLOCK', 'FINALIZED', 'EXPIRED', 'REPLACED')),
+  outcome        TEXT CHECK (outcome IN ('success', 'failed')),  -- set with FINALIZED
+  dispatch_error TEXT,                   -- 'Staking.InsufficientBond', ... when failed
+  tx_hash        TEXT,                   -- of the current (last) attempt
+  attempts       INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  block_number   INTEGER,                -- where it was included (IN_BLOCK / FINALIZED)
+  block_hash     TEXT,
+  extrinsic_index INTEGER,
+  note           TEXT,                   -- last submission error, why REPLACED, ...
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL,
+  UNIQUE (chain, account, nonce)         -- one nonce sequence per account, one intent per nonce
+) STRICT;
+CREATE INDEX outbox_open ON outbox (chain, account, nonce)
+  WHERE status NOT IN ('FINALIZED', 'REPLACED');
+CREATE TABLE outbox_attempts (
+  tx_hash      TEXT PRIMARY KEY,         -- every signature ever made, for matching and audit
+  intent_id    INTEGER NOT NULL REFERENCES outbox (id),
+  attempt      INTEGER NOT NULL CHECK (attempt >= 1),
+  signed_hex   TEXT NOT NULL,            -- the exact bytes, re-submitted as they are
+  era_birth    INTEGER,                  -- mortal era: birth block number
+  era_period   INTEGER,
+  spec_version INTEGER,
+  fee          TEXT,                     -- planck / wei the node quoted
+  status       TEXT NOT NULL CHECK (status IN ('LIVE', 'EXPIRED', 'INCLUDED')),
+  created_at   INTEGER NOT NULL,
+  UNIQUE (intent_id, attempt)
+) STRICT;
+CREATE TABLE nomination_changes (
+  intent_id    INTEGER PRIMARY KEY REFERENCES outbox (id),
+  stash        TEXT NOT NULL CHECK (length(stash) = 66),
+  chain_time   INTEGER NOT NULL,         -- block timestamp (ms) of the snapshot that decided it
+  targets      TEXT NOT NULL             -- comma-separated AccountIds
+) STRICT;
+)sql"},
   };
   return all;
 }

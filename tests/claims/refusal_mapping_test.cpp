@@ -31,6 +31,7 @@ const std::map<refusal, std::pair<int, std::string>>& expected_answers() {
     {refusal::deposit_of_other_block, {400, "invalid_request"}},
     {refusal::kusama_block_not_next, {500, "internal_error"}},
     {refusal::eth_window_not_after_cursor, {500, "internal_error"}},
+    {refusal::intent_not_signable, {500, "internal_error"}},
   };
   return answers;
 }
