@@ -69,6 +69,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -118,6 +119,10 @@ struct applied_block {
   const std::vector<std::string>* extrinsic_hashes = nullptr;
   const std::vector<ledger::kusama_deposit>* deposits = nullptr;
   const std::vector<ledger::staking_event>* staking_events = nullptr;
+  // Kusama: each extrinsic's result (index -> success) and dispatch error
+  // name when it failed ("Staking.InsufficientBond"), from System events.
+  const std::map<uint32_t, bool>* extrinsic_success = nullptr;
+  const std::map<uint32_t, std::string>* extrinsic_errors = nullptr;
   // Ethereum: the window's pool logs of this block (log_count may be 0).
   const rpc::eth_log* logs = nullptr;
   size_t log_count = 0;

@@ -43,8 +43,12 @@ caf::expected<block_scan> scan_events(const runtime& rt, chain::byte_view events
     if (pallet == "System" && in_extrinsic) {
       if (name == "ExtrinsicSuccess")
         out.extrinsic_success[r.extrinsic_index] = true;
-      else if (name == "ExtrinsicFailed")
+      else if (name == "ExtrinsicFailed") {
         out.extrinsic_success[r.extrinsic_index] = false;
+        auto* e = r.fields ? r.fields->find("dispatch_error") : nullptr;
+        out.extrinsic_errors[r.extrinsic_index] =
+          e ? dispatch_error_name(*rt.md, *e) : std::string("DispatchError");
+      }
       continue;
     }
     if (!r.fields)

@@ -21,6 +21,7 @@ struct block_scan {
   std::vector<ledger::kusama_deposit> deposits;      // Balances.Transfer to the deposit account
   std::vector<ledger::staking_event> staking_events; // of the watched accounts
   std::map<uint32_t, bool> extrinsic_success;        // ExtrinsicSuccess / ExtrinsicFailed
+  std::map<uint32_t, std::string> extrinsic_errors;  // ExtrinsicFailed: "Pallet.Error", ...
 };
 
 /// Decodes a block's System.Events (SCALE bytes, as state_getStorage returns

@@ -1,5 +1,6 @@
 #include "actors/kusama_watcher.hpp"
 
+#include "actors/kusama_submitter.hpp"
 #include "actors/metrics.hpp"
 #include "chain/ethereum/amount.hpp"
 
@@ -75,6 +76,8 @@ struct kusama_block {
   std::vector<ledger::kusama_deposit> deposits;
   std::vector<ledger::staking_event> staking_events;
   std::optional<std::vector<std::string>> extrinsic_hashes; // read for hooks
+  std::map<uint32_t, bool> extrinsic_success;               // for hooks
+  std::map<uint32_t, std::string> extrinsic_errors;
 };
 
 /// A step as read and decoded on the RPC worker.
@@ -147,7 +150,7 @@ public:
     calls.push_back({"state_getRuntimeVersion", json::array({parent_hash(from)})});
     calls.push_back({"state_getRuntimeVersion", json::array({parent_hash(to)})});
     for (uint64_t n = from; n <= to; ++n) {
-      out.push_back({{n, hash_of[n - first]}, {}, {}, std::nullopt});
+      out.push_back({{n, hash_of[n - first]}, {}, {}, std::nullopt, {}, {}});
       calls.push_back({"chain_getBlock", json::array({out.back().ref.hash})});
       calls.push_back({"state_getStorage", json::array({kusama::events_key(), out.back().ref.hash})});
     }
@@ -240,6 +243,10 @@ public:
       }
       b.deposits = std::move(scan->deposits);
       b.staking_events = std::move(scan->staking_events);
+      if (want_hashes_) {
+        b.extrinsic_success = std::move(scan->extrinsic_success);
+        b.extrinsic_errors = std::move(scan->extrinsic_errors);
+      }
     }
     follower::window_read w;
     w.from = from;
@@ -324,6 +331,8 @@ public:
           a.extrinsic_hashes = b.extrinsic_hashes ? &*b.extrinsic_hashes : nullptr;
           a.deposits = &b.deposits;
           a.staking_events = &b.staking_events;
+          a.extrinsic_success = &b.extrinsic_success;
+          a.extrinsic_errors = &b.extrinsic_errors;
           each(a);
         }
       }
@@ -419,12 +428,17 @@ make_kusama_watcher_config(const config& cfg) {
   w.minimum_planck = *minimum;
   w.max_blocks_per_step = cfg.kusama.max_blocks_per_step;
   w.poll_interval = std::chrono::milliseconds(cfg.kusama.poll_interval_ms);
-  for (auto& a : cfg.kusama.pool_accounts) {
-    auto hex = kusama_account_hex(cfg.kusama, a);
-    if (!hex)
-      return hex.error();
-    w.pool_accounts.push_back(*hex);
-  }
+  for (auto* list : {&cfg.kusama.pool_accounts, &cfg.staking.stashes})
+    for (auto& a : *list) {
+      auto hex = kusama_account_hex(cfg.kusama, a);
+      if (!hex)
+        return hex.error();
+      if (std::find(w.pool_accounts.begin(), w.pool_accounts.end(), *hex) == w.pool_accounts.end())
+        w.pool_accounts.push_back(*hex);
+    }
+  // The daemon signs on Kusama: finalized blocks settle its outbox (in the same transaction).
+  if (!cfg.staking.deposit_key_file.empty())
+    w.hooks.push_back(kusama_outbox_hook());
   return std::optional<kusama_watcher_config>{std::move(w)};
 }
 

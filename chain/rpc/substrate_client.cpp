@@ -95,12 +95,43 @@ caf::expected<runtime_ptr> runtime_cache::at(rpc::json_rpc_client& client,
   // Fail now, not per block, if this runtime has no Balances.Transfer.
   if (auto err = rt->selected.add(**md, "Balances", "Transfer"))
     return err;
+  // Its dispatch error is decoded for the outbox (storage/outbox.hpp).
+  if ((*md)->find_event("System", "ExtrinsicFailed"))
+    rt->selected.add(**md, "System", "ExtrinsicFailed");
   // Staking may live on the other chain (relay vs Asset Hub): optional.
   for (auto kind : staking_kinds)
     if ((*md)->find_event("Staking", kind))
       rt->selected.add(**md, "Staking", kind);
   by_spec_[rt->spec_version] = rt;
   return runtime_ptr{rt};
+}
+
+std::string dispatch_error_name(const sub::metadata& md, const sub::value& error) {
+  const auto& e = error.unwrap();
+  if (e.kind != sub::value_kind::variant || !e.var)
+    return "DispatchError";
+  std::string name = e.var->name;
+  if (e.items.empty())
+    return name;
+  const auto& payload = e.items[0].unwrap();
+  if (name == "Module") {
+    auto* index = payload.find("index");
+    auto* err = payload.find("error");
+    if (!index || !err)
+      return "Module";
+    auto idx = static_cast<uint8_t>(index->unwrap().num);
+    auto bytes = err->unwrap().data;
+    auto* pallet = md.pallet_at(idx);
+    if (!pallet)
+      return "Module(" + std::to_string(idx) + ")";
+    if (!pallet->error_type || bytes.empty())
+      return pallet->name + ".Unknown";
+    auto* v = md.type(*pallet->error_type).find_variant(uint8_t{bytes[0]});
+    return pallet->name + "." + (v ? v->name : "Error(" + std::to_string(bytes[0]) + ")");
+  }
+  if (payload.kind == sub::value_kind::variant && payload.var)
+    return name + "." + payload.var->name;
+  return name;
 }
 
 caf::expected<std::string> extrinsic_hash(const std::string& extrinsic_hex) {

@@ -68,6 +68,12 @@ caf::expected<std::string> extrinsic_hash(const std::string& extrinsic_hex);
 /// in block order.
 caf::expected<std::vector<std::string>> extrinsic_hashes(const nlohmann::json& signed_block);
 
+/// A DispatchError value as a name: "Staking.InsufficientBond" for a module
+/// error (pallet and error looked up in `md`), "Token.FundsUnavailable",
+/// "BadOrigin", ... for the others.
+std::string dispatch_error_name(const chain::substrate::metadata& md,
+                                const chain::substrate::value& error);
+
 /// Bytes -> 0x-hex.
 std::string hex_of(const chain::bytes& b);
 
