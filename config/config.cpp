@@ -139,6 +139,73 @@ caf::error set_url(std::string& out, const std::string& text) {
   return caf::none;
 }
 
+void add_staking_keys(std::vector<key_spec>& v) {
+  v.push_back(text_key("staking.deposit_key_file", "",
+                       "File (mode 0600) with the deposit account's secret URI (mnemonic or 0x seed, "
+                       "optional //hard derivation). It must be the key of kusama.deposit_address. "
+                       "Empty: the daemon signs nothing on Kusama (no bonding, nominating or reward "
+                       "collection).",
+                       [](config& c) -> std::string& { return c.staking.deposit_key_file; }));
+  v.push_back(text_key("staking.key_scheme", "sr25519",
+                       "Signature scheme of every staking key file.",
+                       [](config& c) -> std::string& { return c.staking.key_scheme; },
+                       {"sr25519", "ed25519"}));
+  v.push_back(list_key("staking.stashes",
+                       "The pool's stash accounts (SS58): free KSM of the deposit account is "
+                       "spread over them and bonded with payee Staked. Their staking events are "
+                       "recorded like kusama.pool_accounts'",
+                       [](config& c) -> std::vector<std::string>& { return c.staking.stashes; }));
+  v.push_back(list_key("staking.stash_key_files",
+                       "One key file (mode 0600) per entry of staking.stashes, in the same order: "
+                       "the stash's own secret URI, or for a stash in staking.proxied_stashes the "
+                       "secret URI of its Staking proxy",
+                       [](config& c) -> std::vector<std::string>& { return c.staking.stash_key_files; }));
+  v.push_back(list_key("staking.proxied_stashes",
+                       "Stashes (SS58, also listed in staking.stashes) driven through a Staking "
+                       "proxy: every staking call is sent as proxy.proxy(stash, Staking, call), and "
+                       "the deposit account funds them by transfer",
+                       [](config& c) -> std::vector<std::string>& { return c.staking.proxied_stashes; }));
+  v.push_back(list_key("staking.validators",
+                       "Trusted validators (SS58), in order of preference; each stash nominates "
+                       "the first of them that pass the filters, at most the runtime's MaxNominations",
+                       [](config& c) -> std::vector<std::string>& { return c.staking.validators; }));
+  v.push_back(text_key("staking.validators_file", "",
+                       "A file with more trusted validators, one SS58 address per line (# comments "
+                       "allowed), appended to staking.validators.",
+                       [](config& c) -> std::string& { return c.staking.validators_file; }));
+  v.push_back(text_key("staking.max_commission_percent", "10",
+                       "Validators with a higher commission are skipped (decimal percent, up to 7 "
+                       "decimals).",
+                       [](config& c) -> std::string& { return c.staking.max_commission_percent; }));
+  v.push_back(unsigned_key("staking.slash_lookback_eras", "28", 0, 10000,
+                           "Validators slashed in any of the last N eras are skipped.",
+                           [](config& c) -> uint64_t& { return c.staking.slash_lookback_eras; }));
+  v.push_back(unsigned_key("staking.nomination_interval_seconds", "86400", 0, 315360000,
+                           "Chain time (block timestamps) between two nomination changes of a "
+                           "stash; a change is also made only when the chosen set differs.",
+                           [](config& c) -> uint64_t& { return c.staking.nomination_interval_seconds; }));
+  v.push_back(text_key("staking.deposit_buffer", "0",
+                       "KSM kept free on the deposit account beyond the existential deposit and "
+                       "fee reserve (for payouts until the payout queue sizes it).",
+                       [](config& c) -> std::string& { return c.staking.deposit_buffer; }));
+  v.push_back(text_key("staking.fee_reserve", "0.1",
+                       "KSM kept free on every pool account for transaction fees.",
+                       [](config& c) -> std::string& { return c.staking.fee_reserve; }));
+  v.push_back(text_key("staking.min_step", "1",
+                       "Smallest amount (KSM) worth a transfer or a bond; less waits for more.",
+                       [](config& c) -> std::string& { return c.staking.min_step; }));
+  v.push_back(unsigned_key("staking.payouts_per_batch", "8", 1, 64,
+                           "payout_stakers calls per utility.batch_all.",
+                           [](config& c) -> uint64_t& { return c.staking.payouts_per_batch; }));
+  v.push_back(unsigned_key("staking.mortality_blocks", "64", 4, 65536,
+                           "Mortal era of every extrinsic the daemon signs, in blocks (rounded up "
+                           "to a power of two): an unused nonce is re-signed after it.",
+                           [](config& c) -> uint64_t& { return c.staking.mortality_blocks; }));
+  v.push_back(unsigned_key("staking.poll_interval_ms", "6000", 50, 3600000,
+                           "How often the submitter and the bond manager look at the chain.",
+                           [](config& c) -> uint64_t& { return c.staking.poll_interval_ms; }));
+}
+
 std::vector<key_spec> make_specs() {
   std::vector<key_spec> v;
   v.push_back(text_key("data_dir", "./lstaked-data",
@@ -283,6 +350,7 @@ std::vector<key_spec> make_specs() {
   v.push_back(unsigned_key("supervisor.restart_backoff_ms", "500", 10, 600000,
                            "First delay before a failed actor is restarted; doubles per failure.",
                            [](config& c) -> uint32_t& { return c.supervisor.restart_backoff_ms; }));
+  add_staking_keys(v);
   v.push_back(unsigned_key("supervisor.max_restart_backoff_ms", "30000", 10, 3600000,
                            "Ceiling of the restart delay.", [](config& c) -> uint32_t& {
                              return c.supervisor.max_restart_backoff_ms;
@@ -389,6 +457,38 @@ void validate(const config& cfg, std::vector<config_problem>& problems) {
     problems.push_back({"kusama.minimum_deposit", describe(minimum.error())});
   else if (minimum->is_zero())
     problems.push_back({"kusama.minimum_deposit", "must be positive"});
+  auto& st = cfg.staking;
+  for (auto& a : st.stashes)
+    check_ss58("staking.stashes", a);
+  for (auto& a : st.proxied_stashes) {
+    check_ss58("staking.proxied_stashes", a);
+    if (std::find(st.stashes.begin(), st.stashes.end(), a) == st.stashes.end())
+      problems.push_back({"staking.proxied_stashes", "\"" + a + "\" is not in staking.stashes"});
+  }
+  for (auto& a : st.validators)
+    check_ss58("staking.validators", a);
+  if (st.stash_key_files.size() != st.stashes.size())
+    problems.push_back({"staking.stash_key_files",
+                        "needs one key file per entry of staking.stashes ("
+                          + std::to_string(st.stashes.size()) + "), got "
+                          + std::to_string(st.stash_key_files.size())});
+  if (!st.deposit_key_file.empty()) {
+    if (cfg.kusama.deposit_address.empty())
+      problems.push_back({"staking.deposit_key_file", "needs kusama.deposit_address"});
+    if (st.stashes.empty())
+      problems.push_back({"staking.stashes", "at least one stash is needed to bond"});
+  }
+  for (auto* key : {"staking.deposit_buffer", "staking.fee_reserve", "staking.min_step"}) {
+    auto& text = std::string(key) == "staking.deposit_buffer" ? st.deposit_buffer
+                 : std::string(key) == "staking.fee_reserve"  ? st.fee_reserve
+                                                               : st.min_step;
+    if (auto a = chain::eth::parse_amount(text, chain::eth::ksm_decimals); !a)
+      problems.push_back({key, describe(a.error())});
+  }
+  if (auto p = chain::eth::parse_amount(st.max_commission_percent, 7); !p)
+    problems.push_back({"staking.max_commission_percent", describe(p.error())});
+  else if (*p > chain::eth::u256{1'000'000'000})
+    problems.push_back({"staking.max_commission_percent", "must be at most 100"});
   if (cfg.supervisor.max_restart_backoff_ms < cfg.supervisor.restart_backoff_ms)
     problems.push_back({"supervisor.max_restart_backoff_ms",
                         "must be at least supervisor.restart_backoff_ms"});

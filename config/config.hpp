@@ -72,6 +72,28 @@ struct claims_settings {
   uint64_t notary_set_max_age_seconds = 120;
 };
 
+/// [staking]: the Kusama operator (issue #12): which accounts the daemon
+/// signs for, where the pool's KSM is bonded and whom it nominates.
+struct staking_settings {
+  /// File (0600) with the deposit account's secret URI. Empty: the daemon
+  /// signs nothing on Kusama (no bonding, nominating or reward collection).
+  std::string deposit_key_file;
+  std::string key_scheme = "sr25519";           // sr25519 | ed25519, for every key file
+  std::vector<std::string> stashes;             // SS58
+  std::vector<std::string> stash_key_files;     // one per stash: its key or its Staking proxy's
+  std::vector<std::string> proxied_stashes;     // SS58: stashes driven through a Staking proxy
+  std::vector<std::string> validators;          // SS58, trusted, in order of preference
+  std::string validators_file;                  // more validators, one SS58 per line
+  std::string max_commission_percent = "10";    // decimal percent
+  uint64_t slash_lookback_eras = 28;
+  uint64_t nomination_interval_seconds = 86400; // chain time
+  std::string deposit_buffer = "0";             // KSM kept free on the deposit account
+  std::string fee_reserve = "0.1";              // KSM kept free on every pool account
+  std::string min_step = "1";                   // KSM: smallest transfer or bond sent
+  uint64_t payouts_per_batch = 8;
+  uint64_t mortality_blocks = 64;
+  uint64_t poll_interval_ms = 6000;
+};
 struct supervisor_settings {
   uint32_t restart_backoff_ms = 500;
   uint32_t max_restart_backoff_ms = 30000;
@@ -86,6 +108,7 @@ struct config {
   kusama_settings kusama;
   ethereum_settings ethereum;
   claims_settings claims;
+  staking_settings staking;
   supervisor_settings supervisor;
 
   /// `<data_dir>/lstaked.sqlite`
