@@ -211,6 +211,22 @@ using notary_set_guard_actor = caf::typed_actor<
   // Internal timer (and a nudge from tests): read the set now.
   caf::reacts_to<tick_atom>>::extend_with<health_protocol>;
 
+/// Signs, submits and reconciles the Kusama outbox (storage/outbox.hpp):
+/// every extrinsic the daemon signs. (actors/kusama_submitter.hpp)
+using kusama_submitter_actor = caf::typed_actor<
+  // Internal timer (and a nudge from tests): one reconcile/sign/submit step.
+  caf::reacts_to<tick_atom>,
+  // JSON: finalized head, cursor, per-account nonces, open rows, stuck rows.
+  caf::replies_to<status_atom>::with<std::string>>::extend_with<health_protocol>;
+/// Policy only: spreads the pool's free KSM over the stashes and bonds it,
+/// nominates the trusted validators, collects rewards, through the outbox.
+/// (actors/bond_manager.hpp)
+using bond_manager_actor = caf::typed_actor<
+  // Internal timer (and a nudge from tests): read a snapshot and act on it.
+  caf::reacts_to<tick_atom>,
+  // JSON: per stash balances and bond, nominations (and why others were
+  // skipped), unclaimed eras, pending outbox rows.
+  caf::replies_to<status_atom>::with<std::string>>::extend_with<health_protocol>;
 /// Starts the actors from config, restarts failed ones with backoff and
 /// reports their health. (actors/supervisor.hpp)
 using supervisor_actor = caf::typed_actor<

@@ -1,0 +1,93 @@
+// The Kusama submitter: the only code that signs Kusama extrinsics. It carries
+// out the outbox (storage/outbox.hpp) exactly once: other actors write INTENT
+// rows (ledger::add_intent, through storage); this actor signs them, submits
+// them, and reconciles them with the chain.
+//
+// Contract, every `poll_interval` (and right after any step that changed a row):
+// - Reads the finalized head F, its runtime (metadata by specVersion), each
+//   signer's nonce at F (System.Account), and — in one read transaction — the
+//   open outbox rows and the Kusama follower's cursor C.
+// - A row whose nonce is already used at F is left to the follower's per-block
+//   hook (`kusama_outbox_hook`, run in the watcher's transaction), which
+//   finalizes it from the block that holds one of its attempts. Once C >= F
+//   and the row is still open, the nonce was consumed by an extrinsic we did
+//   not sign: REPLACED + critical alert, never re-sent.
+// - A live attempt whose mortal era ended before F (or that was signed for
+//   another specVersion than F's), with its nonce unused at F and C >= F, can
+//   never be included: EXPIRED, then re-signed with the SAME nonce (the call is
+//   re-encoded by pallet/call NAME with F's metadata).
+// - INTENT and EXPIRED rows are signed in nonce order (mortal era born at F,
+//   fee from payment_queryInfo); the attempt (signed bytes + hash) is committed
+//   (FULL) BEFORE author_submitExtrinsic. A live attempt is re-sent as the same
+//   bytes after a restart and every `resubmit_interval` until it is in a block
+//   ("already imported" / "outdated" answers are expected, not errors).
+// - Live attempts seen in a best block above F are marked IN_BLOCK.
+// - A row open longer than `stuck_after` is "stuck": shown in status, health
+//   and lstaked_kusama_outbox_stuck.
+// Calls (outbox `call` JSON): {"pallet", "call", "args"} in canonical JSON
+// (chain/substrate/value.hpp), optionally "proxy_for": "0x<stash>" to send it as
+// Proxy.proxy(stash, Some(Staking), call). Keys never leave this actor and are
+// never logged. Blocking JSON-RPC: spawned detached.
+#pragma once
+
+#include "actors/actors.hpp"
+#include "actors/chain_follower.hpp"
+#include "actors/child_spec.hpp"
+#include "chain/rpc/substrate_client.hpp"
+#include "chain/sig/keypair.hpp"
+#include "config/config.hpp"
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lstaked {
+
+/// The operator's Kusama keys (staking.*), checked against the configured accounts.
+struct operator_keys {
+  struct stash {
+    std::string account; // 0x-hex
+    std::string signer;  // 0x-hex: the stash itself, or its Staking proxy
+    bool proxied = false;
+  };
+  std::string deposit_account; // 0x-hex
+  std::vector<stash> stashes;
+  std::map<std::string, std::shared_ptr<const chain::sig::keypair>> signers; // by account hex
+};
+
+/// Loads staking.deposit_key_file and staking.stash_key_files (0600, secret
+/// URIs) and checks each against its account: the deposit key must be
+/// kusama.deposit_address's, a stash's key the stash's (or, for a proxied
+/// stash, another account). Absent when staking is off. Errors name the key.
+caf::expected<std::optional<operator_keys>> load_operator_keys(const config& cfg);
+
+struct kusama_submitter_config {
+  rpc::json_rpc_config rpc;
+  std::string database; // for the read-only connection
+  std::map<std::string, std::shared_ptr<const chain::sig::keypair>> signers;
+  uint64_t mortality_blocks = 64;
+  std::chrono::milliseconds poll_interval{6000};
+  std::chrono::milliseconds resubmit_interval{30000};
+  std::chrono::milliseconds stuck_after{600000};
+  std::chrono::milliseconds storage_timeout{30000};
+  uint32_t max_best_blocks_scanned = 32;
+};
+
+caf::error validate(const kusama_submitter_config& cfg);
+
+struct kusama_submitter_state;
+
+kusama_submitter_actor::behavior_type
+kusama_submitter(kusama_submitter_actor::stateful_pointer<kusama_submitter_state> self,
+                 kusama_submitter_config cfg, storage_actor storage);
+
+/// The follower hook that finalizes outbox rows from finalized blocks.
+follower::block_hook kusama_outbox_hook();
+
+caf::expected<std::optional<kusama_submitter_config>> make_kusama_submitter_config(const config& cfg);
+child_spec kusama_submitter_child(kusama_submitter_config cfg);
+
+} // namespace lstaked
