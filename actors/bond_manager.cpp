@@ -20,21 +20,6 @@ using nlohmann::json;
 using kusama::account32;
 using kusama::u128;
 
-struct bond_manager_state {
-  bond_manager_config cfg;
-  storage_actor storage;
-  std::unique_ptr<rpc::json_rpc_client> client;
-  std::unique_ptr<SQLite::Database> db;
-  kusama::runtime_cache runtimes;
-  bool checked = false;   // the first snapshot passed the start checks
-  bool halted = false;    // the runtime contradicts the configuration
-  bool busy = false;
-  json view = json::object();
-  std::string detail = "starting";
-  std::string last_error;
-  static constexpr const char* name = "bond_manager";
-};
-
 namespace {
 
 using self_ptr = bond_manager_actor::stateful_pointer<bond_manager_state>;

@@ -33,6 +33,9 @@
 #include "chain/rpc/json_rpc_client.hpp"
 #include "config/config.hpp"
 
+#include "chain/rpc/substrate_client.hpp"
+#include <SQLiteCpp/Database.h>
+#include <nlohmann/json.hpp>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -53,7 +56,20 @@ struct bond_manager_config {
 
 caf::error validate(const bond_manager_config& cfg);
 
-struct bond_manager_state;
+struct bond_manager_state {
+  bond_manager_config cfg;
+  storage_actor storage;
+  std::unique_ptr<rpc::json_rpc_client> client;
+  std::unique_ptr<SQLite::Database> db;
+  kusama::runtime_cache runtimes;
+  bool checked = false;   // the first snapshot passed the start checks
+  bool halted = false;    // the runtime contradicts the configuration
+  bool busy = false;
+  nlohmann::json view = nlohmann::json::object();
+  std::string detail = "starting";
+  std::string last_error;
+  static constexpr const char* name = "bond_manager";
+};
 
 bond_manager_actor::behavior_type
 bond_manager(bond_manager_actor::stateful_pointer<bond_manager_state> self, bond_manager_config cfg,

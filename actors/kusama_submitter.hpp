@@ -37,6 +37,8 @@
 #include "chain/sig/keypair.hpp"
 #include "config/config.hpp"
 
+#include <SQLiteCpp/Database.h>
+#include <nlohmann/json.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -78,7 +80,21 @@ struct kusama_submitter_config {
 
 caf::error validate(const kusama_submitter_config& cfg);
 
-struct kusama_submitter_state;
+struct kusama_submitter_state {
+  kusama_submitter_config cfg;
+  storage_actor storage;
+  std::unique_ptr<rpc::json_rpc_client> client;
+  std::unique_ptr<SQLite::Database> db;
+  kusama::runtime_cache runtimes;
+  std::string genesis;
+  bool busy = false;     // a write is in flight: the next step waits for it
+  bool restarted = true; // live attempts are re-sent once after start
+  std::map<std::string, int64_t> last_sent; // tx hash -> unix ms of the last submission
+  nlohmann::json view;   // the last step's picture (status)
+  std::string last_error;
+  uint64_t stuck = 0;
+  static constexpr const char* name = "kusama_submitter";
+};
 
 kusama_submitter_actor::behavior_type
 kusama_submitter(kusama_submitter_actor::stateful_pointer<kusama_submitter_state> self,
