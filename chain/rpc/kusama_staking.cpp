@@ -87,6 +87,14 @@ caf::expected<const std::vector<sub::value>*> seq_of(const sub::value* v, const 
   return &u.items;
 }
 
+// A named field, also through newtype wrappers (Asset Hub's BoundedExposurePage
+// wraps ExposurePage).
+const sub::value* field(const sub::value& v, std::string_view name) {
+  if (auto* f = v.find(name))
+    return f;
+  return v.unwrap().find(name);
+}
+
 std::string account_hex(const account32& a) {
   return chain::to_hex(chain::byte_view(a));
 }
@@ -241,30 +249,30 @@ bool present(const read_result& r, const std::string& key) {
 
 caf::expected<account_balance> decode_account(const sub::value& v) {
   account_balance out;
-  auto nonce = u32_of(v.find("nonce"), "System.Account nonce");
+  auto nonce = u32_of(field(v, "nonce"), "System.Account nonce");
   if (!nonce)
     return nonce.error();
   out.nonce = *nonce;
-  auto* data = v.find("data");
+  auto* data = field(v, "data");
   if (!data)
     return make_error(ec::decode_error, "System.Account: no data");
-  auto free = uint_of(data->find("free"), "System.Account free");
-  auto reserved = uint_of(data->find("reserved"), "System.Account reserved");
+  auto free = uint_of(field(*data, "free"), "System.Account free");
+  auto reserved = uint_of(field(*data, "reserved"), "System.Account reserved");
   if (!free)
     return free.error();
   if (!reserved)
     return reserved.error();
   out.free = *free;
   out.reserved = *reserved;
-  if (data->find("frozen")) {
-    auto frozen = uint_of(data->find("frozen"), "System.Account frozen");
+  if (field(*data, "frozen")) {
+    auto frozen = uint_of(field(*data, "frozen"), "System.Account frozen");
     if (!frozen)
       return frozen.error();
     out.frozen = *frozen;
   } else {
     // Before the fungible-traits migration: the larger of the two frozen amounts.
-    auto misc = uint_of(data->find("misc_frozen"), "System.Account misc_frozen");
-    auto fee = uint_of(data->find("fee_frozen"), "System.Account fee_frozen");
+    auto misc = uint_of(field(*data, "misc_frozen"), "System.Account misc_frozen");
+    auto fee = uint_of(field(*data, "fee_frozen"), "System.Account fee_frozen");
     if (!misc)
       return misc.error();
     if (!fee)
@@ -276,10 +284,10 @@ caf::expected<account_balance> decode_account(const sub::value& v) {
 
 caf::expected<staking_ledger> decode_ledger(const sub::value& v) {
   staking_ledger out;
-  auto stash = account_of(v.find("stash"), "Staking.Ledger stash");
-  auto total = uint_of(v.find("total"), "Staking.Ledger total");
-  auto active = uint_of(v.find("active"), "Staking.Ledger active");
-  auto chunks = seq_of(v.find("unlocking"), "Staking.Ledger unlocking");
+  auto stash = account_of(field(v, "stash"), "Staking.Ledger stash");
+  auto total = uint_of(field(v, "total"), "Staking.Ledger total");
+  auto active = uint_of(field(v, "active"), "Staking.Ledger active");
+  auto chunks = seq_of(field(v, "unlocking"), "Staking.Ledger unlocking");
   if (!stash)
     return stash.error();
   if (!total)
@@ -292,8 +300,8 @@ caf::expected<staking_ledger> decode_ledger(const sub::value& v) {
   out.total = *total;
   out.active = *active;
   for (auto& c : **chunks) {
-    auto value = uint_of(c.find("value"), "Staking.Ledger unlocking value");
-    auto era = u32_of(c.find("era"), "Staking.Ledger unlocking era");
+    auto value = uint_of(field(c, "value"), "Staking.Ledger unlocking value");
+    auto era = u32_of(field(c, "era"), "Staking.Ledger unlocking era");
     if (!value)
       return value.error();
     if (!era)
@@ -304,7 +312,7 @@ caf::expected<staking_ledger> decode_ledger(const sub::value& v) {
 }
 
 caf::expected<std::vector<account32>> decode_targets(const sub::value& v) {
-  auto targets = seq_of(v.find("targets"), "Staking.Nominators targets");
+  auto targets = seq_of(field(v, "targets"), "Staking.Nominators targets");
   if (!targets)
     return targets.error();
   std::vector<account32> out;
@@ -320,8 +328,8 @@ caf::expected<std::vector<account32>> decode_targets(const sub::value& v) {
 caf::expected<validator_info> decode_prefs(const account32& who, const sub::value& v) {
   validator_info out;
   out.account = who;
-  auto commission = u32_of(v.find("commission"), "Staking.Validators commission");
-  auto blocked = bool_of(v.find("blocked"), "Staking.Validators blocked");
+  auto commission = u32_of(field(v, "commission"), "Staking.Validators commission");
+  auto blocked = bool_of(field(v, "blocked"), "Staking.Validators blocked");
   if (!commission)
     return commission.error();
   if (!blocked)
@@ -344,13 +352,13 @@ caf::expected<std::vector<account32>> decode_staking_proxies(const sub::value& v
     return list.error();
   std::vector<account32> out;
   for (auto& def : **list) {
-    auto delegate = account_of(def.find("delegate"), "Proxy.Proxies delegate");
+    auto delegate = account_of(field(def, "delegate"), "Proxy.Proxies delegate");
     if (!delegate)
       return delegate.error();
-    auto* type = def.find("proxy_type");
+    auto* type = field(def, "proxy_type");
     if (!type || type->kind != sub::value_kind::variant || !type->var)
       return make_error(ec::decode_error, "Proxy.Proxies: proxy_type is not an enum");
-    auto delay = u32_of(def.find("delay"), "Proxy.Proxies delay");
+    auto delay = u32_of(field(def, "delay"), "Proxy.Proxies delay");
     if (!delay)
       return delay.error();
     auto& name = type->var->name;
@@ -533,7 +541,7 @@ caf::expected<staking_snapshot> read_snapshot(rpc::json_rpc_client& client, cons
     if (!v)
       return v.error();
     if (*v) {
-      auto index = u32_of((*v)->find("index"), "Staking.ActiveEra index");
+      auto index = u32_of(field(**v, "index"), "Staking.ActiveEra index");
       if (!index)
         return index.error();
       s.active_era = *index;
@@ -718,7 +726,7 @@ caf::expected<staking_snapshot> read_snapshot(rpc::json_rpc_client& client, cons
       return o.error();
     if (!*o)
       continue; // not elected in that era
-    auto count = u32_of((*o)->find("page_count"), "Staking.ErasStakersOverview page_count");
+    auto count = u32_of(field(**o, "page_count"), "Staking.ErasStakersOverview page_count");
     if (!count)
       return count.error();
     if (*count > max_page_count)
@@ -778,18 +786,18 @@ caf::expected<staking_snapshot> read_snapshot(rpc::json_rpc_client& client, cons
                                               + " of era " + std::to_string(pr.era) + " for "
                                               + account_hex(pr.validator)
                                               + " is absent but counted in the overview");
-      auto others = seq_of((*v)->find("others"), "Staking.ErasStakersPaged others");
+      auto others = seq_of(field(**v, "others"), "Staking.ErasStakersPaged others");
       if (!others)
         return others.error();
       bool claimed = std::find(pr.claimed->begin(), pr.claimed->end(), pr.page) != pr.claimed->end();
       for (auto& stash : stashes) {
         for (auto& o : **others) {
-          auto who = account_of(o.find("who"), "Staking.ErasStakersPaged who");
+          auto who = account_of(field(o, "who"), "Staking.ErasStakersPaged who");
           if (!who)
             return who.error();
           if (*who != stash)
             continue;
-          auto value = uint_of(o.find("value"), "Staking.ErasStakersPaged value");
+          auto value = uint_of(field(o, "value"), "Staking.ErasStakersPaged value");
           if (!value)
             return value.error();
           s.exposures.push_back({pr.era, pr.validator, pr.page, *value, claimed});
