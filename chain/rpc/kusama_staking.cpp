@@ -101,8 +101,8 @@ std::string account_hex(const account32& a) {
 
 // ---- storage keys -------------------------------------------------------------
 
-// A storage item of this runtime; absent pallets/items are errors unless the
-// caller checks `has` first.
+// True if this runtime has the storage item (Proxy is optional: a runtime
+// without the pallet has no proxies).
 bool has_item(const sub::metadata& md, std::string_view pallet, std::string_view item) {
   auto p = md.find_pallet(pallet);
   return p && p->find_storage(item);
