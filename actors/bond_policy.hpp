@@ -97,7 +97,10 @@ struct payout_call {
   account32 validator{};
   uint32_t era = 0;
   uint32_t page = 0;
-  bool operator==(const payout_call&) const = default;
+  // Spelled out: the project builds as C++17 (no defaulted operator==).
+  bool operator==(const payout_call& o) const {
+    return validator == o.validator && era == o.era && page == o.page;
+  }
 };
 
 /// Every (validator, era, page) in which a pool stash is exposed and the reward

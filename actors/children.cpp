@@ -1,7 +1,9 @@
 #include "actors/children.hpp"
 
+#include "actors/bond_manager.hpp"
 #include "actors/eth_watcher.hpp"
 #include "actors/kusama_lookup.hpp"
+#include "actors/kusama_submitter.hpp"
 #include "actors/kusama_watcher.hpp"
 #include "actors/notary.hpp"
 #include "actors/notary_set_guard.hpp"
@@ -33,6 +35,8 @@ caf::expected<std::vector<child_spec>> children(const config& cfg) {
   add(out, err, cfg, make_eth_watcher_config, eth_watcher_child);
   add(out, err, cfg, make_kusama_watcher_config, kusama_watcher_child);
   add(out, err, cfg, make_kusama_lookup_config, kusama_lookup_child);
+  add(out, err, cfg, make_kusama_submitter_config, kusama_submitter_child);
+  add(out, err, cfg, make_bond_manager_config, bond_manager_child);
   if (err)
     return err;
   return out;
