@@ -161,11 +161,11 @@ funding_plan plan_funding(const kusama::staking_snapshot& s, const account32& de
       give = 0;
     if (give > 0)
       plan.transfers.push_back({stash, give});
-    // What the stash can bond once the transfer arrived: its spendable free
-    // balance less the fee reserve.
-    kusama::account_balance after = b;
-    after.free = sat_add(b.free, give);
-    u128 bondable = sat_sub(sat_sub(after.free, untouchable(after, ed)), cfg.fee_reserve);
+    // What the stash can bond NOW: its spendable free balance less the fee
+    // reserve. A transfer planned in this round is bonded in a later one, once
+    // a finalized snapshot shows it arrived: the two extrinsics have different
+    // signers, so nothing orders them inside a block.
+    u128 bondable = sat_sub(sat_sub(b.free, untouchable(b, ed)), cfg.fee_reserve);
     if (bondable == 0 || bondable < cfg.min_step)
       continue;
     bool has_ledger = s.ledgers.count(stash) != 0;

@@ -58,7 +58,8 @@ struct funding_plan {
 /// equal as possible (water-filling); a stash without a ledger receives either
 /// enough for MinNominatorBond + ED + fee reserve or nothing; amounts below
 /// min_step are not sent. A stash's own free balance above ED + fee reserve is
-/// bonded (bond the first time, if it reaches MinNominatorBond; bond_extra after).
+/// bonded (bond the first time, if it reaches MinNominatorBond; bond_extra after);
+/// what this plan transfers is bonded by a later plan, once it has arrived.
 funding_plan plan_funding(const kusama::staking_snapshot& s, const account32& deposit_account,
                           const std::vector<account32>& stashes, u128 refundable,
                           const policy_config& cfg);

@@ -81,6 +81,14 @@ const bond_step* bond_of(const funding_plan& p, const account32& a) {
   return nullptr;
 }
 
+// The next finalized snapshot: the plan's transfers have arrived, and the
+// deposit account keeps only `kept`.
+void arrive(kusama::staking_snapshot& s, const funding_plan& p, const account32& from, u128 kept) {
+  for (auto& t : p.transfers)
+    s.balances[t.to].free += t.amount;
+  s.balances[from].free = kept;
+}
+
 u128 transferred(const funding_plan& p) {
   u128 sum = 0;
   for (auto& t : p.transfers)
@@ -108,17 +116,23 @@ TEST(plan_funding, water_fills_three_stashes_to_one_level_and_moves_exactly_the_
   EXPECT_EQ(given_to(p, stash_a), u128(333));
   EXPECT_EQ(given_to(p, stash_b), u128(2333));
   EXPECT_EQ(given_to(p, stash_c), u128(4334));
-  // Each stash bonds what arrived (its own ED + fee reserve stay free): bond_extra.
+  // Nothing is bonded before it arrived (two signers: no order inside a block).
+  EXPECT_TRUE(p.bonds.empty());
+  // Next snapshot: each stash bonds what arrived (its own ED + fee reserve stay free).
+  auto sent = p;
+  arrive(s, p, deposit, 315);
+  auto q = plan_funding(s, deposit, {stash_a, stash_b, stash_c}, 200, cfg);
+  EXPECT_TRUE(q.transfers.empty());
   for (auto& st : {stash_a, stash_b, stash_c}) {
-    auto* b = bond_of(p, st);
+    auto* b = bond_of(q, st);
     ASSERT_NE(b, nullptr);
     EXPECT_TRUE(b->extra);
-    EXPECT_EQ(b->amount, given_to(p, st));
+    EXPECT_EQ(b->amount, given_to(sent, st));
   }
   auto j = p.to_json();
   EXPECT_EQ(j["movable"], "7000");
   EXPECT_EQ(j["transfers"].size(), 3u);
-  EXPECT_EQ(j["bonds"][0]["call"], "bond_extra");
+  EXPECT_EQ(q.to_json()["bonds"][0]["call"], "bond_extra");
 }
 
 TEST(plan_funding, a_stash_above_the_water_level_receives_nothing) {
@@ -144,8 +158,15 @@ TEST(plan_funding, a_new_stash_below_min_nominator_bond_gets_nothing_and_the_res
   EXPECT_EQ(given_to(p, fresh), u128(0));
   EXPECT_EQ(bond_of(p, fresh), nullptr);
   EXPECT_EQ(given_to(p, stash_a), u128(1000));
-  ASSERT_NE(bond_of(p, stash_a), nullptr);
-  EXPECT_TRUE(bond_of(p, stash_a)->extra);
+  EXPECT_EQ(bond_of(p, stash_a), nullptr);
+  {
+    auto next = s;
+    arrive(next, p, deposit, 115);
+    auto q = plan_funding(next, deposit, {stash_a, fresh}, 0, config());
+    ASSERT_NE(bond_of(q, stash_a), nullptr);
+    EXPECT_TRUE(bond_of(q, stash_a)->extra);
+    EXPECT_EQ(bond_of(q, stash_a)->amount, u128(1000));
+  }
 
   // movable 1500: levels 0 and 1015 rise to 1257/1258; the new stash's share
   // reaches its minimum, so it is funded and bonds for the first time (bond).
@@ -154,6 +175,9 @@ TEST(plan_funding, a_new_stash_below_min_nominator_bond_gets_nothing_and_the_res
   EXPECT_EQ(transferred(p), u128(1500));
   EXPECT_EQ(given_to(p, fresh), u128(1258));
   EXPECT_EQ(given_to(p, stash_a), u128(242));
+  EXPECT_EQ(bond_of(p, fresh), nullptr);
+  arrive(s, p, deposit, 115);
+  p = plan_funding(s, deposit, {stash_a, fresh}, 0, config());
   auto* b = bond_of(p, fresh);
   ASSERT_NE(b, nullptr);
   EXPECT_FALSE(b->extra);
@@ -170,8 +194,12 @@ TEST(plan_funding, of_two_new_stashes_only_the_one_that_can_reach_the_minimum_is
   auto p = plan_funding(s, deposit, {fresh, other}, 0, config());
   ASSERT_EQ(p.transfers.size(), 1u);
   EXPECT_EQ(p.transfers[0].amount, u128(1500));
+  EXPECT_TRUE(p.bonds.empty());
+  auto to = p.transfers[0].to;
+  arrive(s, p, deposit, 115);
+  p = plan_funding(s, deposit, {fresh, other}, 0, config());
   ASSERT_EQ(p.bonds.size(), 1u);
-  EXPECT_EQ(p.bonds[0].stash, p.transfers[0].to);
+  EXPECT_EQ(p.bonds[0].stash, to);
   EXPECT_FALSE(p.bonds[0].extra);
   EXPECT_EQ(p.bonds[0].amount, u128(1500 - ed - fee));
 }
