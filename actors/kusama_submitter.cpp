@@ -484,8 +484,8 @@ std::string hex_of_account(const chain::sig::account_id& a) {
 caf::expected<std::shared_ptr<const chain::sig::keypair>>
 load_key(const std::string& key_name, const std::string& path, chain::sig::scheme scheme) {
   auto uri = read_secret_file(path);
-  if (!uri)
-    return make_error(ec::invalid_config, key_name + ": " + describe(uri.error()));
+  if (!uri) // keeps the ec (insecure_permissions for a file others may read)
+    return make_error(code_of(uri.error()), key_name + ": " + message_of(uri.error()));
   auto kp = chain::sig::keypair::from_uri(scheme, *uri);
   if (!kp)
     // The message of a URI error may quote the URI: never pass it on.

@@ -1,6 +1,7 @@
 // The supervisor's table of roles comes from the configuration alone: each
 // section switches its roles on, and a bad value stops start-up with its key.
 #include "actors/children.hpp"
+#include "chain/sig/keypair.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -110,4 +111,100 @@ TEST(children_table, every_extra_notary_key_must_load_and_none_twice) {
   auto twice = children(cfg);
   ASSERT_FALSE(twice) << "one key in two files";
   EXPECT_TRUE(is(twice.error(), ec::invalid_config)) << describe(twice.error());
+}
+
+namespace {
+
+std::string key_file(const test::temp_dir& dir, const std::string& name, const std::string& uri,
+                     mode_t mode = 0600) {
+  auto path = dir.file(name);
+  {
+    std::ofstream out{path};
+    out << uri << "\n";
+  }
+  ::chmod(path.c_str(), mode);
+  return path;
+}
+
+std::string address_of(const std::string& uri) {
+  return chain::sig::keypair::from_uri(chain::sig::scheme::sr25519, uri)->address(2);
+}
+
+// The operator's keys: //Ferdie deposits, //Eve is a stash with its own key,
+// //Charlie a stash behind the Staking proxy //Ferdie//hot.
+config staking_config(const test::temp_dir& dir) {
+  config cfg;
+  cfg.kusama.deposit_address = address_of("//Ferdie");
+  cfg.staking.deposit_key_file = key_file(dir, "deposit.key", "//Ferdie");
+  cfg.staking.stashes = {address_of("//Eve"), address_of("//Charlie")};
+  cfg.staking.stash_key_files = {key_file(dir, "eve.key", "//Eve"),
+                                 key_file(dir, "hot.key", "//Ferdie//hot")};
+  cfg.staking.proxied_stashes = {address_of("//Charlie")};
+  cfg.staking.validators = {address_of("//Alice//stash"), address_of("//Bob//stash")};
+  return cfg;
+}
+
+} // namespace
+
+TEST(children_table, staking_keys_start_the_submitter_and_the_bond_manager) {
+  test::temp_dir dir;
+  auto specs = children(staking_config(dir));
+  ASSERT_TRUE(specs) << describe(specs.error());
+  EXPECT_EQ(names(*specs), (std::vector<std::string>{"kusama_watcher", "kusama_lookup",
+                                                     "kusama_submitter", "bond_manager"}));
+  for (auto& s : *specs)
+    EXPECT_FALSE(s.config_error) << s.name << ": " << describe(s.config_error);
+}
+
+TEST(children_table, a_staking_key_file_readable_by_others_stops_start_up_naming_the_key) {
+  test::temp_dir dir;
+  auto cfg = staking_config(dir);
+  cfg.staking.deposit_key_file = key_file(dir, "open.key", "//Ferdie", 0644);
+  auto specs = children(cfg);
+  ASSERT_FALSE(specs);
+  EXPECT_TRUE(is(specs.error(), ec::insecure_permissions)) << describe(specs.error());
+  EXPECT_NE(describe(specs.error()).find("staking.deposit_key_file"), std::string::npos);
+  cfg.staking.deposit_key_file = dir.file("absent.key");
+  specs = children(cfg);
+  ASSERT_FALSE(specs);
+  EXPECT_NE(describe(specs.error()).find("staking.deposit_key_file"), std::string::npos);
+}
+
+TEST(children_table, a_key_that_is_not_its_accounts_stops_start_up) {
+  test::temp_dir dir;
+  auto cfg = staking_config(dir);
+  cfg.staking.deposit_key_file = key_file(dir, "wrong.key", "//Eve");
+  auto specs = children(cfg);
+  ASSERT_FALSE(specs);
+  EXPECT_NE(describe(specs.error()).find("not the one of kusama.deposit_address"), std::string::npos)
+    << describe(specs.error());
+  cfg = staking_config(dir);
+  cfg.staking.proxied_stashes.clear(); // //Ferdie//hot is then taken as //Charlie's own key
+  specs = children(cfg);
+  ASSERT_FALSE(specs);
+  EXPECT_NE(describe(specs.error()).find("staking.stash_key_files[1]"), std::string::npos)
+    << describe(specs.error());
+  cfg = staking_config(dir);
+  cfg.staking.stash_key_files[1] = key_file(dir, "charlie.key", "//Charlie"); // proxied, own key
+  specs = children(cfg);
+  ASSERT_FALSE(specs);
+  EXPECT_NE(describe(specs.error()).find("proxied"), std::string::npos) << describe(specs.error());
+  // A key file that holds no secret URI says so without quoting it.
+  cfg = staking_config(dir);
+  cfg.staking.stash_key_files[0] = key_file(dir, "junk.key", "not a secret uri at all");
+  specs = children(cfg);
+  ASSERT_FALSE(specs);
+  EXPECT_EQ(describe(specs.error()).find("not a secret uri"), std::string::npos)
+    << describe(specs.error());
+}
+
+TEST(children_table, an_unknown_validator_address_stops_start_up) {
+  test::temp_dir dir;
+  auto cfg = staking_config(dir);
+  cfg.staking.validators.push_back("5NotAnAddress");
+  auto specs = children(cfg);
+  ASSERT_FALSE(specs);
+  EXPECT_TRUE(is(specs.error(), ec::invalid_config));
+  EXPECT_NE(describe(specs.error()).find("5NotAnAddress"), std::string::npos)
+    << describe(specs.error());
 }
