@@ -227,10 +227,16 @@ void schedule(self_ptr self) {
   self->delayed_send(self, self->state.cfg.poll_interval, tick_atom_v);
 }
 
-void halt(self_ptr self, const std::string& why) {
+// The chain contradicts the configuration: nothing is decided until it does
+// not (checked again every tick; the alert is raised once per reason).
+void refuse(self_ptr self, const std::string& why) {
   auto& st = self->state;
-  st.halted = true;
-  st.detail = "stopped: " + why;
+  st.detail = "refusing to act: " + why;
+  st.last_error = st.detail;
+  schedule(self);
+  if (st.refused == why)
+    return;
+  st.refused = why;
   spdlog::critical("bond_manager: {}", why);
   write_task task{"bond_manager_halt", sql::durability::full, [why](SQLite::Database& db) {
                     ledger::raise_alert(db, "critical", "bond_manager", why, now_ms());
@@ -261,7 +267,7 @@ std::string check_runtime(const bond_manager_config& cfg, const kusama::staking_
 
 void tick(self_ptr self) {
   auto& st = self->state;
-  if (st.busy || st.halted)
+  if (st.busy)
     return;
   auto fail = [&](const std::string& why) {
     st.last_error = why;
@@ -326,10 +332,11 @@ void tick(self_ptr self) {
   auto snap = kusama::read_snapshot(*st.client, *(*rt)->md, at, req);
   if (!snap)
     return fail("cannot read the staking state at " + at + ": " + describe(snap.error()));
-  if (!st.checked) {
-    if (auto why = check_runtime(st.cfg, *snap); !why.empty())
-      return halt(self, why);
-    st.checked = true;
+  if (auto why = check_runtime(st.cfg, *snap); !why.empty())
+    return refuse(self, why);
+  if (!st.refused.empty()) {
+    spdlog::info("bond_manager: the chain now agrees with the configuration; acting again");
+    st.refused.clear();
   }
   auto refundable128 = to_u128(refundable);
   if (!refundable128)
@@ -451,13 +458,13 @@ bond_manager(bond_manager_actor::stateful_pointer<bond_manager_state> self, bond
     [self](status_atom) {
       auto j = self->state.view;
       j["detail"] = self->state.detail;
-      j["halted"] = self->state.halted;
+      j["refused"] = self->state.refused;
       j["last_error"] = self->state.last_error;
       return j.dump();
     },
     [self](health_atom) {
       auto& st = self->state;
-      return actor_health{bond_manager_state::name, !st.halted && st.last_error.empty(), st.detail,
+      return actor_health{bond_manager_state::name, st.last_error.empty(), st.detail,
                           static_cast<uint64_t>(self->mailbox().size()), 0};
     },
   };

@@ -7,10 +7,11 @@
 //   of its accounts is open: it decides only from a chain state that already
 //   contains every action it asked for (no double bond, no double payout).
 // - Reads one snapshot at the finalized head (chain/rpc/kusama_staking.hpp)
-//   and, on the first one, checks the runtime against the configuration: a
-//   proxied stash whose key is not its Staking proxy, or more trusted
-//   validators than MaxNominations, stops the manager (critical alert, health
-//   false) instead of acting on a guess.
+//   and checks it against the configuration: while a proxied stash's key is not
+//   its Staking proxy (at that block), or more trusted validators are listed
+//   than MaxNominations, it decides nothing at all (critical alert once per
+//   reason, health false, status "refused") instead of acting on a guess; it
+//   acts again by itself once the chain agrees (a proxy added later).
 // - Writes, in ONE storage transaction, the outbox intents the plans call for:
 //   transfers from the deposit account (one batch_all), bond / bond_extra per
 //   stash (payee Staked; through Proxy.proxy for a proxied stash), nominate
@@ -62,8 +63,7 @@ struct bond_manager_state {
   std::unique_ptr<rpc::json_rpc_client> client;
   std::unique_ptr<SQLite::Database> db;
   kusama::runtime_cache runtimes;
-  bool checked = false;   // the first snapshot passed the start checks
-  bool halted = false;    // the runtime contradicts the configuration
+  std::string refused;    // why the chain contradicts the configuration ('' when it does not)
   bool busy = false;
   nlohmann::json view = nlohmann::json::object();
   std::string detail = "starting";

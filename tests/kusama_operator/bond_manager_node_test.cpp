@@ -155,7 +155,7 @@ TEST_P(bond_manager_node, stakes_nominates_and_collects_rewards_through_the_outb
   for (int i = 0; i < 12; ++i)
     round();
   auto st = manager_status();
-  EXPECT_EQ(st["halted"], false) << st.dump();
+  EXPECT_EQ(st["refused"], "") << st.dump();
   auto f = facts();
   auto e = f[hex(eve)], c = f[hex(charlie)];
   // 2,500 KSM deposited + 1 KSM each: spread evenly, bonded, payee Staked.
@@ -219,6 +219,36 @@ TEST_P(bond_manager_node, stakes_nominates_and_collects_rewards_through_the_outb
   }
   EXPECT_GE(extrinsics_of(hex(ferdie), "staking.payoutStakersByPage").size(), 1u);
   EXPECT_EQ(count("SELECT COUNT(*) FROM outbox WHERE outcome = 'failed'"), 0);
+}
+
+TEST_P(bond_manager_node, refuses_to_act_while_the_chain_contradicts_the_configuration) {
+  auto setup = script({"operator_setup.mjs"});
+  ASSERT_TRUE(setup.is_object());
+  // //Ferdie//cold is no proxy of //Charlie: nothing at all is decided, for any stash.
+  auto cold = key("//Ferdie//cold");
+  scfg.signers[hex(cold)] = cold;
+  mcfg.stashes[1].signer = hex(cold);
+  start();
+  for (int i = 0; i < 4; ++i)
+    round();
+  auto st = manager_status();
+  EXPECT_NE(st["refused"].get<std::string>().find("has no Staking proxy"), std::string::npos)
+    << st.dump();
+  EXPECT_FALSE(ask<actor_health>(manager, health_atom_v).ok);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM alerts WHERE source = 'bond_manager'"), 1); // once
+  caf::anon_send_exit(manager, caf::exit_reason::user_shutdown);
+  run();
+  // More validators than a stash can nominate (24): refused the same way.
+  mcfg.stashes[1].signer = hex(hot);
+  for (int i = 0; i < 21; ++i)
+    mcfg.validators.push_back(hex(key("//validator" + std::to_string(i))));
+  manager = sys.spawn(bond_manager, mcfg, storage);
+  run();
+  round();
+  st = manager_status();
+  EXPECT_NE(st["refused"].get<std::string>().find("at most 24"), std::string::npos) << st.dump();
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox"), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(metadata, bond_manager_node, ::testing::Values("kusama", "asset-hub"));
