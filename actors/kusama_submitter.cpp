@@ -223,10 +223,11 @@ caf::expected<ledger::outbox_attempt> sign_row(kusama_submitter_state& st, const
   a.era_birth = v.final_number;
   a.era_period = p.era->period;
   a.spec_version = v.spec_version;
-  if (auto info = call(st, "payment_queryInfo", json::array({a.signed_hex})); info) {
-    auto fee = info->value("partialFee", json());
-    a.fee = fee.is_string() ? fee.get<std::string>() : fee.is_number() ? fee.dump() : "";
-  }
+  // The fee is for the status and the audit; failing to quote it does not stop signing.
+  if (auto fee = kusama::query_fee(*st.client, a.signed_hex, v.final_hash); fee)
+    a.fee = chain::substrate::to_decimal(*fee);
+  else
+    spdlog::warn("kusama_submitter: no fee quote for outbox {}: {}", row.id, describe(fee.error()));
   return a;
 }
 
@@ -240,11 +241,20 @@ bool benign_submit_error(const caf::error& err) {
   return false;
 }
 
+// The next step: at once after progress; after a failed one (node down, slow
+// or erroring, storage refused) the poll interval doubles per consecutive
+// failure, up to max_backoff, so a sick node is not hammered.
 void schedule(self_ptr self, bool now) {
-  if (now)
-    self->send(self, tick_atom_v);
-  else
-    self->delayed_send(self, self->state.cfg.poll_interval, tick_atom_v);
+  auto& st = self->state;
+  st.failures = st.step_failed ? st.failures + 1 : 0;
+  st.step_failed = false;
+  if (now && st.failures == 0)
+    return self->send(self, tick_atom_v);
+  auto delay = st.cfg.poll_interval;
+  for (uint32_t i = 0; i < std::min<uint32_t>(st.failures, 10) && delay < st.cfg.max_backoff; ++i)
+    delay *= 2;
+  self->delayed_send(self, std::min(delay, std::max(st.cfg.max_backoff, st.cfg.poll_interval)),
+                     tick_atom_v);
 }
 
 /// Runs `f` in one storage transaction, then `done(ok)`.
@@ -263,6 +273,7 @@ void write(self_ptr self, std::string name, std::function<void(ledger::statement
       },
       [self, done](caf::error& err) {
         self->state.busy = false;
+        self->state.step_failed = true;
         self->state.last_error = "storage: " + describe(err);
         spdlog::warn("kusama_submitter: {}", self->state.last_error);
         done(false);
@@ -276,6 +287,7 @@ void submit(kusama_submitter_state& st, const ledger::outbox_attempt& a, int64_t
   if (r || benign_submit_error(r.error()))
     return;
   metrics().submit_errors.inc();
+  st.step_failed = true;
   auto why = "submission failed (will retry): " + describe(r.error());
   spdlog::warn("kusama_submitter: outbox {}: {}", intent_id, why);
   notes.emplace_back(intent_id, why);
@@ -312,6 +324,7 @@ void step(self_ptr self) {
     got = make_error(ec::database_error, e.what());
   }
   if (!got) {
+    st.step_failed = true;
     st.last_error = describe(got.error());
     spdlog::warn("kusama_submitter: {}", st.last_error);
     return schedule(self, false);

@@ -24,6 +24,9 @@
 // - Live attempts seen in a best block above F are marked IN_BLOCK.
 // - A row open longer than `stuck_after` is "stuck": shown in status, health
 //   and lstaked_kusama_outbox_stuck.
+// - Errors (node unavailable, slow or erroring; storage refusing) are retried
+//   with backoff: the poll interval doubles per consecutive failed step, up to
+//   `max_backoff`. Nothing is ever re-signed because of an error.
 // Calls (outbox `call` JSON): {"pallet", "call", "args"} in canonical JSON
 // (chain/substrate/value.hpp), optionally "proxy_for": "0x<stash>" to send it as
 // Proxy.proxy(stash, Some(Staking), call). Keys never leave this actor and are
@@ -75,6 +78,7 @@ struct kusama_submitter_config {
   std::chrono::milliseconds resubmit_interval{30000};
   std::chrono::milliseconds stuck_after{600000};
   std::chrono::milliseconds storage_timeout{30000};
+  std::chrono::milliseconds max_backoff{60000}; // ceiling of the delay after failed steps
   uint32_t max_best_blocks_scanned = 32;
 };
 
@@ -93,6 +97,8 @@ struct kusama_submitter_state {
   nlohmann::json view;   // the last step's picture (status)
   std::string last_error;
   uint64_t stuck = 0;
+  bool step_failed = false; // this step met an error (read, submission, storage)
+  uint32_t failures = 0;    // consecutive failed steps (backoff)
   static constexpr const char* name = "kusama_submitter";
 };
 

@@ -106,6 +106,34 @@ caf::expected<runtime_ptr> runtime_cache::at(rpc::json_rpc_client& client,
   return runtime_ptr{rt};
 }
 
+caf::expected<sub::u128> query_fee(rpc::json_rpc_client& client, const std::string& extrinsic_hex,
+                                   const std::string& at) {
+  auto ext = chain::from_hex(extrinsic_hex);
+  if (!ext)
+    return ext.error();
+  auto params = *ext;
+  auto len = static_cast<uint32_t>(ext->size());
+  for (int i = 0; i < 4; ++i)
+    params.push_back(static_cast<uint8_t>(len >> (8 * i)));
+  auto answer = client.call("state_call", nlohmann::json::array({"TransactionPaymentApi_query_info",
+                                                                 hex_of(params), at}));
+  if (!answer)
+    return answer.error();
+  auto raw = hex_or_null(*answer, "TransactionPaymentApi_query_info");
+  if (!raw)
+    return raw.error();
+  // RuntimeDispatchInfo { weight: Weight { ref_time: Compact<u64>, proof_size: Compact<u64> },
+  //                       class: DispatchClass (u8), partial_fee: u128 }
+  sub::scale_reader r(chain::byte_view(raw->data(), raw->size()));
+  auto ref_time = r.compact();
+  auto proof_size = ref_time ? r.compact() : caf::expected<sub::u128>(ref_time.error());
+  auto cls = proof_size ? r.u8() : caf::expected<uint8_t>(proof_size.error());
+  auto fee = cls ? r.u128_le() : caf::expected<sub::u128>(cls.error());
+  if (!fee || !r.at_end())
+    return make_error(ec::decode_error, "TransactionPaymentApi_query_info: not a RuntimeDispatchInfo");
+  return *fee;
+}
+
 std::string dispatch_error_name(const sub::metadata& md, const sub::value& error) {
   const auto& e = error.unwrap();
   if (e.kind != sub::value_kind::variant || !e.var)

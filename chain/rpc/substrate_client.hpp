@@ -74,6 +74,15 @@ caf::expected<std::vector<std::string>> extrinsic_hashes(const nlohmann::json& s
 std::string dispatch_error_name(const chain::substrate::metadata& md,
                                 const chain::substrate::value& error);
 
+/// The fee (planck) the runtime would charge for a signed extrinsic (0x-hex,
+/// length prefix included) at block `at`: state_call
+/// TransactionPaymentApi_query_info (extrinsic ‖ u32 length) → its
+/// RuntimeDispatchInfo's partial_fee. (The runtime API, not the
+/// payment_queryInfo RPC, which current nodes no longer serve.)
+caf::expected<chain::substrate::u128> query_fee(rpc::json_rpc_client& client,
+                                                const std::string& extrinsic_hex,
+                                                const std::string& at);
+
 /// Bytes -> 0x-hex.
 std::string hex_of(const chain::bytes& b);
 

@@ -293,4 +293,33 @@ TEST_P(submitter_node, a_restart_re_sends_the_committed_attempt_not_a_new_signat
   EXPECT_EQ(on_chain().size(), 1u);
 }
 
+TEST_P(submitter_node, an_unavailable_node_is_retried_with_backoff_and_nothing_is_duplicated) {
+  auto w = start_watcher();
+  auto s = start_submitter();
+  auto r = add(transfer_to_bob("1000000000000"));
+  node->rpc("dev_fault", {{{"mode", "http500"}, {"durationMs", 600000}}});
+  for (int i = 0; i < 3; ++i)
+    tick(s);
+  auto h = ask<actor_health>(s, health_atom_v);
+  EXPECT_FALSE(h.ok);
+  EXPECT_FALSE(h.detail.empty());
+  EXPECT_EQ(row(r.id).status, "INTENT"); // nothing signed while the chain cannot be read
+  node->rpc("dev_fault", {{{"mode", "slow"}, {"delayMs", 300}, {"durationMs", 600000}}});
+  tick(s); // slow but answering: signed and sent
+  EXPECT_EQ(row(r.id).status, "SUBMITTED");
+  node->rpc("dev_fault", {{{"mode", "error"}, {"methods", {"author_submitExtrinsic"}},
+                           {"durationMs", 600000}}});
+  for (int i = 0; i < 3; ++i)
+    tick(s); // re-sent, refused: same bytes each time, never a new signature
+  EXPECT_EQ(row(r.id).attempts, 1u);
+  node->rpc("dev_fault", {{{"mode", "none"}}});
+  blocks(1);
+  for (int i = 0; i < 2; ++i)
+    settle(s);
+  auto done = row(r.id);
+  EXPECT_EQ(done.status, "FINALIZED") << done.to_json().dump();
+  EXPECT_TRUE(ask<actor_health>(s, health_atom_v).ok);
+  EXPECT_EQ(on_chain().size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(metadata, submitter_node, ::testing::Values("kusama", "asset-hub"));
