@@ -435,23 +435,8 @@ bond_manager(bond_manager_actor::stateful_pointer<bond_manager_state> self, bond
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.storage = std::move(storage);
-  auto stopped = [self](caf::error err) -> bond_manager_actor::behavior_type {
-    spdlog::error("bond_manager: {}", describe(err));
-    self->quit(std::move(err));
-    return {[](tick_atom) {}, [](status_atom) { return std::string("{}"); },
-            [](health_atom) { return actor_health{bond_manager_state::name, false, "stopped", 0, 0}; }};
-  };
-  if (auto err = validate(st.cfg))
-    return stopped(std::move(err));
-  auto client = rpc::json_rpc_client::make(st.cfg.rpc);
-  if (!client)
-    return stopped(client.error());
-  st.client = std::move(*client);
-  try {
-    st.db = std::make_unique<SQLite::Database>(st.cfg.database, SQLite::OPEN_READONLY);
-  } catch (const std::exception& e) {
-    return stopped(make_error(ec::database_error, e.what()));
-  }
+  if (auto err = start_operator(st))
+    return stopped_operator<bond_manager_actor>(self, bond_manager_state::name, std::move(err));
   self->send(self, tick_atom_v);
   return {
     [self](tick_atom) { tick(self); },

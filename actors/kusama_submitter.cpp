@@ -509,6 +509,21 @@ load_key(const std::string& key_name, const std::string& path, chain::sig::schem
 
 } // namespace
 
+caf::expected<kusama_connections> open_kusama_connections(const rpc::json_rpc_config& rpc,
+                                                          const std::string& database) {
+  kusama_connections c;
+  auto client = rpc::json_rpc_client::make(rpc);
+  if (!client)
+    return client.error();
+  c.client = std::move(*client);
+  try {
+    c.db = std::make_unique<SQLite::Database>(database, SQLite::OPEN_READONLY);
+  } catch (const std::exception& e) {
+    return make_error(ec::database_error, e.what());
+  }
+  return c;
+}
+
 caf::expected<std::optional<operator_keys>> load_operator_keys(const config& cfg) {
   auto& s = cfg.staking;
   if (s.deposit_key_file.empty())
@@ -568,25 +583,8 @@ kusama_submitter(kusama_submitter_actor::stateful_pointer<kusama_submitter_state
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.storage = std::move(storage);
-  auto stopped = [self](caf::error err) -> kusama_submitter_actor::behavior_type {
-    spdlog::error("kusama_submitter: {}", describe(err));
-    self->quit(std::move(err));
-    return {[](tick_atom) {}, [](status_atom) { return std::string("{}"); },
-            [](health_atom) {
-              return actor_health{kusama_submitter_state::name, false, "stopped", 0, 0};
-            }};
-  };
-  if (auto err = validate(st.cfg))
-    return stopped(std::move(err));
-  auto client = rpc::json_rpc_client::make(st.cfg.rpc);
-  if (!client)
-    return stopped(client.error());
-  st.client = std::move(*client);
-  try {
-    st.db = std::make_unique<SQLite::Database>(st.cfg.database, SQLite::OPEN_READONLY);
-  } catch (const std::exception& e) {
-    return stopped(make_error(ec::database_error, e.what()));
-  }
+  if (auto err = start_operator(st))
+    return stopped_operator<kusama_submitter_actor>(self, kusama_submitter_state::name, std::move(err));
   self->send(self, tick_atom_v);
   return {
     [self](tick_atom) { step(self); },

@@ -41,6 +41,7 @@
 #include "config/config.hpp"
 
 #include <SQLiteCpp/Database.h>
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 #include <chrono>
 #include <map>
@@ -83,6 +84,40 @@ struct kusama_submitter_config {
 };
 
 caf::error validate(const kusama_submitter_config& cfg);
+
+/// What the Kusama actors that act on the chain hold: a JSON-RPC client and a
+/// read-only connection to the ledger (writes go through the storage actor).
+struct kusama_connections {
+  std::unique_ptr<rpc::json_rpc_client> client;
+  std::unique_ptr<SQLite::Database> db;
+};
+caf::expected<kusama_connections> open_kusama_connections(const rpc::json_rpc_config& rpc,
+                                                          const std::string& database);
+
+/// The start both Kusama operator actors share (same interface shape: tick,
+/// status JSON, health): validate the config, connect (into st.client, st.db).
+/// Returns the error that must stop the actor, if any.
+template <class State>
+caf::error start_operator(State& st) {
+  if (auto err = validate(st.cfg))
+    return err;
+  auto io = open_kusama_connections(st.cfg.rpc, st.cfg.database);
+  if (!io)
+    return io.error();
+  st.client = std::move(io->client);
+  st.db = std::move(io->db);
+  return caf::none;
+}
+
+/// What such an actor becomes when it cannot start: it quits with `err` (the
+/// supervisor restarts it with backoff) and answers unhealthy meanwhile.
+template <class Actor, class Self>
+typename Actor::behavior_type stopped_operator(Self self, const char* name, caf::error err) {
+  spdlog::error("{}: {}", name, describe(err));
+  self->quit(std::move(err));
+  return {[](tick_atom) {}, [](status_atom) { return std::string("{}"); },
+          [name](health_atom) { return actor_health{name, false, "stopped", 0, 0}; }};
+}
 
 struct kusama_submitter_state {
   kusama_submitter_config cfg;

@@ -99,6 +99,11 @@ protected:
   }
 
   void blocks(uint64_t n) { node->new_blocks(n); }
+  // The node refuses (error) or drops every author_submitExtrinsic until cleared.
+  void refuse_submissions(const std::string& mode) {
+    node->rpc("dev_fault", {{{"mode", mode}, {"methods", {"author_submitExtrinsic"}},
+                             {"durationMs", 600000}}});
+  }
   void tick(const kusama_submitter_actor& s) {
     self->send(s, tick_atom_v);
     run();
@@ -194,8 +199,7 @@ TEST_P(submitter_node, a_dispatch_error_is_recorded_once_with_its_name_and_not_r
 TEST_P(submitter_node, a_lost_submission_expires_and_is_re_signed_with_the_same_nonce) {
   auto w = start_watcher();
   // The node drops every submission: the attempt is signed and committed, never pooled.
-  node->rpc("dev_fault", {{{"mode", "error"}, {"methods", {"author_submitExtrinsic"}},
-                           {"durationMs", 600000}}});
+  refuse_submissions("error");
   auto s = start_submitter();
   auto r = add(transfer_to_bob("1000000000000"));
   tick(s);
@@ -221,8 +225,7 @@ TEST_P(submitter_node, a_lost_submission_expires_and_is_re_signed_with_the_same_
 
 TEST_P(submitter_node, a_nonce_used_by_hand_is_detected_and_never_sent_twice) {
   auto w = start_watcher();
-  node->rpc("dev_fault", {{{"mode", "error"}, {"methods", {"author_submitExtrinsic"}},
-                           {"durationMs", 600000}}});
+  refuse_submissions("error");
   auto s = start_submitter();
   auto r = add(transfer_to_bob("1000000000000"));
   tick(s);
@@ -252,8 +255,7 @@ TEST_P(submitter_node, a_nonce_used_by_hand_is_detected_and_never_sent_twice) {
 
 TEST_P(submitter_node, a_runtime_upgrade_before_inclusion_re_encodes_and_re_signs) {
   auto w = start_watcher();
-  node->rpc("dev_fault", {{{"mode", "error"}, {"methods", {"author_submitExtrinsic"}},
-                           {"durationMs", 600000}}});
+  refuse_submissions("error");
   auto s = start_submitter();
   auto r = add(transfer_to_bob("1000000000000"));
   tick(s);
@@ -273,8 +275,7 @@ TEST_P(submitter_node, a_runtime_upgrade_before_inclusion_re_encodes_and_re_sign
 
 TEST_P(submitter_node, a_restart_re_sends_the_committed_attempt_not_a_new_signature) {
   auto w = start_watcher();
-  node->rpc("dev_fault", {{{"mode", "drop"}, {"methods", {"author_submitExtrinsic"}},
-                           {"durationMs", 600000}}});
+  refuse_submissions("drop");
   auto s = start_submitter();
   auto r = add(transfer_to_bob("1000000000000"));
   tick(s);
@@ -307,8 +308,7 @@ TEST_P(submitter_node, an_unavailable_node_is_retried_with_backoff_and_nothing_i
   node->rpc("dev_fault", {{{"mode", "slow"}, {"delayMs", 300}, {"durationMs", 600000}}});
   tick(s); // slow but answering: signed and sent
   EXPECT_EQ(row(r.id).status, "SUBMITTED");
-  node->rpc("dev_fault", {{{"mode", "error"}, {"methods", {"author_submitExtrinsic"}},
-                           {"durationMs", 600000}}});
+  refuse_submissions("error");
   for (int i = 0; i < 3; ++i)
     tick(s); // re-sent, refused: same bytes each time, never a new signature
   EXPECT_EQ(row(r.id).attempts, 1u);
