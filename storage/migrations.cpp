@@ -231,6 +231,37 @@ CREATE TABLE nomination_changes (
   targets      TEXT NOT NULL             -- comma-separated AccountIds
 ) STRICT;
 )sql"},
+    {8, "ratio calculations and the fee ledger (issue #13)",
+     R"sql(
+CREATE TABLE ratio_calculations (
+  id              INTEGER PRIMARY KEY,
+  created_at      INTEGER NOT NULL,
+  kusama_block    INTEGER NOT NULL CHECK (kusama_block >= 0),  -- finalized, read at
+  kusama_hash     TEXT NOT NULL,
+  eth_block       INTEGER NOT NULL CHECK (eth_block >= 0),     -- finalized, read at
+  inputs          TEXT NOT NULL,     -- JSON: every input of ledger::compute_ratio
+  result          TEXT,              -- JSON: pool value, implied, reward, fee, new ratio
+  decision        TEXT NOT NULL CHECK (decision IN ('publish', 'publish_clamped', 'no_change',
+                                                    'too_soon', 'loss_beyond_bound', 'error')),
+  published_ratio TEXT,              -- what was (to be) sent
+  fee_planck      TEXT NOT NULL DEFAULT '0',
+  reason          TEXT NOT NULL DEFAULT '',
+  outbox_id       INTEGER REFERENCES outbox (id),
+  status          TEXT NOT NULL CHECK (status IN ('RECORDED', 'PUBLISHING', 'IN_EFFECT',
+                                                  'NOT_PUBLISHED'))
+) STRICT;
+CREATE TABLE fee_ledger (
+  id             INTEGER PRIMARY KEY,
+  kind           TEXT NOT NULL CHECK (kind IN ('FEE', 'WITHDRAWAL')),
+  amount_planck  TEXT NOT NULL,
+  calculation_id INTEGER REFERENCES ratio_calculations (id),
+  reference      TEXT NOT NULL DEFAULT '',   -- RatioUpdated tx hash, withdrawal extrinsic
+  created_at     INTEGER NOT NULL,
+  UNIQUE (kind, calculation_id)
+) STRICT;
+-- One RatioUpdated per transaction: applied once.
+CREATE UNIQUE INDEX ratio_history_by_tx ON ratio_history (tx_hash) WHERE tx_hash IS NOT NULL;
+)sql"},
   };
   return all;
 }
