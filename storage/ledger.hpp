@@ -380,6 +380,8 @@ void raise_alert(statement_cache& sc, const std::string& severity, const std::st
 /// Pauses (or resumes) a flow: deposits, claims, ratio, bonding, payouts.
 void set_flow_paused(SQLite::Database& db, const std::string& flow, bool paused,
                      const std::string& reason, int64_t now_ms);
+void set_flow_paused(statement_cache& sc, const std::string& flow, bool paused,
+                     const std::string& reason, int64_t now_ms);
 bool flow_paused(SQLite::Database& db, const std::string& flow);
 bool flow_paused(statement_cache& sc, const std::string& flow);
 

@@ -1,6 +1,10 @@
 #include "storage/ratio_ledger.hpp"
 
 #include "storage/kusama_ledger.hpp"
+#include "storage/outbox.hpp"
+#include "storage/write_task.hpp"
+
+#include "chain/ethereum/abi.hpp"
 
 #include <stdexcept>
 
@@ -156,6 +160,156 @@ ratio_applied apply_ratio_updated(statement_cache& sc, const ratio_updated_event
   book.bind(4, now_ms);
   book.exec();
   return ratio_applied::applied;
+}
+
+chain::bytes update_ratio_calldata(const u256& ratio) {
+  auto sel = chain::eth::abi_selector("updateRatio(uint256)");
+  chain::bytes out(sel.begin(), sel.end());
+  auto word = ratio.to_be32();
+  out.insert(out.end(), word.begin(), word.end());
+  return out;
+}
+
+namespace {
+
+nlohmann::json inputs_json(const ratio_inputs& in, const ratio_readings& r) {
+  return {{"held_on_chain_planck", in.held_on_chain.to_dec()},
+          {"held_detail", r.held_detail},
+          {"owed_payouts_planck", in.owed_payouts.to_dec()},
+          {"refundable_planck", in.refundable.to_dec()},
+          {"fee_balance_planck", in.fee_balance.to_dec()},
+          {"eth_total_shares", in.eth_total_shares.to_dec()},
+          {"unclaimed_shares", in.unclaimed_shares.to_dec()},
+          {"reserved_shares", in.reserved_shares.to_dec()},
+          {"current_ratio", in.current_ratio.to_dec()},
+          {"fee_bps", in.fee_bps},
+          {"eth_block_hash", r.eth_hash},
+          {"eth_timestamp", r.eth_timestamp},
+          {"last_update", r.last_update},
+          {"bounds", {{"min_interval", r.bounds.min_interval},
+                      {"max_annual_reward_bps", r.bounds.max_annual_reward_bps},
+                      {"max_loss_bps", r.bounds.max_loss_bps}}}};
+}
+
+[[noreturn]] void refuse_readings(const std::string& why) {
+  throw write_refused(make_error(ec::invalid_state, why));
+}
+
+} // namespace
+
+ratio_calculation decide_ratio(statement_cache& sc, const ratio_readings& r, const ratio_policy& p,
+                               int64_t now_ms) {
+  auto kc = kusama_cursor(sc);
+  if (!kc || kc->number != r.kusama_block || kc->hash != r.kusama_hash)
+    refuse_readings("the Kusama cursor moved since the holdings were read");
+  auto ec_ = eth_cursor(sc);
+  if (!ec_ || ec_->number != r.eth_block || ec_->hash != r.eth_hash)
+    refuse_readings("the Ethereum cursor moved since aKSMb was read");
+  auto side = ratio_side_of(sc);
+  if (side.current_ratio != r.eth_ratio)
+    refuse_readings("aKSMb's ratio " + r.eth_ratio.to_dec() + " is not yet the ledger's "
+                    + side.current_ratio.to_dec() + " (a RatioUpdated not applied yet)");
+  ratio_inputs in;
+  in.held_on_chain = r.held_on_chain;
+  in.owed_payouts = side.owed_payouts;
+  in.refundable = side.refundable;
+  in.fee_balance = side.fee_balance;
+  in.eth_total_shares = r.eth_total_shares;
+  in.unclaimed_shares = side.unclaimed_shares;
+  in.reserved_shares = side.reserved_shares;
+  in.current_ratio = side.current_ratio;
+  in.fee_bps = p.fee_bps;
+  ratio_calculation c;
+  c.created_at = now_ms;
+  c.kusama_block = r.kusama_block;
+  c.kusama_hash = r.kusama_hash;
+  c.eth_block = r.eth_block;
+  c.inputs = inputs_json(in, r);
+  auto result = compute_ratio(in);
+  if (!result) {
+    c.decision = "error";
+    c.reason = describe(result.error());
+    c.status = "NOT_PUBLISHED";
+    c.id = record_calculation(sc, c);
+    return c;
+  }
+  c.result = result->to_json();
+  uint64_t elapsed = r.eth_timestamp > r.last_update ? r.eth_timestamp - r.last_update : 0;
+  auto b = bound_ratio(side.current_ratio, result->new_ratio, elapsed, r.bounds);
+  c.decision = to_string(b.decision);
+  c.result["min_allowed_ratio"] = b.min_allowed.to_dec();
+  c.result["max_allowed_ratio"] = b.max_allowed.to_dec();
+  c.result["elapsed_seconds"] = elapsed;
+  switch (b.decision) {
+    case ratio_decision::publish:
+    case ratio_decision::publish_clamped: {
+      c.published_ratio = b.ratio.to_dec();
+      c.fee = result->fee;
+      if (b.decision == ratio_decision::publish_clamped) {
+        // The clamped ratio recognizes only part of the reward: what the shares
+        // are worth at it, less what they were worth. The fee is bps of that
+        // (floored); the rest of the reward is recognized, and charged, later.
+        auto worth = chain::eth::checked_mul_div(result->all_shares, u256::pow10(12), b.ratio);
+        auto recognized = worth ? chain::eth::checked_sub(*worth, result->implied_value) : worth;
+        auto fee = recognized ? chain::eth::checked_mul_div(*recognized, u256{p.fee_bps},
+                                                            u256{10'000})
+                              : recognized;
+        c.fee = fee ? *fee : u256{0};
+        c.reason = "the reward exceeds aKSMb's annual ceiling for " + std::to_string(elapsed)
+                   + " s: the ceiling's ratio is published";
+      }
+      nlohmann::json call{{"to", p.token_address},
+                          {"data", chain::to_hex(update_ratio_calldata(b.ratio))},
+                          {"value", "0"},
+                          {"gas_limit", std::to_string(p.gas_limit)}};
+      auto row = add_intent(sc, "ethereum", p.operator_address, "update_ratio", call,
+                            p.operator_next_nonce, now_ms);
+      c.outbox_id = row.id;
+      c.status = "PUBLISHING";
+      break;
+    }
+    case ratio_decision::loss_beyond_bound: {
+      c.status = "NOT_PUBLISHED";
+      c.reason = "a loss of " + result->reward.to_dec() + " planck exceeds aKSMb's bound of "
+                 + std::to_string(r.bounds.max_loss_bps) + " bps: not published, claims paused";
+      auto& last = sc("SELECT decision FROM ratio_calculations ORDER BY id DESC LIMIT 1");
+      bool repeated = last.executeStep() && last.getColumn(0).getString() == "loss_beyond_bound";
+      last.reset();
+      set_flow_paused(sc, "claims", true, "ratio: loss beyond aKSMb's bound", now_ms);
+      if (!repeated)
+        raise_alert(sc, "critical", "ratio", c.reason, now_ms);
+      break;
+    }
+    case ratio_decision::no_change:
+    case ratio_decision::too_soon:
+      c.status = "NOT_PUBLISHED";
+      break;
+  }
+  if (result->loss && b.decision != ratio_decision::loss_beyond_bound)
+    raise_alert(sc, "warning", "ratio",
+                "a loss of " + result->reward.to_dec() + " planck (slash?) is shared by all shares; "
+                "decision " + c.decision,
+                now_ms);
+  c.id = record_calculation(sc, c);
+  return c;
+}
+
+size_t settle_publications(statement_cache& sc) {
+  auto& q = sc("UPDATE ratio_calculations SET status = 'NOT_PUBLISHED', "
+               "reason = reason || CASE WHEN reason = '' THEN '' ELSE '; ' END || "
+               "'its transaction ' || (SELECT CASE WHEN o.status = 'REPLACED' THEN 'lost its nonce' "
+               "ELSE 'failed: ' || COALESCE(o.dispatch_error, '') END FROM outbox o "
+               "WHERE o.id = ratio_calculations.outbox_id) "
+               "WHERE status = 'PUBLISHING' AND outbox_id IN (SELECT id FROM outbox WHERE "
+               "status = 'REPLACED' OR (status = 'FINALIZED' AND outcome = 'failed'))");
+  return static_cast<size_t>(q.exec());
+}
+
+std::optional<ratio_calculation> publishing_calculation(SQLite::Database& db) {
+  for (auto& c : recent_calculations(db, 20))
+    if (c.status == "PUBLISHING")
+      return c;
+  return std::nullopt;
 }
 
 } // namespace lstaked::ledger

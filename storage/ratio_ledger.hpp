@@ -61,6 +61,53 @@ int64_t record_calculation(statement_cache& sc, const ratio_calculation& c);
 /// The newest calculations, newest first.
 std::vector<ratio_calculation> recent_calculations(SQLite::Database& db, size_t limit);
 
+/// What the calculator read from the chains, each at the block its follower's
+/// cursor stood on (so the ledger's shares and the chain's holdings describe
+/// the same moment): the Kusama pool accounts' holdings, aKSMb's state.
+struct ratio_readings {
+  uint64_t kusama_block = 0;
+  std::string kusama_hash;
+  uint64_t eth_block = 0;
+  std::string eth_hash;
+  uint64_t eth_timestamp = 0;  // of eth_block (seconds): elapsed is measured to it
+  u256 held_on_chain;          // planck
+  nlohmann::json held_detail;  // per account, for the record
+  u256 eth_total_shares;
+  u256 eth_ratio;              // aKSMb.ratio() at eth_block
+  ratio_bounds bounds;         // aKSMb's, at eth_block
+  uint64_t last_update = 0;    // aKSMb.lastRatioUpdate() at eth_block
+};
+
+struct ratio_policy {
+  uint32_t fee_bps = 200;
+  std::string operator_address; // signs updateRatio (0x + 40 hex)
+  std::string token_address;    // aKSMb
+  uint64_t gas_limit = 200'000;
+  uint64_t operator_next_nonce = 0; // eth_getTransactionCount(operator, latest)
+};
+
+/// One calculation, in the caller's transaction. Refuses (write_refused,
+/// invalid_state; nothing written) readings taken at blocks other than the
+/// followers' cursors now, or an on-chain ratio other than the ledger's (a
+/// RatioUpdated not applied yet). Otherwise computes (compute_ratio), bounds
+/// (bound_ratio, elapsed = eth_timestamp - last_update) and records it; for
+/// publish / publish_clamped it also writes the outbox intent
+/// aKSMb.updateRatio(ratio) (status PUBLISHING); loss_beyond_bound pauses the
+/// claims flow and raises a critical alert (once while losses persist). The
+/// fee of a clamped update is that of the reward the clamped ratio recognizes.
+ratio_calculation decide_ratio(statement_cache& sc, const ratio_readings& r, const ratio_policy& p,
+                               int64_t now_ms);
+
+/// PUBLISHING calculations whose transaction failed or whose nonce was taken
+/// become NOT_PUBLISHED (no fee). Returns how many.
+size_t settle_publications(statement_cache& sc);
+
+/// The calculation still being published, if any.
+std::optional<ratio_calculation> publishing_calculation(SQLite::Database& db);
+
+/// The calldata of aKSMb.updateRatio(ratio).
+chain::bytes update_ratio_calldata(const u256& ratio);
+
 /// aKSMb's RatioUpdated as the Ethereum watcher decoded it from a final block.
 struct ratio_updated_event {
   u256 old_ratio, new_ratio, total_shares;

@@ -2,7 +2,9 @@
 // contributes, a ratio taking effect only from RatioUpdated (once per tx),
 // the fee booked once and only for a published calculation.
 #include "storage/database.hpp"
+#include "storage/outbox.hpp"
 #include "storage/ratio_ledger.hpp"
+#include "storage/write_task.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <SQLiteCpp/Transaction.h>
@@ -119,4 +121,132 @@ TEST_F(ratio_ledger, an_update_nobody_here_asked_for_takes_effect_without_a_fee_
   EXPECT_TRUE(fee.is_zero());
   EXPECT_EQ(db->execAndGet("SELECT COUNT(*) FROM alerts WHERE source = 'ratio'").getInt64(), 1);
   EXPECT_EQ(recent_calculations(*db, 1)[0].status, "PUBLISHING"); // still waiting for its own
+}
+
+namespace {
+
+// A ledger with 1,000 KSM credited (shares unclaimed) at Kusama block 5 and
+// the Ethereum cursor at block 40; readings taken at those cursors.
+struct deciding : ratio_ledger {
+  ratio_readings r;
+  ratio_policy p;
+  void SetUp() override {
+    ratio_ledger::SetUp();
+    kusama_deposit d;
+    d.block_hash = "0x" + std::string(64, '5');
+    d.block_number = 5;
+    d.account = alice;
+    d.amount_planck = k(1000);
+    tx([&](statement_cache& sc) {
+      // The Kusama cursor must be the block before: start it at 4.
+      sc("INSERT INTO chain_cursors (chain, block_number, block_hash, updated_at) "
+         "VALUES ('kusama', 4, '0x" + std::string(64, '4') + "', 0)").exec();
+      ASSERT_TRUE(apply_kusama_block(sc, {5, d.block_hash}, {d}, k(1), 1));
+      eth_batch b;
+      b.to = {40, "0x" + std::string(64, 'e')};
+      b.blocks = {b.to};
+      ASSERT_FALSE(apply_eth_batch(sc, b, 1));
+    });
+    r.kusama_block = 5;
+    r.kusama_hash = d.block_hash;
+    r.eth_block = 40;
+    r.eth_hash = "0x" + std::string(64, 'e');
+    r.eth_timestamp = 1'000'000 + 86'400;
+    r.last_update = 1'000'000;
+    r.held_on_chain = k(1010);
+    r.eth_total_shares = u256{0};
+    r.eth_ratio = e18;
+    r.bounds = {3600, 1'000'000, 1000}; // a generous ceiling: the example publishes as computed
+    p.operator_address = "0x" + std::string(40, 'f');
+    p.token_address = "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512";
+    p.operator_next_nonce = 7;
+  }
+  ratio_calculation decide() {
+    ratio_calculation c;
+    tx([&](statement_cache& sc) { c = decide_ratio(sc, r, p, 5); });
+    return c;
+  }
+};
+
+} // namespace
+
+TEST_F(deciding, a_reward_is_published_through_the_outbox_and_its_fee_booked_when_in_effect) {
+  auto c = decide();
+  EXPECT_EQ(c.decision, "publish");
+  EXPECT_EQ(c.status, "PUBLISHING");
+  EXPECT_EQ(c.published_ratio, "990295107942166766");
+  EXPECT_EQ(c.fee, u256{200'000'000'000});
+  ASSERT_TRUE(c.outbox_id);
+  auto row = *intent_by_id(*db, *c.outbox_id);
+  EXPECT_EQ(row.chain, "ethereum");
+  EXPECT_EQ(row.nonce, 7u);
+  EXPECT_EQ(row.purpose, "update_ratio");
+  EXPECT_EQ(row.call["to"], p.token_address);
+  // cast calldata "updateRatio(uint256)" 990295107942166766
+  EXPECT_EQ(row.call["data"], "0xdc647e290000000000000000000000000000000000000000000000000dbe3c2763b330ee");
+  EXPECT_TRUE(publishing_calculation(*db));
+  tx([&](statement_cache& sc) { apply_ratio_updated(sc, updated("990295107942166766", 'c'), 6); });
+  EXPECT_FALSE(publishing_calculation(*db));
+  u256 fee;
+  tx([&](statement_cache& sc) { fee = fee_balance(sc); });
+  EXPECT_EQ(fee, u256{200'000'000'000});
+}
+
+TEST_F(deciding, readings_from_other_blocks_than_the_cursors_are_refused_and_change_nothing) {
+  r.kusama_block = 6;
+  EXPECT_THROW(decide(), write_refused);
+  r.kusama_block = 5;
+  r.eth_hash = "0x" + std::string(64, 'd');
+  EXPECT_THROW(decide(), write_refused);
+  r.eth_hash = "0x" + std::string(64, 'e');
+  r.eth_ratio = u256{999}; // aKSMb moved on, the ledger has not seen it yet
+  EXPECT_THROW(decide(), write_refused);
+  EXPECT_TRUE(recent_calculations(*db, 5).empty());
+}
+
+TEST_F(deciding, a_reward_above_the_ceiling_is_clamped_and_charged_for_what_it_recognizes) {
+  r.bounds.max_annual_reward_bps = 1500;
+  auto c = decide();
+  EXPECT_EQ(c.decision, "publish_clamped");
+  EXPECT_EQ(c.published_ratio, "999589209913734082");
+  // python: worth = 1000*10**18*10**12 // 999589209913734082 = 1000410958904109 planck;
+  // recognized 410958904109; fee 410958904109*200//10000 = 8219178082
+  EXPECT_EQ(c.fee, u256{8'219'178'082});
+}
+
+TEST_F(deciding, a_loss_beyond_the_bound_is_not_published_and_pauses_claims_with_one_alert) {
+  r.held_on_chain = k(800); // 20% lost, bound 10%
+  auto c = decide();
+  EXPECT_EQ(c.decision, "loss_beyond_bound");
+  EXPECT_EQ(c.status, "NOT_PUBLISHED");
+  EXPECT_FALSE(c.outbox_id);
+  EXPECT_TRUE(flow_paused(*db, "claims"));
+  decide();
+  EXPECT_EQ(db->execAndGet("SELECT COUNT(*) FROM alerts WHERE severity = 'critical' "
+                           "AND source = 'ratio'").getInt64(), 1);
+  EXPECT_EQ(db->execAndGet("SELECT COUNT(*) FROM outbox").getInt64(), 0);
+}
+
+TEST_F(deciding, no_reward_means_no_transaction_and_a_failed_one_takes_no_fee) {
+  r.held_on_chain = k(1000);
+  auto none = decide();
+  EXPECT_EQ(none.decision, "no_change");
+  EXPECT_FALSE(none.outbox_id);
+  r.held_on_chain = k(1010);
+  auto c = decide();
+  ASSERT_TRUE(c.outbox_id);
+  tx([&](statement_cache& sc) {
+    outbox_attempt a;
+    a.tx_hash = "0x" + std::string(64, '9');
+    a.signed_hex = "0x00";
+    record_attempt(sc, *c.outbox_id, a, 6);
+    match_finalized_block(sc, "ethereum", 41, "0x" + std::string(64, '8'), {a.tx_hash},
+                          {{0, {false, "reverted"}}}, 7);
+    EXPECT_EQ(settle_publications(sc), 1u);
+  });
+  EXPECT_FALSE(publishing_calculation(*db));
+  EXPECT_EQ(recent_calculations(*db, 1)[0].status, "NOT_PUBLISHED");
+  u256 fee;
+  tx([&](statement_cache& sc) { fee = fee_balance(sc); });
+  EXPECT_TRUE(fee.is_zero());
 }
