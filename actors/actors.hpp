@@ -34,6 +34,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(lstaked, caf::first_custom_type_id)
   CAF_ADD_ATOM(lstaked, lstaked, notary_atom, "notary")
   CAF_ADD_ATOM(lstaked, lstaked, kusama_lookup_atom, "ksmlkp")
   CAF_ADD_ATOM(lstaked, lstaked, lookup_atom, "lookup")
+  CAF_ADD_ATOM(lstaked, lstaked, publish_atom, "publish")
 CAF_END_TYPE_ID_BLOCK(lstaked)
 
 namespace lstaked {
@@ -226,6 +227,15 @@ using bond_manager_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,
   // JSON: per stash balances and bond, nominations (and why others were
   // skipped), unclaimed eras, pending outbox rows.
+  caf::replies_to<status_atom>::with<std::string>>::extend_with<health_protocol>;
+/// Computes the aKSMb ratio from both chains and the ledger on a schedule and
+/// asks for its publication through the outbox. (actors/ratio_calculator.hpp)
+using ratio_calculator_actor = caf::typed_actor<
+  // Internal timer (and a nudge from tests): calculate if due.
+  caf::reacts_to<tick_atom>,
+  // The console's "publish now": a calculation is due at once (within aKSMb's interval).
+  caf::reacts_to<publish_atom>,
+  // JSON: the last calculation, the next one due, what it waits for.
   caf::replies_to<status_atom>::with<std::string>>::extend_with<health_protocol>;
 /// Starts the actors from config, restarts failed ones with backoff and
 /// reports their health. (actors/supervisor.hpp)

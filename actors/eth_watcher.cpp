@@ -46,6 +46,13 @@ void count_pool_events(size_t claims, size_t burns) {
   burned.inc(burns);
 }
 
+std::optional<chain::eth::address> token_of(const eth_watcher_config& cfg) {
+  auto a = chain::eth::parse_address(cfg.token_address);
+  if (cfg.token_address.empty() || !a)
+    return std::nullopt; // validate() refuses a malformed one
+  return *a;
+}
+
 std::string address_text(const u256& word) {
   auto be = word.to_be32();
   return to_hex(chain::byte_view(be.data() + 12, 20));
@@ -80,7 +87,18 @@ const chain::eth::event_abi& tokens_burned_event() {
   return e;
 }
 
+const chain::eth::event_abi& ratio_updated_event() {
+  static const auto e =
+    parsed("RatioUpdated(uint256 oldRatio, uint256 newRatio, uint256 elapsed, uint256 totalShares)");
+  return e;
+}
+
 namespace {
+
+const hash256& ratio_updated_topic() {
+  static const hash256 t = ratio_updated_event().topic0();
+  return t;
+}
 
 // keccak-256 of the signatures, computed once (decode runs per log).
 const hash256& bonds_claimed_topic() {
@@ -107,6 +125,26 @@ ethereum_identity(uint64_t chain_id,
   identity.genesis_hash = to_hex((*genesis)->hash);
   identity.chain_id = chain_id;
   return identity;
+}
+
+caf::expected<ledger::ratio_updated_event> decode_ratio_updated(const rpc::eth_log& log) {
+  if (log.topics.size() != 1 || log.topics[0] != ratio_updated_topic() || log.data.size() != 128)
+    return make_error(ec::decode_error, "not an aKSMb RatioUpdated log (tx " + to_hex(log.tx_hash)
+                                          + ", log " + std::to_string(log.log_index) + ")");
+  auto v = chain::eth::decode_log(ratio_updated_event(), log.topics, log.data);
+  if (!v)
+    return v.error();
+  ledger::ratio_updated_event e;
+  e.old_ratio = (*v)[0].word;
+  e.new_ratio = (*v)[1].word;
+  if (!(*v)[2].word.fits_u64())
+    return make_error(ec::decode_error, "RatioUpdated: elapsed out of range");
+  e.elapsed = (*v)[2].word.low_u64();
+  e.total_shares = (*v)[3].word;
+  e.tx_hash = to_hex(log.tx_hash);
+  e.log_index = log.log_index;
+  e.block_number = log.block_number;
+  return e;
 }
 
 caf::error decode_pool_log(const rpc::eth_log& log, ledger::eth_batch& batch) {
@@ -172,6 +210,9 @@ caf::error validate(const eth_watcher_config& cfg) {
   if (!chain::eth::parse_address(cfg.pool_address))
     return make_error(ec::invalid_config, "ethereum pool address is not an address: "
                                             + cfg.pool_address);
+  if (!cfg.token_address.empty() && !chain::eth::parse_address(cfg.token_address))
+    return make_error(ec::invalid_config, "ethereum token address is not an address: "
+                                            + cfg.token_address);
   if (cfg.finality != "finalized" && cfg.finality != "safe" && cfg.finality != "confirmations")
     return make_error(ec::invalid_config,
                       "ethereum finality must be finalized, safe or confirmations, not "
@@ -206,7 +247,7 @@ class eth_reader final : public follower::chain_reader {
 public:
   eth_reader(std::shared_ptr<rpc::eth_client> eth, const eth_watcher_config& cfg,
              chain::eth::address pool)
-    : eth_(std::move(eth)), cfg_(cfg), pool_(pool) {}
+    : eth_(std::move(eth)), cfg_(cfg), pool_(pool), token_(token_of(cfg)) {}
 
   // The node's identity (chain id, genesis block), the final head and the
   // chain's block at the tip, in one request. A chain id other than the
@@ -265,6 +306,10 @@ public:
     rpc::log_filter filter;
     filter.addresses = {pool_};
     filter.topics = {{bonds_claimed_topic(), tokens_burned_topic()}};
+    if (token_) {
+      filter.addresses.push_back(*token_);
+      filter.topics[0].push_back(ratio_updated_topic());
+    }
     filter.from_block = from;
     filter.to_block = to;
     auto answers = eth_->rpc().batch({
@@ -301,6 +346,7 @@ private:
   std::shared_ptr<rpc::eth_client> eth_;
   eth_watcher_config cfg_;
   chain::eth::address pool_;
+  std::optional<chain::eth::address> token_;
 };
 
 // ---- applier: on the watcher -----------------------------------------------
@@ -308,6 +354,7 @@ private:
 /// One part of a window: the batch and the logs it came from (for hooks).
 struct eth_part {
   ledger::eth_batch batch;
+  std::vector<ledger::ratio_updated_event> ratio_updates; // aKSMb's, applied after the batch
   uint64_t from = 0; // first block the part covers
   std::shared_ptr<const std::vector<rpc::eth_log>> logs;
   size_t log_begin = 0, log_end = 0;
@@ -343,7 +390,7 @@ void each_eth_block(const eth_part& p, const follower::each_block_fn& each) {
 class eth_applier final : public follower::chain_applier {
 public:
   eth_applier(const eth_watcher_config& cfg, chain::eth::address pool)
-    : cfg_(cfg), pool_(pool), window_(cfg.initial_window) {}
+    : cfg_(cfg), pool_(pool), token_(token_of(cfg)), window_(cfg.initial_window) {}
 
   std::optional<block_ref> cursor(SQLite::Database& db) override {
     return as_ref(ledger::eth_cursor(db));
@@ -399,7 +446,9 @@ public:
     std::string block_hash_text;
     for (size_t i = 0; i < logs->size(); ++i) {
       auto& log = (*logs)[i];
-      if (log.removed || log.emitter != pool_ || log.block_number < w.from || log.block_number > w.to)
+      bool from_token = token_ && log.emitter == *token_;
+      if (log.removed || (log.emitter != pool_ && !from_token) || log.block_number < w.from
+          || log.block_number > w.to)
         return make_error(ec::rpc_error, "node answered a log outside the filter");
       if (!block_hash || log.block_number != block_number) {
         block_number = log.block_number;
@@ -412,10 +461,17 @@ public:
       } else if (log.block_hash != *block_hash) {
         return make_error(ec::rpc_error, "two hashes for block " + std::to_string(log.block_number));
       }
-      if (auto err = decode_pool_log(log, part->batch))
+      if (from_token) {
+        // A new ratio takes effect only from here: final on Ethereum (issue #13).
+        auto e = decode_ratio_updated(log);
+        if (!e)
+          return e.error();
+        part->ratio_updates.push_back(std::move(*e));
+      } else if (auto err = decode_pool_log(log, part->batch)) {
         // Our own pool's event that does not decode: never skip it (that would
         // lose a request); keep retrying and say so.
         return err;
+      }
       bool block_ends = i + 1 == logs->size() || (*logs)[i + 1].block_number != block_number;
       if (block_ends && block_number < w.to
           && part->batch.claims.size() + part->batch.burns.size() >= cfg_.target_events_per_window) {
@@ -444,13 +500,15 @@ private:
     follower::window_part out;
     out.end = {p->batch.to.number, p->batch.to.hash};
     out.blocks = p->batch.to.number - p->from + 1;
-    out.events = p->batch.claims.size() + p->batch.burns.size();
+    out.events = p->batch.claims.size() + p->batch.burns.size() + p->ratio_updates.size();
     out.write = [p](ledger::statement_cache& sc, const std::optional<block_ref>& expected,
                     const follower::each_block_fn& each) {
       if (!follower::same(as_ref(ledger::eth_cursor(sc)), expected))
         throw std::runtime_error("ethereum cursor moved under the watcher");
       if (auto err = ledger::apply_eth_batch(sc, p->batch, follower::now_ms()))
         throw std::runtime_error(describe(err));
+      for (auto& e : p->ratio_updates)
+        ledger::apply_ratio_updated(sc, e, follower::now_ms());
       if (each)
         each_eth_block(*p, each);
     };
@@ -462,6 +520,7 @@ private:
 
   eth_watcher_config cfg_;
   chain::eth::address pool_;
+  std::optional<chain::eth::address> token_;
   uint64_t window_;
 };
 
@@ -482,6 +541,7 @@ eth_watcher_actor::behavior_type eth_watcher(eth_watcher_actor::stateful_pointer
   // Build the event descriptions now, on one thread, not lazily in handlers.
   (void)bonds_claimed_topic();
   (void)tokens_burned_topic();
+  (void)ratio_updated_topic();
   auto& st = self->state;
   st.applier = std::make_shared<eth_applier>(cfg, pool);
   follower::follower_config fc;
@@ -511,6 +571,7 @@ caf::expected<std::optional<eth_watcher_config>> make_eth_watcher_config(const c
   eth_watcher_config w;
   w.rpc.url = cfg.ethereum.rpc_url;
   w.pool_address = cfg.ethereum.pool_address;
+  w.token_address = cfg.ethereum.token_address;
   w.chain_id = cfg.ethereum.chain_id;
   w.start_block = cfg.ethereum.start_block;
   w.finality = cfg.ethereum.finality;

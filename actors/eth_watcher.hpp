@@ -53,6 +53,7 @@
 #include "config/config.hpp"
 #include "storage/chain_identity.hpp"
 #include "storage/ledger.hpp"
+#include "storage/ratio_ledger.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -66,6 +67,7 @@ namespace lstaked {
 struct eth_watcher_config {
   rpc::json_rpc_config rpc;                   // the node (url, timeouts, retries)
   std::string pool_address;                   // PolkadotPool, 0x + 40 hex
+  std::string token_address;                  // aKSMb (its RatioUpdated); empty: not read
   uint64_t chain_id = 0;                      // refuse a node reporting another (0: the pin alone)
   uint64_t start_block = 0;                   // first block read when there is no cursor
   std::string finality = "finalized";         // "finalized" | "safe" | "confirmations"
@@ -92,6 +94,11 @@ caf::error validate(const eth_watcher_config& cfg);
 /// The pool events the watcher applies (signatures as in PolkadotPool.sol).
 const chain::eth::event_abi& bonds_claimed_event();
 const chain::eth::event_abi& tokens_burned_event();
+
+/// aKSMb's RatioUpdated (signature as in aKSMb.sol).
+const chain::eth::event_abi& ratio_updated_event();
+/// Decodes one aKSMb RatioUpdated log.
+caf::expected<ledger::ratio_updated_event> decode_ratio_updated(const rpc::eth_log& log);
 
 /// Decodes one pool log into `batch` (claims or burns). Refuses other topics.
 caf::error decode_pool_log(const rpc::eth_log& log, ledger::eth_batch& batch);

@@ -351,6 +351,20 @@ std::vector<key_spec> make_specs() {
                            "First delay before a failed actor is restarted; doubles per failure.",
                            [](config& c) -> uint32_t& { return c.supervisor.restart_backoff_ms; }));
   add_staking_keys(v);
+  v.push_back(unsigned_key("ratio.fee_bps", "200", 0, 10000,
+                           "The operator's fee, in basis points of each positive reward (200 = 2%); "
+                           "never of principal, never of a loss (docs/ratio.md).",
+                           [](config& c) -> uint64_t& { return c.ratio.fee_bps; }));
+  v.push_back(unsigned_key("ratio.interval_seconds", "86400", 60, 31536000,
+                           "Time between two ratio calculations (daily by default, weekly = 604800); "
+                           "an update is never sent before aKSMb's minRatioInterval allows it.",
+                           [](config& c) -> uint64_t& { return c.ratio.interval_seconds; }));
+  v.push_back(unsigned_key("ratio.gas_limit", "200000", 21000, 30000000,
+                           "Gas limit of the aKSMb.updateRatio transaction.",
+                           [](config& c) -> uint64_t& { return c.ratio.gas_limit; }));
+  v.push_back(unsigned_key("ratio.poll_interval_ms", "60000", 50, 3600000,
+                           "How often the ratio calculator checks whether a calculation is due.",
+                           [](config& c) -> uint64_t& { return c.ratio.poll_interval_ms; }));
   v.push_back(unsigned_key("supervisor.max_restart_backoff_ms", "30000", 10, 3600000,
                            "Ceiling of the restart delay.", [](config& c) -> uint32_t& {
                              return c.supervisor.max_restart_backoff_ms;

@@ -94,6 +94,13 @@ struct staking_settings {
   uint64_t mortality_blocks = 64;
   uint64_t poll_interval_ms = 6000;
 };
+/// [ratio]: the aKSMb ratio calculator (issue #13; docs/ratio.md).
+struct ratio_settings {
+  uint64_t fee_bps = 200;             // of positive rewards, never of principal
+  uint64_t interval_seconds = 86400;  // between calculations (within aKSMb's minRatioInterval)
+  uint64_t gas_limit = 200000;        // of aKSMb.updateRatio
+  uint64_t poll_interval_ms = 60000;
+};
 struct supervisor_settings {
   uint32_t restart_backoff_ms = 500;
   uint32_t max_restart_backoff_ms = 30000;
@@ -109,6 +116,7 @@ struct config {
   ethereum_settings ethereum;
   claims_settings claims;
   staking_settings staking;
+  ratio_settings ratio;
   supervisor_settings supervisor;
 
   /// `<data_dir>/lstaked.sqlite`

@@ -312,4 +312,62 @@ std::optional<ratio_calculation> publishing_calculation(SQLite::Database& db) {
   return std::nullopt;
 }
 
+std::vector<ratio_point> ratio_history_page(SQLite::Database& db, int64_t before, int64_t limit) {
+  SQLite::Statement q(db, "SELECT id, ratio, published_at, eth_block, tx_hash FROM ratio_history "
+                          "WHERE id < ? ORDER BY id DESC LIMIT ?");
+  q.bind(1, before);
+  q.bind(2, limit);
+  std::vector<ratio_point> out;
+  while (q.executeStep()) {
+    ratio_point p;
+    p.id = q.getColumn(0).getInt64();
+    p.ratio = dec_or_throw(q.getColumn(1).getString());
+    p.published_at = q.getColumn(2).getInt64();
+    if (!q.getColumn(3).isNull())
+      p.eth_block = static_cast<uint64_t>(q.getColumn(3).getInt64());
+    if (!q.getColumn(4).isNull())
+      p.tx_hash = q.getColumn(4).getString();
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::optional<std::string> trailing_apr_percent(SQLite::Database& db, int64_t window_ms,
+                                                int64_t now_ms) {
+  SQLite::Statement newest(db, "SELECT ratio, published_at FROM ratio_history ORDER BY id DESC LIMIT 1");
+  if (!newest.executeStep())
+    return std::nullopt;
+  auto r_new = dec_or_throw(newest.getColumn(0).getString());
+  auto t_new = newest.getColumn(1).getInt64();
+  // The ratio in effect at the window's start: the last one published before it,
+  // else the oldest inside it.
+  SQLite::Statement base(db, "SELECT ratio, published_at FROM ratio_history WHERE published_at <= ? "
+                             "ORDER BY id DESC LIMIT 1");
+  base.bind(1, now_ms - window_ms);
+  std::optional<std::pair<u256, int64_t>> old;
+  if (base.executeStep())
+    old = std::make_pair(dec_or_throw(base.getColumn(0).getString()), base.getColumn(1).getInt64());
+  else {
+    SQLite::Statement oldest(db, "SELECT ratio, published_at FROM ratio_history ORDER BY id LIMIT 1");
+    if (oldest.executeStep())
+      old = std::make_pair(dec_or_throw(oldest.getColumn(0).getString()), oldest.getColumn(1).getInt64());
+  }
+  if (!old || old->second >= t_new || r_new.is_zero())
+    return std::nullopt;
+  const uint64_t elapsed_ms = static_cast<uint64_t>(t_new - old->second);
+  const u256 year_ms{365ull * 24 * 3600 * 1000};
+  bool negative = old->first < r_new;
+  auto diff = negative ? *chain::eth::checked_sub(r_new, old->first)
+                       : *chain::eth::checked_sub(old->first, r_new);
+  // percent * 1e4 = diff / r_new * year / elapsed * 100 * 1e4
+  auto scaled = chain::eth::checked_mul_div(diff, *chain::eth::checked_mul(year_ms, u256{1'000'000}),
+                                            *chain::eth::checked_mul(r_new, u256{elapsed_ms}));
+  if (!scaled)
+    return std::nullopt;
+  auto whole = chain::eth::checked_div(*scaled, u256{10'000});
+  auto frac = chain::eth::checked_mod(*scaled, u256{10'000});
+  auto f = frac->to_dec();
+  return (negative ? "-" : "") + whole->to_dec() + "." + std::string(4 - f.size(), '0') + f;
+}
+
 } // namespace lstaked::ledger

@@ -108,6 +108,24 @@ std::optional<ratio_calculation> publishing_calculation(SQLite::Database& db);
 /// The calldata of aKSMb.updateRatio(ratio).
 chain::bytes update_ratio_calldata(const u256& ratio);
 
+/// One ratio that took effect (ratio_history).
+struct ratio_point {
+  int64_t id = 0;
+  u256 ratio;
+  int64_t published_at = 0; // unix ms when the daemon applied it
+  std::optional<uint64_t> eth_block;
+  std::string tx_hash;
+};
+/// Ratios that took effect, newest first, with id < before.
+std::vector<ratio_point> ratio_history_page(SQLite::Database& db, int64_t before, int64_t limit);
+
+/// The annualised growth of one aKSMb over the ratios in effect since
+/// `now - window` (the newest against the last one in effect at the window's
+/// start): (old/new - 1) * year / elapsed, as a decimal percent with 4
+/// decimals, integers only (rounded down). Absent with fewer than two ratios.
+std::optional<std::string> trailing_apr_percent(SQLite::Database& db, int64_t window_ms,
+                                                int64_t now_ms);
+
 /// aKSMb's RatioUpdated as the Ethereum watcher decoded it from a final block.
 struct ratio_updated_event {
   u256 old_ratio, new_ratio, total_shares;

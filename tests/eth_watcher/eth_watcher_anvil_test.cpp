@@ -489,3 +489,32 @@ TEST_F(eth_watcher_anvil, metrics_and_health_report_the_cursor_and_lag) {
   EXPECT_NE(h.detail.find("cursor " + std::to_string(s.cursor)), std::string::npos) << h.detail;
   stop(w);
 }
+
+TEST_F(eth_watcher_anvil, a_ratio_update_takes_effect_once_and_only_when_finalized) {
+  cfg.token_address = env->token;
+  auto w = start_watcher();
+  // aKSMb's interval (at least an hour) passes, then the operator (the deployer) publishes.
+  env->call("evm_increaseTime", {31 * 24 * 3600});
+  env->mine(1);
+  auto tx = env->send({env->token, "updateRatio(uint256)", "999900000000000000"});
+  auto block = env->head();
+  poll();
+  EXPECT_EQ(text("SELECT COUNT(*) FROM ratio_history"), "0"); // not final yet
+  finalize(block);
+  poll();
+  poll();
+  EXPECT_EQ(text("SELECT ratio FROM ratio_history"), "999900000000000000");
+  EXPECT_EQ(text("SELECT tx_hash FROM ratio_history"), tx);
+  EXPECT_EQ(text("SELECT eth_block FROM ratio_history"), std::to_string(block));
+  // The ratio every ledger computation uses from now on.
+  write("ratio", [](SQLite::Database& db) {
+    EXPECT_EQ(ledger::current_ratio(db).to_dec(), "999900000000000000");
+  });
+  // No calculation of this daemon asked for it: it counts, without a fee, with one alert.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM alerts WHERE source = 'ratio'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM fee_ledger"), 0);
+  env->mine(3);
+  poll();
+  EXPECT_EQ(count("SELECT COUNT(*) FROM ratio_history"), 1);
+  EXPECT_TRUE(status(w).last_error.empty()) << status(w).last_error;
+}

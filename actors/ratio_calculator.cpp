@@ -1,0 +1,314 @@
+#include "actors/ratio_calculator.hpp"
+
+#include "chain/ethereum/abi.hpp"
+#include "chain/rpc/kusama_staking.hpp"
+#include "storage/outbox.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace lstaked {
+
+using nlohmann::json;
+using chain::eth::u256;
+
+caf::error validate(const ratio_calculator_config& cfg) {
+  if (auto err = rpc::validate(cfg.kusama_rpc))
+    return err;
+  if (auto err = rpc::validate(cfg.eth_rpc))
+    return err;
+  if (cfg.database.empty())
+    return make_error(ec::invalid_config, "the ratio calculator needs the database path");
+  if (cfg.pool_accounts.empty())
+    return make_error(ec::invalid_config, "the ratio calculator needs the pool's accounts");
+  for (auto& a : cfg.pool_accounts)
+    if (auto b = chain::from_hex(a); !b || b->size() != 32)
+      return make_error(ec::invalid_config, "not a pool AccountId: " + a);
+  if (!chain::eth::parse_address(cfg.token_address))
+    return make_error(ec::invalid_config, "ethereum.token_address is not an address");
+  if (!chain::eth::parse_address(cfg.operator_address))
+    return make_error(ec::invalid_config, "the ratio operator address is not an address");
+  if (cfg.fee_bps > 10'000)
+    return make_error(ec::invalid_config, "ratio.fee_bps must be at most 10000 (100%)");
+  if (cfg.interval.count() <= 0 || cfg.poll_interval.count() <= 0)
+    return make_error(ec::invalid_config, "ratio intervals must be > 0");
+  return caf::none;
+}
+
+namespace {
+
+using self_ptr = ratio_calculator_actor::stateful_pointer<ratio_calculator_state>;
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+void schedule(self_ptr self) {
+  self->delayed_send(self, self->state.cfg.poll_interval, tick_atom_v);
+}
+
+caf::expected<u256> view_word(rpc::eth_client& eth, const chain::eth::address& to,
+                              const std::string& signature, uint64_t block) {
+  auto sel = chain::eth::abi_selector(signature);
+  rpc::eth_call_request req;
+  req.to = to;
+  req.data.assign(sel.begin(), sel.end());
+  auto answer = eth.call(req, rpc::block_id{block});
+  if (!answer)
+    return answer.error();
+  if (answer->size() != 32)
+    return make_error(ec::decode_error, "aKSMb." + signature + ": not one word");
+  return u256::from_be(chain::byte_view(answer->data(), 32));
+}
+
+caf::expected<uint64_t> small(const caf::expected<u256>& v, const char* what) {
+  if (!v)
+    return v.error();
+  if (!v->fits_u64())
+    return make_error(ec::decode_error, std::string(what) + " out of range");
+  return v->low_u64();
+}
+
+std::string to_dec(chain::substrate::u128 v) {
+  return chain::substrate::to_decimal(v);
+}
+
+/// The pool accounts' holdings at `block_hash` (the Kusama cursor).
+caf::expected<std::pair<u256, json>> read_holdings(ratio_calculator_state& st,
+                                                   const std::string& block_hash) {
+  auto version = st.kusama->call("state_getRuntimeVersion", json::array({block_hash}));
+  if (!version)
+    return version.error();
+  auto rt = st.runtimes.at(*st.kusama, block_hash, *version);
+  if (!rt)
+    return rt.error();
+  kusama::snapshot_request req;
+  for (auto& a : st.cfg.pool_accounts) {
+    auto b = *chain::from_hex(a);
+    kusama::account32 id{};
+    std::copy(b.begin(), b.end(), id.begin());
+    req.accounts.push_back(id);
+    req.stashes.push_back(id);
+  }
+  auto snap = kusama::read_snapshot(*st.kusama, *(*rt)->md, block_hash, req);
+  if (!snap)
+    return snap.error();
+  chain::substrate::u128 total = 0;
+  json detail = json::object();
+  for (auto& id : req.accounts) {
+    auto bal = snap->balances.count(id) ? snap->balances.at(id) : kusama::account_balance{};
+    auto led = snap->ledgers.find(id);
+    chain::substrate::u128 bonded = led == snap->ledgers.end() ? 0 : led->second.total;
+    // Hold-based staking keeps the bond in `reserved`; lock-based inside `free`.
+    chain::substrate::u128 counted = bal.free + (bal.reserved >= bonded ? bonded : 0);
+    total += counted;
+    detail[chain::to_hex(chain::byte_view(id.data(), id.size()))] = {
+      {"free", to_dec(bal.free)}, {"reserved", to_dec(bal.reserved)}, {"bonded", to_dec(bonded)},
+      {"counted", to_dec(counted)}};
+  }
+  auto held = u256::from_dec(to_dec(total));
+  if (!held)
+    return held.error();
+  return std::make_pair(*held, detail);
+}
+
+void tick(self_ptr self) {
+  auto& st = self->state;
+  if (st.busy)
+    return;
+  auto fail = [&](const std::string& why) {
+    st.last_error = why;
+    st.detail = why;
+    spdlog::warn("ratio_calculator: {}", why);
+    schedule(self);
+  };
+  std::optional<ledger::kusama_block_ref> kc;
+  std::optional<ledger::eth_block_ref> ec_;
+  std::optional<ledger::ratio_calculation> publishing, last;
+  bool paused = false;
+  try {
+    st.db->exec("BEGIN");
+    kc = ledger::kusama_cursor(*st.db);
+    ec_ = ledger::eth_cursor(*st.db);
+    paused = ledger::flow_paused(*st.db, "ratio");
+    publishing = ledger::publishing_calculation(*st.db);
+    auto recent = ledger::recent_calculations(*st.db, 1);
+    if (!recent.empty())
+      last = recent.front();
+    st.db->exec("COMMIT");
+  } catch (const std::exception& e) {
+    try { st.db->exec("ROLLBACK"); } catch (...) {}
+    return fail(std::string("database: ") + e.what());
+  }
+  if (paused) {
+    st.detail = "ratio flow paused";
+    return schedule(self);
+  }
+  if (publishing) {
+    st.detail = "publishing calculation " + std::to_string(publishing->id) + " (ratio "
+                + publishing->published_ratio + "): waiting for RatioUpdated to be final";
+    // A failed or replaced transaction ends the wait (no fee).
+    write_task task{"ratio_settle", sql::durability::full, [](SQLite::Database& db) {
+                      ledger::with_statements(db, [](ledger::statement_cache& sc) {
+                        ledger::settle_publications(sc);
+                      });
+                    }};
+    self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
+      .then([self](uint64_t) { schedule(self); }, [self](caf::error&) { schedule(self); });
+    return;
+  }
+  if (!kc || !ec_)
+    return fail("waiting for both followers to have a cursor");
+  auto now = now_ms();
+  int64_t due = last ? last->created_at + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            st.cfg.interval).count()
+                     : now;
+  st.next_due_ms = due;
+  if (now < due && !st.publish_now) {
+    st.detail = "next calculation due at " + std::to_string(due) + " ms";
+    st.last_error.clear();
+    return schedule(self);
+  }
+  // aKSMb at the Ethereum cursor.
+  auto token = *chain::eth::parse_address(st.cfg.token_address);
+  auto header = st.eth->block(rpc::block_id{ec_->number});
+  if (!header || !*header)
+    return fail("cannot read Ethereum block " + std::to_string(ec_->number));
+  if (chain::to_hex((*header)->hash) != ec_->hash)
+    return fail("the Ethereum cursor's block changed on the node; retrying");
+  ledger::ratio_readings r;
+  r.eth_block = ec_->number;
+  r.eth_hash = ec_->hash;
+  r.eth_timestamp = (*header)->timestamp;
+  auto shares = view_word(*st.eth, token, "totalShares()", r.eth_block);
+  auto ratio = view_word(*st.eth, token, "ratio()", r.eth_block);
+  auto min_interval = small(view_word(*st.eth, token, "minRatioInterval()", r.eth_block), "minRatioInterval");
+  auto annual = small(view_word(*st.eth, token, "maxAnnualRewardBps()", r.eth_block), "maxAnnualRewardBps");
+  auto loss = small(view_word(*st.eth, token, "maxLossBps()", r.eth_block), "maxLossBps");
+  auto last_update = small(view_word(*st.eth, token, "lastRatioUpdate()", r.eth_block), "lastRatioUpdate");
+  for (auto* e : {&shares, &ratio})
+    if (!*e)
+      return fail("cannot read aKSMb: " + describe(e->error()));
+  for (auto* e : {&min_interval, &annual, &loss, &last_update})
+    if (!*e)
+      return fail("cannot read aKSMb's bounds: " + describe(e->error()));
+  r.eth_total_shares = *shares;
+  r.eth_ratio = *ratio;
+  r.bounds = {*min_interval, *annual, *loss};
+  r.last_update = *last_update;
+  if (r.eth_timestamp < r.last_update + r.bounds.min_interval) {
+    st.next_due_ms = std::max<int64_t>(due, static_cast<int64_t>(r.last_update + r.bounds.min_interval) * 1000);
+    st.detail = "aKSMb accepts the next update from " + std::to_string(r.last_update + r.bounds.min_interval);
+    return schedule(self);
+  }
+  // The pool's holdings at the Kusama cursor.
+  r.kusama_block = kc->number;
+  r.kusama_hash = kc->hash;
+  auto held = read_holdings(st, kc->hash);
+  if (!held)
+    return fail("cannot read the pool's holdings at Kusama block " + std::to_string(kc->number) + ": "
+                + describe(held.error()));
+  r.held_on_chain = held->first;
+  r.held_detail = held->second;
+  ledger::ratio_policy p;
+  p.fee_bps = st.cfg.fee_bps;
+  p.operator_address = st.cfg.operator_address;
+  p.token_address = st.cfg.token_address;
+  p.gas_limit = st.cfg.gas_limit;
+  auto nonce = st.eth->transaction_count(*chain::eth::parse_address(st.cfg.operator_address),
+                                         rpc::block_id{std::string("latest")});
+  if (!nonce)
+    return fail("cannot read the operator's nonce: " + describe(nonce.error()));
+  p.operator_next_nonce = *nonce;
+  st.busy = true;
+  auto out = std::make_shared<ledger::ratio_calculation>();
+  write_task task{"ratio_decide", sql::durability::full, [r, p, out](SQLite::Database& db) {
+                    ledger::with_statements(db, [&](ledger::statement_cache& sc) {
+                      *out = ledger::decide_ratio(sc, r, p, now_ms());
+                    });
+                  }};
+  self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
+    .then(
+      [self, out](uint64_t) {
+        auto& st = self->state;
+        st.busy = false;
+        st.publish_now = false;
+        st.last_error.clear();
+        st.last = out->to_json();
+        st.detail = "calculation " + std::to_string(out->id) + ": " + out->decision
+                    + (out->published_ratio.empty() ? "" : " " + out->published_ratio);
+        spdlog::info("ratio_calculator: {} (reward {}, fee {} planck)", st.detail,
+                     out->result.is_object() ? out->result.value("reward_planck", "?") : "?",
+                     out->fee.to_dec());
+        schedule(self);
+      },
+      [self](caf::error& err) {
+        auto& st = self->state;
+        st.busy = false;
+        st.last_error = "calculation not stored: " + describe(err);
+        st.detail = st.last_error;
+        spdlog::warn("ratio_calculator: {}", st.last_error);
+        schedule(self);
+      });
+}
+
+} // namespace
+
+ratio_calculator_actor::behavior_type
+ratio_calculator(ratio_calculator_actor::stateful_pointer<ratio_calculator_state> self,
+                 ratio_calculator_config cfg, storage_actor storage) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.storage = std::move(storage);
+  auto stopped = [self](caf::error err) -> ratio_calculator_actor::behavior_type {
+    spdlog::error("ratio_calculator: {}", describe(err));
+    self->quit(std::move(err));
+    return {[](tick_atom) {}, [](publish_atom) {}, [](status_atom) { return std::string("{}"); },
+            [](health_atom) {
+              return actor_health{ratio_calculator_state::name, false, "stopped", 0, 0};
+            }};
+  };
+  if (auto err = validate(st.cfg))
+    return stopped(std::move(err));
+  auto k = rpc::json_rpc_client::make(st.cfg.kusama_rpc);
+  if (!k)
+    return stopped(k.error());
+  st.kusama = std::move(*k);
+  auto e = rpc::eth_client::make(st.cfg.eth_rpc);
+  if (!e)
+    return stopped(e.error());
+  st.eth = std::move(*e);
+  try {
+    st.db = std::make_unique<SQLite::Database>(st.cfg.database, SQLite::OPEN_READONLY);
+  } catch (const std::exception& ex) {
+    return stopped(make_error(ec::database_error, ex.what()));
+  }
+  self->send(self, tick_atom_v);
+  return {
+    [self](tick_atom) { tick(self); },
+    [self](publish_atom) {
+      self->state.publish_now = true;
+      tick(self);
+    },
+    [self](status_atom) {
+      auto& st = self->state;
+      json j{{"detail", st.detail}, {"last_error", st.last_error}, {"last", st.last},
+             {"fee_bps", st.cfg.fee_bps}, {"interval_seconds", st.cfg.interval.count()},
+             {"next_due_ms", st.next_due_ms ? json(*st.next_due_ms) : json()}};
+      return j.dump();
+    },
+    [self](health_atom) {
+      auto& st = self->state;
+      return actor_health{ratio_calculator_state::name, st.last_error.empty(), st.detail,
+                          static_cast<uint64_t>(self->mailbox().size()), 0};
+    },
+  };
+}
+
+child_spec ratio_calculator_child(ratio_calculator_config cfg) {
+  return child_with_storage("ratio_calculator", storage_use::restart, spawn_mode::detached,
+                            ratio_calculator, std::move(cfg));
+}
+
+} // namespace lstaked
