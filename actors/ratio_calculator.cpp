@@ -1,6 +1,7 @@
 #include "actors/ratio_calculator.hpp"
 
 #include "chain/ethereum/abi.hpp"
+#include "chain/ethereum/keccak.hpp"
 #include "chain/rpc/kusama_staking.hpp"
 #include "storage/outbox.hpp"
 
@@ -172,6 +173,29 @@ void tick(self_ptr self) {
   }
   // aKSMb at the Ethereum cursor.
   auto token = *chain::eth::parse_address(st.cfg.token_address);
+  if (!st.operator_checked) {
+    // The operator key must hold aKSMb's OPERATOR_ROLE, or every update would revert.
+    auto role = chain::eth::keccak256(std::string_view("OPERATOR_ROLE"));
+    auto sel = chain::eth::abi_selector("hasRole(bytes32,address)");
+    rpc::eth_call_request req;
+    req.to = token;
+    req.data.assign(sel.begin(), sel.end());
+    req.data.insert(req.data.end(), role.begin(), role.end());
+    req.data.insert(req.data.end(), 12, 0);
+    auto op = *chain::eth::parse_address(st.cfg.operator_address);
+    req.data.insert(req.data.end(), op.begin(), op.end());
+    auto answer = st.eth->call(req, rpc::block_id{ec_->number});
+    if (!answer)
+      return fail("cannot read aKSMb's roles: " + describe(answer.error()));
+    if (answer->size() != 32 || answer->back() != 1) {
+      st.last_error = "the operator key " + st.cfg.operator_address
+                      + " does not hold aKSMb's OPERATOR_ROLE: no ratio can be published";
+      st.detail = st.last_error;
+      spdlog::critical("ratio_calculator: {}", st.last_error);
+      return schedule(self);
+    }
+    st.operator_checked = true;
+  }
   auto header = st.eth->block(rpc::block_id{ec_->number});
   if (!header || !*header)
     return fail("cannot read Ethereum block " + std::to_string(ec_->number));
@@ -194,6 +218,23 @@ void tick(self_ptr self) {
     if (!*e)
       return fail("cannot read aKSMb's bounds: " + describe(e->error()));
   r.eth_total_shares = *shares;
+  // Nothing staked yet (no shares anywhere): nothing to calculate, nothing stored.
+  if (shares->is_zero()) {
+    bool none = false;
+    try {
+      ledger::with_statements(*st.db, [&](ledger::statement_cache& sc) {
+        auto side = ledger::ratio_side_of(sc);
+        none = side.unclaimed_shares.is_zero() && side.reserved_shares.is_zero();
+      });
+    } catch (const std::exception& e) {
+      return fail(std::string("database: ") + e.what());
+    }
+    if (none) {
+      st.detail = "no shares exist yet: nothing to calculate";
+      st.last_error.clear();
+      return schedule(self);
+    }
+  }
   r.eth_ratio = *ratio;
   r.bounds = {*min_interval, *annual, *loss};
   r.last_update = *last_update;

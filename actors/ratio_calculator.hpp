@@ -66,6 +66,7 @@ struct ratio_calculator_state {
   kusama::runtime_cache runtimes;
   bool busy = false;
   bool publish_now = false;
+  bool operator_checked = false; // the operator key holds aKSMb's OPERATOR_ROLE
   std::optional<int64_t> next_due_ms; // when the next calculation is due (status, API)
   std::string detail = "starting";
   std::string last_error;
