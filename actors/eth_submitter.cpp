@@ -481,8 +481,8 @@ void submit(eth_submitter_state& st, const ledger::outbox_attempt& a, int64_t in
 /// "reverted", with the reason the node gives for the same call at the parent
 /// block (best effort: one eth_call per failed transaction).
 std::string revert_error(eth_submitter_state& st, const row_view& rv) {
-  auto cached = st.failures_seen.find(rv.receipt_hash);
-  if (cached != st.failures_seen.end())
+  auto cached = st.revert_reasons.find(rv.receipt_hash);
+  if (cached != st.revert_reasons.end())
     return cached->second;
   std::string out = "reverted";
   auto call = eth_outbox_call::parse(rv.row.call);
@@ -511,7 +511,7 @@ std::string revert_error(eth_submitter_state& st, const row_view& rv) {
     if (out == "reverted" && rv.receipt->gas_used >= call->gas_limit)
       out += ": out of gas (used all " + std::to_string(call->gas_limit) + ")";
   }
-  st.failures_seen[rv.receipt_hash] = out;
+  st.revert_reasons[rv.receipt_hash] = out;
   return out;
 }
 
@@ -632,7 +632,7 @@ void step(self_ptr self) {
       it = live_hashes.count(it->first) ? std::next(it) : by_hash.erase(it);
   };
   forget_dead(st.last_sent);
-  forget_dead(st.failures_seen);
+  forget_dead(st.revert_reasons);
   forget_dead(st.pending_since);
   for (auto& rv : v.rows) {
     if (rv.live.empty() || rv.receipt || rv.row.status == "INTENT" || rv.row.status == "EXPIRED"

@@ -125,7 +125,7 @@ struct eth_submitter_state {
   // tx hash -> when this incarnation signed it or first saw it pending (the
   // actor clock: deterministic under the test scheduler); decides "stuck".
   std::map<std::string, caf::actor_clock::time_point> pending_since;
-  std::map<std::string, std::string> failures_seen; // tx hash -> revert reason (one eth_call)
+  std::map<std::string, std::string> revert_reasons; // tx hash -> revert reason (one eth_call)
   nlohmann::json view;     // the last step's picture (status)
   std::string last_error;
   std::string fee_blocked; // why nothing could be signed for the fee cap ('' = not)
