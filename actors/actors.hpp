@@ -219,6 +219,15 @@ using kusama_submitter_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,
   // JSON: finalized head, cursor, per-account nonces, open rows, stuck rows.
   caf::replies_to<status_atom>::with<std::string>>::extend_with<health_protocol>;
+/// Signs, sends and settles the Ethereum outbox rows of the operator address
+/// (storage/outbox.hpp): every Ethereum transaction the daemon signs.
+/// (actors/eth_submitter.hpp)
+using eth_submitter_actor = caf::typed_actor<
+  // Internal timer (and a nudge from tests): one settle/sign/send step.
+  caf::reacts_to<tick_atom>,
+  // JSON: final and latest block, nonces, fee quote and cap (fee_blocked),
+  // open rows, stuck rows.
+  caf::replies_to<status_atom>::with<std::string>>::extend_with<health_protocol>;
 /// Policy only: spreads the pool's free KSM over the stashes and bonds it,
 /// nominates the trusted validators, collects rewards, through the outbox.
 /// (actors/bond_manager.hpp)

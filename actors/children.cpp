@@ -1,6 +1,7 @@
 #include "actors/children.hpp"
 
 #include "actors/bond_manager.hpp"
+#include "actors/eth_submitter.hpp"
 #include "actors/eth_watcher.hpp"
 #include "actors/kusama_lookup.hpp"
 #include "actors/kusama_submitter.hpp"
@@ -37,6 +38,7 @@ caf::expected<std::vector<child_spec>> children(const config& cfg) {
   add(out, err, cfg, make_kusama_lookup_config, kusama_lookup_child);
   add(out, err, cfg, make_kusama_submitter_config, kusama_submitter_child);
   add(out, err, cfg, make_bond_manager_config, bond_manager_child);
+  add(out, err, cfg, make_eth_submitter_config, eth_submitter_child);
   if (err)
     return err;
   return out;

@@ -36,6 +36,7 @@
 #include "actors/actors.hpp"
 #include "actors/chain_follower.hpp"
 #include "actors/child_spec.hpp"
+#include "actors/stopped_operator.hpp"
 #include "chain/rpc/substrate_client.hpp"
 #include "chain/sig/keypair.hpp"
 #include "config/config.hpp"
@@ -107,16 +108,6 @@ caf::error start_operator(State& st) {
   st.client = std::move(io->client);
   st.db = std::move(io->db);
   return caf::none;
-}
-
-/// What such an actor becomes when it cannot start: it quits with `err` (the
-/// supervisor restarts it with backoff) and answers unhealthy meanwhile.
-template <class Actor, class Self>
-typename Actor::behavior_type stopped_operator(Self self, const char* name, caf::error err) {
-  spdlog::error("{}: {}", name, describe(err));
-  self->quit(std::move(err));
-  return {[](tick_atom) {}, [](status_atom) { return std::string("{}"); },
-          [name](health_atom) { return actor_health{name, false, "stopped", 0, 0}; }};
 }
 
 struct kusama_submitter_state {

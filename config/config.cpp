@@ -319,6 +319,20 @@ std::vector<key_spec> make_specs() {
   v.push_back(unsigned_key("ethereum.poll_interval_ms", "4000", 50, 600000,
                            "How often the Ethereum watcher looks for a new final block once caught up.",
                            [](config& c) -> uint64_t& { return c.ethereum.poll_interval_ms; }));
+  v.push_back(text_key("ethereum.operator_key_file", "",
+                       "File with the operator's secp256k1 secret key (64 hex digits), mode 0600: "
+                       "the only account the daemon sends Ethereum transactions from (the outbox, "
+                       "docs/operator.md). Empty: no Ethereum transaction is sent.",
+                       [](config& c) -> std::string& { return c.ethereum.operator_key_file; }));
+  v.push_back(unsigned_key("ethereum.max_fee_per_gas_gwei", "500", 1, 1000000,
+                           "Cap of an Ethereum transaction's maxFeePerGas, in gwei. When the chain "
+                           "needs more (next base fee plus priority fee), nothing is sent and "
+                           "status and health say so.",
+                           [](config& c) -> uint64_t& { return c.ethereum.max_fee_per_gas_gwei; }));
+  v.push_back(unsigned_key("ethereum.tx_stuck_seconds", "60", 1, 86400,
+                           "An Ethereum transaction not mined this long after it was sent is "
+                           "replaced by one with the same nonce and fees raised by 12.5%.",
+                           [](config& c) -> uint64_t& { return c.ethereum.tx_stuck_seconds; }));
   v.push_back(text_key("claims.notary_key_file", "",
                        "File with the notary's secp256k1 secret key (64 hex digits), mode 0600. "
                        "Empty: no notary on this node, claims are disabled.",

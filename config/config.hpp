@@ -61,6 +61,11 @@ struct ethereum_settings {
   std::string finality = "finalized"; // finalized | safe | confirmations
   uint64_t confirmations = 12;
   uint64_t poll_interval_ms = 4000;
+  /// File (0600) with the operator's secp256k1 key (64 hex digits): the only
+  /// account the daemon sends Ethereum transactions from. Empty: it sends none.
+  std::string operator_key_file;
+  uint64_t max_fee_per_gas_gwei = 500; // cap of maxFeePerGas; above it nothing is sent
+  uint64_t tx_stuck_seconds = 60;      // unmined this long: replaced with a higher fee
 };
 
 struct claims_settings {

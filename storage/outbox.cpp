@@ -43,13 +43,10 @@ outbox_intent read_intent(SQLite::Statement& q) {
   return r;
 }
 
-std::optional<outbox_attempt> live_attempt(statement_cache& sc, int64_t intent_id) {
-  auto& q = sc("SELECT tx_hash, signed_hex, era_birth, era_period, spec_version, fee "
-               "FROM outbox_attempts WHERE intent_id = ? AND status = 'LIVE' "
-               "ORDER BY attempt DESC LIMIT 1");
-  q.bind(1, intent_id);
-  if (!q.executeStep())
-    return std::nullopt;
+const char* attempt_columns =
+  "tx_hash, signed_hex, era_birth, era_period, spec_version, fee, attempt, status, created_at";
+
+outbox_attempt read_attempt(SQLite::Statement& q) {
   outbox_attempt a;
   a.tx_hash = q.getColumn(0).getString();
   a.signed_hex = q.getColumn(1).getString();
@@ -60,6 +57,21 @@ std::optional<outbox_attempt> live_attempt(statement_cache& sc, int64_t intent_i
   if (!q.getColumn(4).isNull())
     a.spec_version = static_cast<uint32_t>(q.getColumn(4).getInt64());
   a.fee = text_or_empty(q, 5);
+  a.attempt = static_cast<uint32_t>(q.getColumn(6).getInt64());
+  a.status = q.getColumn(7).getString();
+  a.created_at = q.getColumn(8).getInt64();
+  return a;
+}
+
+std::optional<outbox_attempt> live_attempt(statement_cache& sc, int64_t intent_id) {
+  auto& q = sc(std::string{"SELECT "} + attempt_columns
+               + " FROM outbox_attempts WHERE intent_id = ? AND status = 'LIVE' "
+                 "ORDER BY attempt DESC LIMIT 1");
+  q.bind(1, intent_id);
+  if (!q.executeStep())
+    return std::nullopt;
+  auto a = read_attempt(q);
+  q.reset();
   return a;
 }
 
@@ -94,6 +106,54 @@ std::vector<outbox_intent> intents_where(statement_cache& sc, const std::string&
   throw write_refused(make_refusal(refusal::intent_not_signable, why));
 }
 
+void insert_attempt(statement_cache& sc, int64_t intent_id, uint32_t number,
+                    const outbox_attempt& a, int64_t now_ms) {
+  auto& ins = sc("INSERT INTO outbox_attempts (tx_hash, intent_id, attempt, signed_hex, era_birth, "
+                 "era_period, spec_version, fee, status, created_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'LIVE', ?)");
+  ins.bind(1, a.tx_hash);
+  ins.bind(2, intent_id);
+  ins.bind(3, static_cast<int64_t>(number));
+  ins.bind(4, a.signed_hex);
+  if (a.era_birth) ins.bind(5, static_cast<int64_t>(*a.era_birth)); else ins.bind(5);
+  if (a.era_period) ins.bind(6, static_cast<int64_t>(*a.era_period)); else ins.bind(6);
+  if (a.spec_version) ins.bind(7, static_cast<int64_t>(*a.spec_version)); else ins.bind(7);
+  ins.bind(8, a.fee);
+  ins.bind(9, now_ms);
+  ins.exec();
+}
+
+// The row -> FINALIZED through attempt `tx_hash` (which becomes INCLUDED, every
+// other attempt EXPIRED); a failed outcome raises one warning alert.
+void finalize_row(statement_cache& sc, const std::string& chain, int64_t id,
+                  const std::string& purpose, const std::string& account, int64_t nonce,
+                  const std::string& tx_hash, uint64_t block_number, const std::string& block_hash,
+                  uint32_t index, bool success, const std::string& error, int64_t now_ms) {
+  auto& up = sc("UPDATE outbox SET status = 'FINALIZED', outcome = ?, dispatch_error = ?, "
+                "tx_hash = ?, block_number = ?, block_hash = ?, extrinsic_index = ?, "
+                "updated_at = ? WHERE id = ?");
+  up.bind(1, success ? "success" : "failed");
+  if (success) up.bind(2); else up.bind(2, error);
+  up.bind(3, tx_hash);
+  up.bind(4, static_cast<int64_t>(block_number));
+  up.bind(5, block_hash);
+  up.bind(6, static_cast<int64_t>(index));
+  up.bind(7, now_ms);
+  up.bind(8, id);
+  up.exec();
+  auto& att = sc("UPDATE outbox_attempts SET status = CASE WHEN tx_hash = ? THEN 'INCLUDED' "
+                 "ELSE 'EXPIRED' END WHERE intent_id = ?");
+  att.bind(1, tx_hash);
+  att.bind(2, id);
+  att.exec();
+  if (!success)
+    raise_alert(sc, "warning", chain + "_submitter",
+                "outbox " + std::to_string(id) + " (" + purpose + ", nonce "
+                  + std::to_string(nonce) + " of " + account + ") failed on chain in block "
+                  + std::to_string(block_number) + ": " + error,
+                now_ms);
+}
+
 } // namespace
 
 nlohmann::json outbox_intent::to_json() const {
@@ -117,8 +177,11 @@ nlohmann::json outbox_intent::to_json() const {
     j["extrinsic_id"] = std::to_string(*block_number) + "-" + std::to_string(*extrinsic_index);
   if (live && live->era_birth)
     j["era"] = {{"birth", *live->era_birth}, {"period", live->era_period.value_or(0)}};
-  if (live && !live->fee.empty())
-    j["fee"] = live->fee;
+  if (live && !live->fee.empty()) {
+    // Ethereum attempts keep both EIP-1559 fee fields (a JSON object) for the next bump.
+    auto fee = nlohmann::json::parse(live->fee, nullptr, false);
+    j["fee"] = fee.is_object() ? fee : nlohmann::json(live->fee);
+  }
   return j;
 }
 
@@ -173,21 +236,34 @@ void record_attempt(statement_cache& sc, int64_t intent_id, const outbox_attempt
       refuse("outbox intent " + std::to_string(intent_id) + " (nonce " + std::to_string(row->nonce)
              + ") waits for " + std::to_string(waiting) + " lower nonce(s) to be signed first");
   }
-  auto& ins = sc("INSERT INTO outbox_attempts (tx_hash, intent_id, attempt, signed_hex, era_birth, "
-                 "era_period, spec_version, fee, status, created_at) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'LIVE', ?)");
-  ins.bind(1, a.tx_hash);
-  ins.bind(2, intent_id);
-  ins.bind(3, static_cast<int64_t>(row->attempts + 1));
-  ins.bind(4, a.signed_hex);
-  if (a.era_birth) ins.bind(5, static_cast<int64_t>(*a.era_birth)); else ins.bind(5);
-  if (a.era_period) ins.bind(6, static_cast<int64_t>(*a.era_period)); else ins.bind(6);
-  if (a.spec_version) ins.bind(7, static_cast<int64_t>(*a.spec_version)); else ins.bind(7);
-  ins.bind(8, a.fee);
-  ins.bind(9, now_ms);
-  ins.exec();
+  insert_attempt(sc, intent_id, row->attempts + 1, a, now_ms);
   auto& up = sc("UPDATE outbox SET status = 'SUBMITTED', tx_hash = ?, attempts = attempts + 1, "
                 "note = NULL, updated_at = ? WHERE id = ?");
+  up.bind(1, a.tx_hash);
+  up.bind(2, now_ms);
+  up.bind(3, intent_id);
+  up.exec();
+}
+
+void record_replacement(statement_cache& sc, int64_t intent_id, const outbox_attempt& a,
+                        int64_t now_ms) {
+  auto row = intent_in(sc, intent_id);
+  if (!row)
+    refuse("no outbox intent " + std::to_string(intent_id));
+  // A Kusama extrinsic cannot replace another in the pool by fee: it is
+  // re-signed only once its era ended unused (EXPIRED, record_attempt).
+  if (row->chain != "ethereum")
+    refuse("outbox intent " + std::to_string(intent_id) + " is on " + row->chain
+           + ": only Ethereum transactions are replaced by a higher fee");
+  if (row->status != "SUBMITTED" && row->status != "IN_BLOCK")
+    refuse("outbox intent " + std::to_string(intent_id) + " is " + row->status
+           + ": only a sent transaction is replaced");
+  if (!row->live)
+    refuse("outbox intent " + std::to_string(intent_id) + " has no live attempt to replace");
+  insert_attempt(sc, intent_id, row->attempts + 1, a, now_ms);
+  // Back to SUBMITTED: an IN_BLOCK row is replaced only after its block left the chain.
+  auto& up = sc("UPDATE outbox SET status = 'SUBMITTED', tx_hash = ?, attempts = attempts + 1, "
+                "block_number = NULL, block_hash = NULL, note = NULL, updated_at = ? WHERE id = ?");
   up.bind(1, a.tx_hash);
   up.bind(2, now_ms);
   up.bind(3, intent_id);
@@ -241,32 +317,37 @@ std::vector<int64_t> match_finalized_block(statement_cache& sc, const std::strin
     auto it = results.find(i);
     bool success = it == results.end() ? true : it->second.success;
     std::string error = it == results.end() ? std::string{} : it->second.dispatch_error;
-    auto& up = sc("UPDATE outbox SET status = 'FINALIZED', outcome = ?, dispatch_error = ?, "
-                  "tx_hash = ?, block_number = ?, block_hash = ?, extrinsic_index = ?, "
-                  "updated_at = ? WHERE id = ?");
-    up.bind(1, success ? "success" : "failed");
-    if (success) up.bind(2); else up.bind(2, error);
-    up.bind(3, extrinsic_hashes[i]);
-    up.bind(4, static_cast<int64_t>(block_number));
-    up.bind(5, block_hash);
-    up.bind(6, static_cast<int64_t>(i));
-    up.bind(7, now_ms);
-    up.bind(8, id);
-    up.exec();
-    auto& att = sc("UPDATE outbox_attempts SET status = CASE WHEN tx_hash = ? THEN 'INCLUDED' "
-                   "ELSE 'EXPIRED' END WHERE intent_id = ?");
-    att.bind(1, extrinsic_hashes[i]);
-    att.bind(2, id);
-    att.exec();
-    if (!success)
-      raise_alert(sc, "warning", chain + "_submitter",
-                  "outbox " + std::to_string(id) + " (" + purpose + ", nonce "
-                    + std::to_string(nonce) + " of " + account + ") failed on chain in block "
-                    + std::to_string(block_number) + ": " + error,
-                  now_ms);
+    finalize_row(sc, chain, id, purpose, account, nonce, extrinsic_hashes[i], block_number,
+                 block_hash, i, success, error, now_ms);
     done.push_back(id);
   }
   return done;
+}
+
+std::optional<int64_t> settle_by_receipt(statement_cache& sc, const std::string& chain,
+                                         const std::string& tx_hash, uint64_t block_number,
+                                         const std::string& block_hash, uint32_t tx_index,
+                                         bool success, const std::string& error, int64_t now_ms) {
+  auto& find = sc("SELECT a.intent_id, o.status, o.purpose, o.account, o.nonce "
+                  "FROM outbox_attempts a JOIN outbox o ON o.id = a.intent_id "
+                  "WHERE a.tx_hash = ? AND o.chain = ?");
+  find.bind(1, tx_hash);
+  find.bind(2, chain);
+  if (!find.executeStep())
+    return std::nullopt;
+  auto id = find.getColumn(0).getInt64();
+  auto status = find.getColumn(1).getString();
+  auto purpose = find.getColumn(2).getString();
+  auto account = find.getColumn(3).getString();
+  auto nonce = find.getColumn(4).getInt64();
+  find.reset();
+  // Final rows do not change: a receipt read twice is recorded (and alerted) once,
+  // and a REPLACED row stays what the critical alert said.
+  if (outbox_final(status))
+    return std::nullopt;
+  finalize_row(sc, chain, id, purpose, account, nonce, tx_hash, block_number, block_hash, tx_index,
+               success, error, now_ms);
+  return id;
 }
 
 bool mark_expired(statement_cache& sc, int64_t intent_id, const std::string& tx_hash,
@@ -308,6 +389,19 @@ std::vector<outbox_intent> open_intents(SQLite::Database& db, const std::string&
   return with_statements(db, [&](statement_cache& sc) {
     return intents_where(sc, "chain = ? AND status NOT IN ('FINALIZED', 'REPLACED') "
                              "ORDER BY account, nonce", chain, std::nullopt);
+  });
+}
+
+std::vector<outbox_attempt> attempts_of(SQLite::Database& db, int64_t intent_id) {
+  return with_statements(db, [&](statement_cache& sc) {
+    auto& q = sc(std::string{"SELECT "} + attempt_columns
+                 + " FROM outbox_attempts WHERE intent_id = ? ORDER BY attempt");
+    q.bind(1, intent_id);
+    std::vector<outbox_attempt> out;
+    while (q.executeStep())
+      out.push_back(read_attempt(q));
+    q.reset();
+    return out;
   });
 }
 

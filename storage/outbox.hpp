@@ -21,6 +21,12 @@
 // - an attempt is recorded only for an INTENT or EXPIRED row, and only when
 //   every lower nonce of the account already has a live or final attempt
 //   (`record_attempt`): refusal::intent_not_signable;
+// - Ethereum only: a sent (SUBMITTED/IN_BLOCK) row may get a REPLACEMENT
+//   attempt, the same nonce at a higher fee (`record_replacement`); the
+//   earlier attempts stay LIVE, since whichever the chain mines settles the
+//   row. A Kusama row is never re-signed while an attempt is live;
+// - Ethereum rows settle from receipts (`settle_by_receipt`) through any of
+//   their attempts' hashes, once: a final row does not change;
 // - FINALIZED and REPLACED are final; a finalized block matches an intent
 //   through ANY of its attempts' hashes (`match_finalized_block`), inside the
 //   follower's transaction, so the match commits with the cursor.
@@ -41,9 +47,15 @@ namespace lstaked::ledger {
 struct outbox_attempt {
   std::string tx_hash;    // 0x + 64 hex
   std::string signed_hex; // the exact bytes sent
-  std::optional<uint64_t> era_birth, era_period;
-  std::optional<uint32_t> spec_version;
-  std::string fee; // decimal integer ('' if unknown)
+  std::optional<uint64_t> era_birth, era_period; // Kusama: the mortal era
+  std::optional<uint32_t> spec_version;          // Kusama: the runtime signed for
+  // Kusama: decimal planck ('' if unknown). Ethereum: JSON object
+  // {"max_fee_per_gas", "max_priority_fee_per_gas", "gas_limit"} (decimal wei / gas).
+  std::string fee;
+  // Read back only (record_* ignore them): 1-based number, LIVE | EXPIRED | INCLUDED, unix ms.
+  uint32_t attempt = 0;
+  std::string status;
+  int64_t created_at = 0;
 };
 
 struct outbox_intent {
@@ -78,6 +90,14 @@ outbox_intent add_intent(statement_cache& sc, const std::string& chain, const st
 /// or a lower nonce of the account has no attempt yet.
 void record_attempt(statement_cache& sc, int64_t intent_id, const outbox_attempt& a, int64_t now_ms);
 
+/// Ethereum: records a replacement of a sent transaction (same nonce, higher
+/// fee; the caller chose the fee) and keeps the row SUBMITTED with it as the
+/// live attempt; earlier attempts stay LIVE and still settle the row. Throws
+/// write_refused(intent_not_signable) for a Kusama row, or a row that is not
+/// SUBMITTED/IN_BLOCK or has no live attempt.
+void record_replacement(statement_cache& sc, int64_t intent_id, const outbox_attempt& a,
+                        int64_t now_ms);
+
 /// Notes a submission error (kept on the row for status; state unchanged).
 void note_intent(statement_cache& sc, int64_t intent_id, const std::string& note, int64_t now_ms);
 
@@ -100,6 +120,16 @@ std::vector<int64_t> match_finalized_block(statement_cache& sc, const std::strin
                                            const std::map<uint32_t, extrinsic_result>& results,
                                            int64_t now_ms);
 
+/// A receipt of one of our attempts in a FINAL block (the caller checked the
+/// block is at or below the finalized head): the row -> FINALIZED with outcome
+/// success, or failed with `error` (one warning alert); that attempt INCLUDED,
+/// the others EXPIRED. Returns the intent id, or nullopt when the hash is none
+/// of `chain`'s attempts or its row is already final (nothing changes).
+std::optional<int64_t> settle_by_receipt(statement_cache& sc, const std::string& chain,
+                                         const std::string& tx_hash, uint64_t block_number,
+                                         const std::string& block_hash, uint32_t tx_index,
+                                         bool success, const std::string& error, int64_t now_ms);
+
 /// The live attempt's era ended unused: EXPIRED (only from SUBMITTED/IN_BLOCK
 /// with that attempt live; otherwise nothing happens and false is returned).
 bool mark_expired(statement_cache& sc, int64_t intent_id, const std::string& tx_hash, int64_t now_ms);
@@ -110,6 +140,8 @@ bool mark_replaced(statement_cache& sc, int64_t intent_id, const std::string& wh
 /// Every non-final intent of a chain, by account then nonce.
 std::vector<outbox_intent> open_intents(SQLite::Database& db, const std::string& chain);
 std::optional<outbox_intent> intent_by_id(SQLite::Database& db, int64_t id);
+/// Every attempt of an intent, oldest first.
+std::vector<outbox_attempt> attempts_of(SQLite::Database& db, int64_t intent_id);
 /// The newest intents (any state), newest first.
 std::vector<outbox_intent> recent_intents(SQLite::Database& db, const std::string& chain,
                                           size_t limit);

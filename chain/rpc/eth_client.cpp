@@ -303,6 +303,7 @@ caf::expected<std::optional<eth_receipt>> eth_client::transaction_receipt(const 
   auto bn = parse_quantity_u64(j.value("blockNumber", json()));
   auto gu = parse_quantity_u64(j.value("gasUsed", json()));
   auto st = parse_quantity_u64(j.value("status", json()));
+  auto ti = parse_quantity_u64(j.value("transactionIndex", json()));
   if (!th)
     return th.error();
   if (!bh)
@@ -313,7 +314,10 @@ caf::expected<std::optional<eth_receipt>> eth_client::transaction_receipt(const 
     return gu.error();
   if (!st)
     return st.error();
+  if (!ti)
+    return ti.error();
   out.tx_hash = *th;
+  out.tx_index = *ti;
   out.block_hash = *bh;
   out.block_number = *bn;
   out.gas_used = *gu;

@@ -67,6 +67,7 @@ struct eth_receipt {
   hash256 tx_hash{};
   uint64_t block_number = 0;
   hash256 block_hash{};
+  uint64_t tx_index = 0;               // position in the block
   bool success = false;                // status == 0x1
   uint64_t gas_used = 0;
   std::optional<address> contract_address;

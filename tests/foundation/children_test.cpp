@@ -208,3 +208,33 @@ TEST(children_table, an_unknown_validator_address_stops_start_up) {
   EXPECT_NE(describe(specs.error()).find("5NotAnAddress"), std::string::npos)
     << describe(specs.error());
 }
+
+TEST(children_table, an_operator_key_starts_the_ethereum_submitter_and_a_bad_one_stops_start_up) {
+  test::temp_dir dir;
+  auto path = dir.file("operator.key");
+  {
+    std::ofstream out{path};
+    out << "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d\n";
+  }
+  ::chmod(path.c_str(), 0600);
+  config cfg;
+  cfg.ethereum.operator_key_file = path;
+  auto specs = children(cfg);
+  ASSERT_TRUE(specs) << describe(specs.error());
+  EXPECT_EQ(names(*specs), (std::vector<std::string>{"eth_submitter"}));
+  EXPECT_FALSE((*specs)[0].config_error) << describe((*specs)[0].config_error);
+  EXPECT_EQ((*specs)[0].storage, storage_use::restart);
+  ::chmod(path.c_str(), 0644);
+  auto open_key = children(cfg);
+  ASSERT_FALSE(open_key);
+  EXPECT_TRUE(is(open_key.error(), ec::insecure_permissions)) << describe(open_key.error());
+  {
+    std::ofstream out{path};
+    out << "not a key\n";
+  }
+  ::chmod(path.c_str(), 0600);
+  auto garbage = children(cfg);
+  ASSERT_FALSE(garbage);
+  EXPECT_TRUE(is(garbage.error(), ec::invalid_config)) << describe(garbage.error());
+  EXPECT_NE(describe(garbage.error()).find("ethereum.operator_key_file"), std::string::npos);
+}

@@ -1,7 +1,8 @@
 // The outbox state machine (storage/outbox.hpp): nonces in order and never
 // twice, an attempt only for INTENT/EXPIRED rows in nonce order, finalization
-// through any attempt's hash, expiry and replacement rules, all refusals
-// changing nothing.
+// through any attempt's hash, expiry and replacement rules, Ethereum's
+// replacement by fee and settlement from receipts, all refusals changing
+// nothing.
 #include "storage/database.hpp"
 #include "storage/outbox.hpp"
 #include "storage/write_task.hpp"
@@ -18,6 +19,7 @@ namespace {
 
 const std::string alice = "0x" + std::string(64, 'a');
 const std::string bob = "0x" + std::string(64, 'b');
+const std::string operator_address = "0x" + std::string(40, 'e');
 
 std::string h(char c) {
   return "0x" + std::string(64, c);
@@ -60,6 +62,23 @@ struct outbox_fixture : ::testing::Test {
     a.era_period = 64;
     a.spec_version = 1009002;
     a.fee = "1000";
+    return a;
+  }
+  outbox_intent add_eth(uint64_t chain_nonce, const std::string& purpose = "update_ratio") {
+    outbox_intent row;
+    EXPECT_FALSE(tx([&](statement_cache& sc) {
+      row = add_intent(sc, "ethereum", operator_address, purpose,
+                       json{{"to", "0x" + std::string(40, 'c')}, {"data", "0x"}, {"gas_limit", "21000"}},
+                       chain_nonce, 1000);
+    }));
+    return row;
+  }
+  outbox_attempt eth_attempt(char c, const std::string& max_fee) {
+    outbox_attempt a;
+    a.tx_hash = h(c);
+    a.signed_hex = "0x02" + std::string(10, c);
+    a.fee = json{{"max_fee_per_gas", max_fee}, {"max_priority_fee_per_gas", "1"},
+                 {"gas_limit", "21000"}}.dump();
     return a;
   }
   size_t alerts(const std::string& severity) {
@@ -205,4 +224,115 @@ TEST_F(outbox_fixture, nomination_changes_count_unless_their_extrinsic_failed) {
   ASSERT_TRUE(last);
   EXPECT_EQ(last->intent_id, first.id);
   EXPECT_EQ(last->targets, std::vector<std::string>{bob});
+}
+
+TEST_F(outbox_fixture, a_kusama_row_is_never_replaced_while_an_attempt_is_live) {
+  auto row = add(alice, 0);
+  // Not signed yet: nothing to replace.
+  auto err = tx([&](statement_cache& sc) { record_replacement(sc, row.id, attempt('2'), 1); });
+  EXPECT_EQ(refusal_of(err), refusal::intent_not_signable);
+  ASSERT_FALSE(tx([&](statement_cache& sc) { record_attempt(sc, row.id, attempt('1'), 1); }));
+  // Sent: still refused for Kusama (it is re-signed only after EXPIRED), nothing written.
+  err = tx([&](statement_cache& sc) { record_replacement(sc, row.id, attempt('2'), 2); });
+  EXPECT_EQ(refusal_of(err), refusal::intent_not_signable);
+  auto r = intent_by_id(*db, row.id);
+  EXPECT_EQ(r->attempts, 1u);
+  EXPECT_EQ(r->tx_hash, h('1'));
+  EXPECT_EQ(attempts_of(*db, row.id).size(), 1u);
+}
+
+TEST_F(outbox_fixture, an_ethereum_transaction_is_replaced_with_the_same_nonce_and_either_attempt_settles_it) {
+  auto row = add_eth(7);
+  EXPECT_EQ(row.chain, "ethereum");
+  EXPECT_EQ(row.nonce, 7u);
+  // INTENT: a replacement needs a sent transaction.
+  auto err = tx([&](statement_cache& sc) { record_replacement(sc, row.id, eth_attempt('1', "10"), 1); });
+  EXPECT_EQ(refusal_of(err), refusal::intent_not_signable);
+  ASSERT_FALSE(tx([&](statement_cache& sc) { record_attempt(sc, row.id, eth_attempt('1', "10"), 1); }));
+  // A second plain attempt is still refused: only a replacement may follow.
+  err = tx([&](statement_cache& sc) { record_attempt(sc, row.id, eth_attempt('2', "12"), 2); });
+  EXPECT_EQ(refusal_of(err), refusal::intent_not_signable);
+  ASSERT_FALSE(tx([&](statement_cache& sc) { record_replacement(sc, row.id, eth_attempt('2', "12"), 2); }));
+  auto r = intent_by_id(*db, row.id);
+  EXPECT_EQ(r->status, "SUBMITTED");
+  EXPECT_EQ(r->nonce, 7u);
+  EXPECT_EQ(r->attempts, 2u);
+  EXPECT_EQ(r->tx_hash, h('2'));
+  ASSERT_TRUE(r->live);
+  EXPECT_EQ(r->live->tx_hash, h('2')); // the newest is the one re-sent
+  EXPECT_EQ(r->to_json()["fee"]["max_fee_per_gas"], "12");
+  auto all = attempts_of(*db, row.id);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].status, "LIVE"); // the first stays matchable
+  EXPECT_EQ(all[1].attempt, 2u);
+  // Seen above the finalized head: IN_BLOCK through the OLD attempt.
+  ASSERT_FALSE(tx([&](statement_cache& sc) { mark_in_block(sc, h('1'), 50, h('b'), 3); }));
+  EXPECT_EQ(intent_by_id(*db, row.id)->status, "IN_BLOCK");
+  // The old attempt is the one mined: it settles the row.
+  std::optional<int64_t> done;
+  ASSERT_FALSE(tx([&](statement_cache& sc) {
+    done = settle_by_receipt(sc, "ethereum", h('1'), 50, h('b'), 3, true, "", 4);
+  }));
+  ASSERT_TRUE(done);
+  EXPECT_EQ(*done, row.id);
+  r = intent_by_id(*db, row.id);
+  EXPECT_EQ(r->status, "FINALIZED");
+  EXPECT_EQ(r->outcome, "success");
+  EXPECT_EQ(r->tx_hash, h('1'));
+  EXPECT_EQ(*r->block_number, 50u);
+  EXPECT_EQ(*r->extrinsic_index, 3u);
+  all = attempts_of(*db, row.id);
+  EXPECT_EQ(all[0].status, "INCLUDED");
+  EXPECT_EQ(all[1].status, "EXPIRED");
+  // Final: neither replaced nor settled again.
+  err = tx([&](statement_cache& sc) { record_replacement(sc, row.id, eth_attempt('3', "14"), 5); });
+  EXPECT_EQ(refusal_of(err), refusal::intent_not_signable);
+  ASSERT_FALSE(tx([&](statement_cache& sc) {
+    done = settle_by_receipt(sc, "ethereum", h('2'), 51, h('c'), 0, true, "", 5);
+  }));
+  EXPECT_FALSE(done);
+  EXPECT_EQ(intent_by_id(*db, row.id)->tx_hash, h('1'));
+}
+
+TEST_F(outbox_fixture, a_reverted_receipt_finalizes_the_row_failed_with_one_warning) {
+  auto row = add_eth(0);
+  ASSERT_FALSE(tx([&](statement_cache& sc) { record_attempt(sc, row.id, eth_attempt('1', "10"), 1); }));
+  std::optional<int64_t> done;
+  for (int i = 0; i < 3; ++i) // read on every step until final; recorded once
+    ASSERT_FALSE(tx([&](statement_cache& sc) {
+      done = settle_by_receipt(sc, "ethereum", h('1'), 9, h('b'), 0, false, "reverted: no", 2 + i);
+    }));
+  auto r = intent_by_id(*db, row.id);
+  EXPECT_EQ(r->status, "FINALIZED");
+  EXPECT_EQ(r->outcome, "failed");
+  EXPECT_EQ(r->dispatch_error, "reverted: no");
+  EXPECT_EQ(alerts("warning"), 1u);
+  EXPECT_EQ(outbox_counts(*db, "ethereum")["FINALIZED_FAILED"], 1u);
+  // A hash that is not ours, or of the other chain, settles nothing.
+  ASSERT_FALSE(tx([&](statement_cache& sc) {
+    done = settle_by_receipt(sc, "ethereum", h('9'), 9, h('b'), 1, true, "", 5);
+  }));
+  EXPECT_FALSE(done);
+  auto k = add(alice, 0);
+  ASSERT_FALSE(tx([&](statement_cache& sc) { record_attempt(sc, k.id, attempt('5'), 1); }));
+  ASSERT_FALSE(tx([&](statement_cache& sc) {
+    done = settle_by_receipt(sc, "ethereum", h('5'), 9, h('b'), 1, true, "", 5);
+  }));
+  EXPECT_FALSE(done);
+  EXPECT_EQ(intent_by_id(*db, k.id)->status, "SUBMITTED");
+}
+
+TEST_F(outbox_fixture, a_replaced_ethereum_row_stays_replaced_even_if_a_receipt_appears) {
+  auto row = add_eth(3);
+  ASSERT_FALSE(tx([&](statement_cache& sc) { record_attempt(sc, row.id, eth_attempt('1', "10"), 1); }));
+  bool replaced = false;
+  ASSERT_FALSE(tx([&](statement_cache& sc) { replaced = mark_replaced(sc, row.id, "by hand", 2); }));
+  EXPECT_TRUE(replaced);
+  EXPECT_EQ(alerts("critical"), 1u);
+  std::optional<int64_t> done;
+  ASSERT_FALSE(tx([&](statement_cache& sc) {
+    done = settle_by_receipt(sc, "ethereum", h('1'), 9, h('b'), 0, true, "", 3);
+  }));
+  EXPECT_FALSE(done);
+  EXPECT_EQ(intent_by_id(*db, row.id)->status, "REPLACED");
 }
