@@ -2,6 +2,7 @@
 
 #include "chain/ethereum/abi.hpp"
 #include "chain/ethereum/keccak.hpp"
+#include "actors/eth_submitter.hpp"
 #include "chain/rpc/kusama_staking.hpp"
 #include "storage/outbox.hpp"
 
@@ -345,6 +346,41 @@ ratio_calculator(ratio_calculator_actor::stateful_pointer<ratio_calculator_state
                           static_cast<uint64_t>(self->mailbox().size()), 0};
     },
   };
+}
+
+bool ratio_calculator_enabled(const config& cfg) {
+  return !cfg.ethereum.operator_key_file.empty() && !cfg.ethereum.token_address.empty()
+         && !cfg.kusama.deposit_address.empty();
+}
+
+caf::expected<std::optional<ratio_calculator_config>> make_ratio_calculator_config(const config& cfg) {
+  if (!ratio_calculator_enabled(cfg))
+    return std::optional<ratio_calculator_config>{};
+  chain::secret_key32 key; // only its address is kept here
+  auto address = load_eth_operator_key(cfg.ethereum.operator_key_file, key);
+  if (!address)
+    return address.error();
+  ratio_calculator_config c;
+  c.kusama_rpc.url = cfg.kusama.rpc_url;
+  c.eth_rpc.url = cfg.ethereum.rpc_url;
+  c.database = cfg.database_path();
+  std::vector<std::string> accounts{cfg.kusama.deposit_address};
+  accounts.insert(accounts.end(), cfg.staking.stashes.begin(), cfg.staking.stashes.end());
+  accounts.insert(accounts.end(), cfg.kusama.pool_accounts.begin(), cfg.kusama.pool_accounts.end());
+  for (auto& a : accounts) {
+    auto hex = kusama_account_hex(cfg.kusama, a);
+    if (!hex)
+      return hex.error();
+    if (std::find(c.pool_accounts.begin(), c.pool_accounts.end(), *hex) == c.pool_accounts.end())
+      c.pool_accounts.push_back(*hex);
+  }
+  c.token_address = cfg.ethereum.token_address;
+  c.operator_address = chain::to_hex(chain::byte_view(address->data(), address->size()));
+  c.fee_bps = static_cast<uint32_t>(cfg.ratio.fee_bps);
+  c.interval = std::chrono::seconds(cfg.ratio.interval_seconds);
+  c.gas_limit = cfg.ratio.gas_limit;
+  c.poll_interval = std::chrono::milliseconds(cfg.ratio.poll_interval_ms);
+  return std::optional<ratio_calculator_config>{std::move(c)};
 }
 
 child_spec ratio_calculator_child(ratio_calculator_config cfg) {

@@ -78,8 +78,12 @@ ratio_calculator_actor::behavior_type
 ratio_calculator(ratio_calculator_actor::stateful_pointer<ratio_calculator_state> self,
                  ratio_calculator_config cfg, storage_actor storage);
 
-/// Absent unless the Ethereum operator key, the token and the Kusama deposit
-/// address are configured.
+/// Whether the daemon runs the ratio calculator: the Ethereum operator key
+/// (ethereum.operator_key_file), the token and the Kusama deposit address are set.
+bool ratio_calculator_enabled(const config& cfg);
+
+/// Absent unless ratio_calculator_enabled. The pool's accounts: the deposit
+/// address, staking.stashes and kusama.pool_accounts.
 caf::expected<std::optional<ratio_calculator_config>> make_ratio_calculator_config(const config& cfg);
 child_spec ratio_calculator_child(ratio_calculator_config cfg);
 

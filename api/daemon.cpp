@@ -3,7 +3,9 @@
 #include "actors/children.hpp"
 #include "actors/supervisor.hpp"
 #include "api/deposit_routes.hpp"
+#include "actors/ratio_calculator.hpp"
 #include "api/http_server.hpp"
+#include "api/ratio_routes.hpp"
 #include "api/status_routes.hpp"
 #include "api/user_routes.hpp"
 #include "chain/common/secp256k1.hpp"
@@ -138,6 +140,9 @@ int run_daemon(const config& cfg) {
                                                     minimum ? *minimum : chain::eth::u256{},
                                                     std::chrono::milliseconds(30000),
                                                     node_lookup_bound(cfg.http.threads)});
+  add_ratio_routes(server, ratio_routes_context{cfg.database_path(),
+                                                std::chrono::seconds(cfg.ratio.interval_seconds),
+                                                ratio_calculator_enabled(cfg)});
   auto port = server.start();
   if (!port) {
     spdlog::error("{}", describe(port.error()));
