@@ -28,6 +28,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -582,6 +583,59 @@ TEST_P(operator_e2e, node_errors_and_slowness_during_submission) {
 INSTANTIATE_TEST_SUITE_P(metadata, operator_e2e, ::testing::Values("kusama", "asset-hub"));
 
 // ---------------------------------------------------------------------------
+// 2'. kill -9 at random moments (seeded; LSTAKED_CHAOS_SEED replays a run)
+// through funding, bonding, nominating and three eras of payouts: every
+// action once on chain, every payout succeeds (a second one would fail with
+// Staking.AlreadyClaimed). The relay variant only, to keep the suite short.
+
+class operator_chaos : public operator_e2e {};
+
+TEST_P(operator_chaos, kill9_at_random_moments_through_three_eras) {
+  auto seed = std::getenv("LSTAKED_CHAOS_SEED") ? std::stoul(std::getenv("LSTAKED_CHAOS_SEED"))
+                                                : std::random_device{}();
+  RecordProperty("seed", std::to_string(seed));
+  SCOPED_TRACE("LSTAKED_CHAOS_SEED=" + std::to_string(seed));
+  std::mt19937 rng(seed);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  int eras = 0;
+  std::optional<int64_t> era; // the active era after the last dev_nextEra
+  auto deadline = std::chrono::steady_clock::now() + 90s;
+  while (eras < 3 && std::chrono::steady_clock::now() < deadline) {
+    start();
+    for (int i = pick(1, 6); i > 0; --i) {
+      // A new era only once the last one's payouts are settled (in the
+      // daemon's own time), so that each era is paid out.
+      if (pick(0, 2) == 0 && all_status(rows_of("nominate"), 2, "FINALIZED")
+          && outbox("status NOT IN ('FINALIZED', 'REPLACED')").empty()
+          && (!era || metric("lstaked_staking_active_era") == era)
+          && metric("lstaked_staking_unclaimed_eras") == 0) {
+        era = node->rpc("dev_nextEra", json::array({1}))["era"].get<int64_t>();
+        ++eras;
+      } else {
+        node->new_blocks(1);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(pick(0, 400)));
+    }
+    lstaked->kill9();
+  }
+  EXPECT_EQ(eras, 3);
+  start();
+  ASSERT_TRUE(blocks_until([&] {
+    return metric("lstaked_staking_active_era") == era && metric("lstaked_staking_unclaimed_eras") == 0
+           && outbox("status NOT IN ('FINALIZED', 'REPLACED')").empty();
+  }, 60s)) << dump(outbox());
+  auto rows = outbox();
+  EXPECT_GE(rows_of("payout_stakers").size(), 2u) << dump(rows);
+  auto chain = chain_extrinsics();
+  expect_exactly_once(chain, rows);
+  expect_one_of_each(chain, true);
+  EXPECT_EQ(lstaked->stop(), 0);
+  std::cerr << "[ chaos    ] seed " << seed << ", " << starts << " starts\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(metadata, operator_chaos, ::testing::Values("kusama"));
+
+// ---------------------------------------------------------------------------
 // 4. A bad staking configuration: refused at start, one error line naming the key.
 
 TEST(operator_e2e_config, bad_staking_config_is_refused_with_one_line_naming_the_key) {
@@ -616,6 +670,15 @@ TEST(operator_e2e_config, bad_staking_config_is_refused_with_one_line_naming_the
     {"the deposit key of another account",
      [](auto& d, auto& s) { s.deposit_key_file = d.file("eve.key"); },
      "staking.deposit_key_file", ferdie.ss58},
+    {"a proxied stash with its own key",
+     [](auto&, auto& s) { s.proxied_stashes = {eve.ss58, charlie.ss58}; },
+     "staking.stash_key_files[0]", "listed as proxied"},
+    {"a validator address of another network (SS58 prefix 42)",
+     [](auto&, auto& s) {
+       auto a = chain::from_hex(alice_stash.hex);
+       s.validators.push_back(*chain::sig::ss58_encode(chain::byte_view(a->data(), a->size()), 42));
+     },
+     "staking.validators", "\""},
     {"an unknown validator address (bad SS58 checksum)",
      [](auto&, auto& s) {
        auto& v = s.validators[3];
