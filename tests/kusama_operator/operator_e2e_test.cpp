@@ -446,7 +446,8 @@ TEST_P(operator_e2e, exactly_once_under_kill9) {
     << dump(outbox());
 
   // (b) Between submission and inclusion: both bonds signed and in the pool,
-  // no block made; kill -9; restart (the same bytes are re-sent); then blocks.
+  // no block made; kill -9; restart (nothing is re-signed: the live attempts
+  // are re-sent as they are); then blocks.
   ASSERT_TRUE(eventually([&] { return all_status(rows_of("bond"), 2, "SUBMITTED"); }, 30s))
     << dump(outbox());
   ASSERT_TRUE(eventually([&] { return pool().size() == 2; }, 10s));
@@ -474,6 +475,7 @@ TEST_P(operator_e2e, exactly_once_under_kill9) {
   node->new_blocks(1);
   ASSERT_TRUE(eventually([&] { return all_status(rows_of("nominate"), 2, "SUBMITTED"); }, 30s))
     << dump(outbox());
+  ASSERT_TRUE(eventually([&] { return pool().size() == 2; }, 10s)); // committed before sent
   auto finalized = node->finalized_number();
   node->rpc("dev_setFinalityLag", json::array({50}));
   auto nominated_in = node->new_blocks(1);
@@ -540,22 +542,25 @@ TEST_P(operator_e2e, node_errors_and_slowness_during_submission) {
   ASSERT_TRUE(eventually([&] { return pool().size() == 1; }, 30s)) << dump(outbox());
   EXPECT_EQ(pool()[0], rows_of("fund_stashes")[0].live_hex);
   fault({{"mode", "none"}});
-  ASSERT_TRUE(blocks_until([&] { return all_status(rows_of("fund_stashes"), 1, "FINALIZED"); }))
-    << dump(outbox());
-  EXPECT_EQ(rows_of("fund_stashes")[0].tx_hash, fund[0].tx_hash);
-  EXPECT_EQ(rows_of("fund_stashes")[0].attempts, 2u);
+  node->new_blocks(1); // holds it
 
   // Slower than the daemon's read timeout (15 s): the first bond's submission
   // times out, the client sends it again (the node then has it twice: the
   // delayed one answers "already imported" to nobody). No block is made until
   // both bonds are in the pool.
-  ASSERT_TRUE(eventually([&] { return rows_of("bond").size() == 2; }, 30s)) << dump(outbox());
   fault({{"mode", "slow"}, {"delayMs", 16000}, {"methods", {"author_submitExtrinsic"}},
          {"durationMs", 600000}});
+  node->new_blocks(1); // finalizes it: the bonds are decided
+  ASSERT_TRUE(eventually([&] { return all_status(rows_of("fund_stashes"), 1, "FINALIZED"); }, 30s))
+    << dump(outbox());
+  EXPECT_EQ(rows_of("fund_stashes")[0].tx_hash, fund[0].tx_hash);
+  EXPECT_EQ(rows_of("fund_stashes")[0].attempts, 2u);
   ASSERT_TRUE(eventually([&] { return all_status(rows_of("bond"), 2, "SUBMITTED"); }, 30s))
     << dump(outbox());
+  auto committed = std::chrono::steady_clock::now();
   fault({{"mode", "none"}}); // the request already delayed stays delayed
   ASSERT_TRUE(eventually([&] { return pool().size() == 2; }, 40s)) << dump(outbox());
+  EXPECT_GT(std::chrono::steady_clock::now() - committed, 10s) << "the slow answer was not waited for";
   std::this_thread::sleep_for(2s); // the delayed copy reaches the node too
   EXPECT_EQ(pool().size(), 2u);
 
