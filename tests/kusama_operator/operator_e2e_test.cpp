@@ -256,6 +256,21 @@ protected:
     return o.str();
   }
 
+  int64_t db_count(const std::string& sql) {
+    SQLite::Database db(dir.file("data") + "/lstaked.sqlite", SQLite::OPEN_READONLY);
+    db.setBusyTimeout(5000);
+    return db.execAndGet(sql).getInt64();
+  }
+
+  /// After it all: every actor healthy again (no error left from a fault, no
+  /// stuck row), no alert raised (a REPLACED row or a failed extrinsic raises one).
+  void expect_healthy_end() {
+    EXPECT_TRUE(eventually([&] { return lstaked->get("/v1/status").body.value("ok", false); }, 15s))
+      << lstaked->get("/v1/status").raw;
+    EXPECT_EQ(db_count("SELECT count(*) FROM alerts WHERE source IN ('kusama_submitter', "
+                       "'bond_manager', 'outbox')"), 0);
+  }
+
   // ---- the node ----
 
   void fault(const json& f) { node->rpc("dev_fault", json::array({f})); }
@@ -410,6 +425,7 @@ TEST_P(operator_e2e, stake_bond_nominate_collect) {
   }
   EXPECT_LT(planck(facts["stashes"][eve.hex]["bonded"]) + planck(facts["stashes"][charlie.hex]["bonded"]),
             2503 * ksm);
+  expect_healthy_end();
   EXPECT_EQ(lstaked->stop(), 0);
 }
 
@@ -505,6 +521,7 @@ TEST_P(operator_e2e, exactly_once_under_kill9) {
   auto chain = chain_extrinsics();
   expect_exactly_once(chain, rows);
   expect_one_of_each(chain, true);
+  expect_healthy_end();
   EXPECT_EQ(lstaked->stop(), 0);
 }
 
@@ -582,6 +599,7 @@ TEST_P(operator_e2e, node_errors_and_slowness_during_submission) {
   auto chain = chain_extrinsics();
   expect_exactly_once(chain, rows);
   expect_one_of_each(chain, true);
+  expect_healthy_end();
   EXPECT_EQ(lstaked->stop(), 0);
 }
 
@@ -634,6 +652,7 @@ TEST_P(operator_chaos, kill9_at_random_moments_through_three_eras) {
   auto chain = chain_extrinsics();
   expect_exactly_once(chain, rows);
   expect_one_of_each(chain, true);
+  expect_healthy_end();
   EXPECT_EQ(lstaked->stop(), 0);
   std::cerr << "[ chaos    ] seed " << seed << ", " << starts << " starts\n";
 }
