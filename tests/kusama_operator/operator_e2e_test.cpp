@@ -11,7 +11,10 @@
 //   submission, between submission and inclusion, between inclusion and
 //   finality.
 // - The node failing or slow on author_submitExtrinsic: retried, never doubled.
+// - (relay variant only) kill -9 at random moments through three eras; finality
+//   lagging further than staking.mortality_blocks.
 // - A bad staking configuration is refused at start with one line naming the key.
+// Also a soak run (disabled: minutes) mixing all of it at random.
 #include "chain/common/bytes.hpp"
 #include "chain/sig/keypair.hpp"
 #include "chain/sig/ss58.hpp"
@@ -23,12 +26,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
-#include <set>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -155,6 +161,7 @@ protected:
   void SetUp() override {
     node = std::make_unique<test::kusama_node>(
       dir, std::vector<std::string>{"--block-ms", "0", "--finality-lag", "1", "--era-blocks", "10",
+                                    "--state-pruning", "100000", // chain_extrinsics.mjs reads every block
                                     "--metadata", GetParam()});
     ASSERT_TRUE(node->ok()) << node->log();
     auto setup = script("operator_setup.mjs");
@@ -679,6 +686,70 @@ TEST_P(operator_relay, finality_lagging_more_than_the_mortality) {
   expect_one_of_each(chain, true);
   expect_healthy_end();
   EXPECT_EQ(lstaked->stop(), 0);
+}
+
+// ---------------------------------------------------------------------------
+// A soak run, not part of the suite (minutes; run it with
+// --gtest_also_run_disabled_tests --gtest_filter='*soak*'): for
+// LSTAKED_SOAK_SECONDS (default 120) random blocks, kill -9s, finality lags
+// (0..12, above the mortality), node errors on submissions and on nonce reads,
+// slow answers, dropped connections and new eras; then the node is healed and
+// everything must settle exactly once, every payout succeeding.
+
+TEST_P(operator_relay, DISABLED_soak_random_faults_and_kill9) {
+  auto seed = std::getenv("LSTAKED_CHAOS_SEED") ? std::stoul(std::getenv("LSTAKED_CHAOS_SEED"))
+                                                : std::random_device{}();
+  SCOPED_TRACE("LSTAKED_CHAOS_SEED=" + std::to_string(seed));
+  std::mt19937 rng(seed);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  auto seconds = std::getenv("LSTAKED_SOAK_SECONDS") ? std::stoi(std::getenv("LSTAKED_SOAK_SECONDS")) : 120;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  int eras = 0;
+  bool running = false;
+  const json submit = json::array({"author_submitExtrinsic"});
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!running) {
+      start();
+      running = true;
+    }
+    int a = pick(0, 20);
+    if (a < 10) {
+      node->new_blocks(pick(1, 3));
+    } else if (a < 12) {
+      lstaked->kill9();
+      running = false;
+    } else if (a < 13) {
+      node->rpc("dev_setFinalityLag", json::array({pick(0, 12)}));
+    } else if (a < 14) {
+      fault({{"mode", "error"}, {"methods", submit}, {"durationMs", pick(100, 8000)}});
+    } else if (a < 15) {
+      fault({{"mode", "error"}, {"methods", {"state_getStorage"}}, {"durationMs", pick(100, 4000)}});
+    } else if (a < 16) {
+      fault({{"mode", "slow"}, {"delayMs", pick(100, 3000)}, {"durationMs", pick(100, 4000)}});
+    } else if (a < 17) {
+      fault({{"mode", "drop"}, {"methods", submit}, {"durationMs", pick(100, 3000)}});
+    } else if (a < 18 && eras < 6 && all_status(rows_of("nominate"), 2, "FINALIZED")) {
+      node->rpc("dev_nextEra", json::array({1}));
+      ++eras;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(pick(0, 600)));
+  }
+  fault({{"mode", "none"}});
+  node->rpc("dev_setFinalityLag", json::array({1}));
+  if (!running)
+    start();
+  ASSERT_TRUE(blocks_until([&] {
+    return metric("lstaked_staking_unclaimed_eras") == 0 && all_status(rows_of("nominate"), 2, "FINALIZED")
+           && outbox("status NOT IN ('FINALIZED', 'REPLACED')").empty();
+  }, 120s)) << dump(outbox());
+  auto rows = outbox();
+  auto chain = chain_extrinsics();
+  expect_exactly_once(chain, rows);
+  expect_one_of_each(chain, true);
+  expect_healthy_end();
+  EXPECT_EQ(lstaked->stop(), 0);
+  std::cerr << "[ soak     ] seed " << seed << ": " << starts << " starts, " << rows.size()
+            << " outbox rows, chain head " << chain["head"] << "\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(metadata, operator_relay, ::testing::Values("kusama"));
