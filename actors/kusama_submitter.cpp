@@ -198,7 +198,17 @@ caf::expected<ledger::outbox_attempt> sign_row(kusama_submitter_state& st, const
     return call_bytes.error();
   sub::tx_params p;
   p.nonce = static_cast<uint32_t>(row.nonce);
-  p.era = sub::make_mortal_era(st.cfg.mortality_blocks, v.final_number);
+  // The era is born at F, but the node judges it at its best block B: only
+  // F + period - (B + 1) of its blocks are left, none once finality lags a
+  // period behind (every signature is then refused as bad, and every re-signed
+  // one too while the lag lasts). When the lag takes half of the era or more,
+  // the era is widened by the lag (no wider than 4096: above that the runtime
+  // quantizes the birth block, and Kusama keeps 4096 block hashes).
+  auto era = sub::make_mortal_era(st.cfg.mortality_blocks, v.final_number);
+  uint64_t lag = v.best_number > v.final_number ? v.best_number - v.final_number : 0;
+  if (2 * (lag + 1) > era.period && era.period + lag + 1 <= 4096)
+    era = sub::make_mortal_era(era.period + lag + 1, v.final_number);
+  p.era = era;
   auto genesis = chain::from_hex(st.genesis);
   auto birth = chain::from_hex(v.final_hash);
   if (!genesis || !birth || genesis->size() != 32 || birth->size() != 32)

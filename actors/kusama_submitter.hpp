@@ -17,7 +17,8 @@
 //   never be included: EXPIRED, then re-signed with the SAME nonce (the call is
 //   re-encoded by pallet/call NAME with F's metadata).
 // - INTENT and EXPIRED rows are signed in nonce order (mortal era born at F,
-//   fee from payment_queryInfo); the attempt (signed bytes + hash) is committed
+//   widened by the finality lag when that lag takes half of it or more, so it
+//   is still alive at the best block; fee from payment_queryInfo); the attempt (signed bytes + hash) is committed
 //   (FULL) BEFORE author_submitExtrinsic. A live attempt is re-sent as the same
 //   bytes after a restart and every `resubmit_interval` until it is in a block
 //   ("already imported" / "outdated" answers are expected, not errors).
