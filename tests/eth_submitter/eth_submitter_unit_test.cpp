@@ -69,8 +69,9 @@ TEST(eth_outbox_call, round_trips_and_refuses_what_cannot_be_signed) {
     broken[key] = bad;
     auto r = eth_outbox_call::parse(broken);
     EXPECT_FALSE(r) << key << " = " << bad.dump();
-    if (!r)
+    if (!r) {
       EXPECT_EQ(code_of(r.error()), ec::invalid_input);
+    }
   }
   json no_gas = j;
   no_gas.erase("gas_limit");
