@@ -402,7 +402,7 @@ TEST_P(operator_e2e, stake_bond_nominate_collect) {
   for (int i = 0; i < 3; ++i) {
     auto era = node->rpc("dev_nextEra", json::array({1}))["era"].get<int64_t>();
     ASSERT_TRUE(blocks_until([&] {
-      return metric("lstaked_staking_active_era") == era && metric("lstaked_staking_unclaimed_eras") == 0
+      return metric("lstaked_staking_active_era") >= era && metric("lstaked_staking_unclaimed_eras") == 0
              && outbox("status NOT IN ('FINALIZED', 'REPLACED')").empty();
     }, 60s)) << "era " << era << dump(outbox()) << actor_detail("bond_manager");
   }
@@ -630,7 +630,7 @@ TEST_P(operator_relay, kill9_at_random_moments_through_three_eras) {
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   int eras = 0;
   std::optional<int64_t> era; // the active era after the last dev_nextEra
-  auto deadline = std::chrono::steady_clock::now() + 90s;
+  auto deadline = std::chrono::steady_clock::now() + 150s; // a loaded CI machine is slow
   while (eras < 3 && std::chrono::steady_clock::now() < deadline) {
     start();
     for (int i = pick(1, 6); i > 0; --i) {
@@ -638,7 +638,7 @@ TEST_P(operator_relay, kill9_at_random_moments_through_three_eras) {
       // daemon's own time), so that each era is paid out.
       if (pick(0, 2) == 0 && all_status(rows_of("nominate"), 2, "FINALIZED")
           && outbox("status NOT IN ('FINALIZED', 'REPLACED')").empty()
-          && (!era || metric("lstaked_staking_active_era") == era)
+          && (!era || metric("lstaked_staking_active_era") >= era) // eras also pass with blocks
           && metric("lstaked_staking_unclaimed_eras") == 0) {
         era = node->rpc("dev_nextEra", json::array({1}))["era"].get<int64_t>();
         ++eras;
@@ -652,7 +652,7 @@ TEST_P(operator_relay, kill9_at_random_moments_through_three_eras) {
   EXPECT_EQ(eras, 3);
   start();
   ASSERT_TRUE(blocks_until([&] {
-    return metric("lstaked_staking_active_era") == era && metric("lstaked_staking_unclaimed_eras") == 0
+    return metric("lstaked_staking_active_era") >= era && metric("lstaked_staking_unclaimed_eras") == 0
            && outbox("status NOT IN ('FINALIZED', 'REPLACED')").empty();
   }, 60s)) << dump(outbox());
   auto rows = outbox();
