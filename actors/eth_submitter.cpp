@@ -414,43 +414,13 @@ bool benign_submit_error(const caf::error& err) {
   return false;
 }
 
-// The next step: at once after progress; after a failed one (node down, slow
-// or erroring, storage refused) the poll interval doubles per consecutive
-// failure, up to max_backoff, so a sick node is not hammered.
 void schedule(self_ptr self, bool now) {
-  auto& st = self->state;
-  st.failures = st.step_failed ? st.failures + 1 : 0;
-  st.step_failed = false;
-  if (now && st.failures == 0)
-    return self->send(self, tick_atom_v);
-  auto delay = st.cfg.poll_interval;
-  for (uint32_t i = 0; i < std::min<uint32_t>(st.failures, 10) && delay < st.cfg.max_backoff; ++i)
-    delay *= 2;
-  self->delayed_send(self, std::min(delay, std::max(st.cfg.max_backoff, st.cfg.poll_interval)),
-                     tick_atom_v);
+  schedule_step(self, now);
 }
 
-/// Runs `f` in one storage transaction (FULL), then `done(ok)`.
 void write(self_ptr self, std::string name, std::function<void(ledger::statement_cache&)> f,
            std::function<void(bool)> done) {
-  auto& st = self->state;
-  st.busy = true;
-  write_task task{std::move(name), sql::durability::full, [f = std::move(f)](SQLite::Database& db) {
-                    ledger::with_statements(db, [&](ledger::statement_cache& sc) { f(sc); });
-                  }};
-  self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
-    .then(
-      [self, done](uint64_t) {
-        self->state.busy = false;
-        done(true);
-      },
-      [self, done](caf::error& err) {
-        self->state.busy = false;
-        self->state.step_failed = true;
-        self->state.last_error = "storage: " + describe(err);
-        spdlog::warn("eth_submitter: {}", self->state.last_error);
-        done(false);
-      });
+  write_step(self, "eth_submitter", std::move(name), std::move(f), std::move(done));
 }
 
 using notes_t = std::vector<std::pair<int64_t, std::string>>;
