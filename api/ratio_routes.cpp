@@ -55,18 +55,9 @@ void add_ratio_routes(http_server& server, ratio_routes_context ctx) {
   });
 
   server.get("/v1/ratio/history", [ctx](const httplib::Request& req, httplib::Response& res) {
-    int64_t limit = 50;
-    int64_t before = INT64_MAX;
-    try {
-      if (req.has_param("limit"))
-        limit = std::stoll(req.get_param_value("limit"));
-      if (req.has_param("before"))
-        before = std::stoll(req.get_param_value("before"));
-    } catch (const std::exception&) {
-      return json_error(res, 400, "invalid_query", "limit and before must be integers");
-    }
-    if (limit < 1 || limit > 500 || before < 1)
-      return json_error(res, 400, "invalid_query", "limit must be 1-500, before >= 1");
+    int64_t limit = 0, before = 0;
+    if (!page_query(req, res, limit, before))
+      return;
     json entries = json::array();
     for (auto& p : ledger::ratio_history_page(read_connection(ctx.database_path), before, limit))
       entries.push_back(point_json(p));

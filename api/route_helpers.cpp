@@ -36,4 +36,24 @@ std::string ss58_of(const std::string& account_hex, uint16_t prefix) {
   return text ? *text : account_hex;
 }
 
+bool page_query(const httplib::Request& req, httplib::Response& res, int64_t& limit,
+                int64_t& before) {
+  limit = 50;
+  before = INT64_MAX;
+  try {
+    if (req.has_param("limit"))
+      limit = std::stoll(req.get_param_value("limit"));
+    if (req.has_param("before"))
+      before = std::stoll(req.get_param_value("before"));
+  } catch (const std::exception&) {
+    json_error(res, 400, "invalid_query", "limit and before must be integers");
+    return false;
+  }
+  if (limit < 1 || limit > 500 || before < 1) {
+    json_error(res, 400, "invalid_query", "limit must be 1-500, before >= 1");
+    return false;
+  }
+  return true;
+}
+
 } // namespace lstaked::api

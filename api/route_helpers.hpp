@@ -6,6 +6,7 @@
 // throws if the database cannot be opened (the server answers 500).
 #pragma once
 
+#include "api/http_server.hpp"
 #include "chain/ethereum/u256.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -20,6 +21,11 @@ SQLite::Database& read_connection(const std::string& database_path);
 
 /// {"amount": "<KSM decimal>", "nativeAmount": "<planck>"}
 nlohmann::json amount_json(const chain::eth::u256& planck);
+
+/// `?limit=&before=` of a paginated list (limit 1-500, default 50; before >= 1,
+/// default: from the newest). False after answering 400 invalid_query.
+bool page_query(const httplib::Request& req, httplib::Response& res, int64_t& limit,
+                int64_t& before);
 
 /// The SS58 form of a 0x AccountId (the hex itself if it is not 32 bytes).
 std::string ss58_of(const std::string& account_hex, uint16_t prefix);

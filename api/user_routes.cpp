@@ -210,18 +210,9 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
                auto account = account_from_path(req.matches[1].str(), ctx.ss58_prefix, res);
                if (!account)
                  return;
-               int64_t limit = 50;
-               int64_t before = INT64_MAX;
-               try {
-                 if (req.has_param("limit"))
-                   limit = std::stoll(req.get_param_value("limit"));
-                 if (req.has_param("before"))
-                   before = std::stoll(req.get_param_value("before"));
-               } catch (const std::exception&) {
-                 return json_error(res, 400, "invalid_query", "limit and before must be integers");
-               }
-               if (limit < 1 || limit > 500 || before < 1)
-                 return json_error(res, 400, "invalid_query", "limit must be 1-500, before >= 1");
+               int64_t limit = 0, before = 0;
+               if (!page_query(req, res, limit, before))
+                 return;
                json entries = json::array();
                int64_t last = 0;
                for (auto& h : ledger::history_of(read_connection(ctx.database_path), *account,

@@ -191,6 +191,11 @@ TEST_F(ratio_e2e, rewards_become_a_published_ratio_equal_to_an_independent_calcu
   ASSERT_EQ(api.status, 200) << api.raw;
   EXPECT_EQ(api.body["ratio"], want["ratio"]);
   EXPECT_EQ(d.get("/v1/ratio/history").body["entries"].size(), 1u);
+  for (auto* bad : {"?limit=0", "?limit=501", "?limit=abc", "?before=0", "?before=x"}) {
+    auto r = d.get(std::string("/v1/ratio/history") + bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(r.body["error"]["code"], "invalid_query") << bad;
+  }
   // The unclaimed deposit is worth more than the 1,000 KSM put in.
   auto alice = d.get("/v1/accounts/" + key("//Alice").ss58);
   ASSERT_EQ(alice.status, 200) << alice.raw;
