@@ -115,6 +115,25 @@ caf::expected<std::pair<u256, json>> read_holdings(ratio_calculator_state& st,
   return std::make_pair(*held, detail);
 }
 
+/// Whether the operator key holds aKSMb's OPERATOR_ROLE at `eth_block`
+/// (without it every update would revert). An error: the node could not say.
+caf::expected<bool> operator_holds_role(ratio_calculator_state& st, uint64_t eth_block) {
+  auto token = *chain::eth::parse_address(st.cfg.token_address);
+  auto role = chain::eth::keccak256(std::string_view("OPERATOR_ROLE"));
+  auto sel = chain::eth::abi_selector("hasRole(bytes32,address)");
+  rpc::eth_call_request req;
+  req.to = token;
+  req.data.assign(sel.begin(), sel.end());
+  req.data.insert(req.data.end(), role.begin(), role.end());
+  req.data.insert(req.data.end(), 12, 0);
+  auto op = *chain::eth::parse_address(st.cfg.operator_address);
+  req.data.insert(req.data.end(), op.begin(), op.end());
+  auto answer = st.eth->call(req, rpc::block_id{eth_block});
+  if (!answer)
+    return answer.error();
+  return answer->size() == 32 && answer->back() == 1;
+}
+
 void tick(self_ptr self) {
   auto& st = self->state;
   if (st.busy)
@@ -147,6 +166,28 @@ void tick(self_ptr self) {
     st.detail = "ratio flow paused";
     return schedule(self);
   }
+  // Checked as soon as the Ethereum follower has a cursor (at start, not when
+  // the first calculation is due), and again until the role is there.
+  if (!st.operator_checked && ec_) {
+    auto holds = operator_holds_role(st, ec_->number);
+    if (!holds)
+      return fail("cannot read aKSMb's roles: " + describe(holds.error()));
+    if (!*holds) {
+      auto why = "the operator key " + st.cfg.operator_address
+                 + " does not hold aKSMb's OPERATOR_ROLE: no ratio can be published"
+                   " (grant it with aKSMb.grantRole(OPERATOR_ROLE, operator) or configure"
+                   " ethereum.operator_key_file with the operator's key)";
+      if (st.last_error != why)
+        spdlog::critical("ratio_calculator: {}", why);
+      st.last_error = why;
+      st.detail = why;
+      return schedule(self);
+    }
+    st.operator_checked = true;
+    st.last_error.clear();
+    spdlog::info("ratio_calculator: the operator key {} holds aKSMb's OPERATOR_ROLE",
+                 st.cfg.operator_address);
+  }
   if (publishing) {
     st.detail = "publishing calculation " + std::to_string(publishing->id) + " (ratio "
                 + publishing->published_ratio + "): waiting for RatioUpdated to be final";
@@ -174,29 +215,6 @@ void tick(self_ptr self) {
   }
   // aKSMb at the Ethereum cursor.
   auto token = *chain::eth::parse_address(st.cfg.token_address);
-  if (!st.operator_checked) {
-    // The operator key must hold aKSMb's OPERATOR_ROLE, or every update would revert.
-    auto role = chain::eth::keccak256(std::string_view("OPERATOR_ROLE"));
-    auto sel = chain::eth::abi_selector("hasRole(bytes32,address)");
-    rpc::eth_call_request req;
-    req.to = token;
-    req.data.assign(sel.begin(), sel.end());
-    req.data.insert(req.data.end(), role.begin(), role.end());
-    req.data.insert(req.data.end(), 12, 0);
-    auto op = *chain::eth::parse_address(st.cfg.operator_address);
-    req.data.insert(req.data.end(), op.begin(), op.end());
-    auto answer = st.eth->call(req, rpc::block_id{ec_->number});
-    if (!answer)
-      return fail("cannot read aKSMb's roles: " + describe(answer.error()));
-    if (answer->size() != 32 || answer->back() != 1) {
-      st.last_error = "the operator key " + st.cfg.operator_address
-                      + " does not hold aKSMb's OPERATOR_ROLE: no ratio can be published";
-      st.detail = st.last_error;
-      spdlog::critical("ratio_calculator: {}", st.last_error);
-      return schedule(self);
-    }
-    st.operator_checked = true;
-  }
   auto header = st.eth->block(rpc::block_id{ec_->number});
   if (!header || !*header)
     return fail("cannot read Ethereum block " + std::to_string(ec_->number));

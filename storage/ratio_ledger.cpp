@@ -123,6 +123,30 @@ std::vector<ratio_calculation> recent_calculations(SQLite::Database& db, size_t 
   return out;
 }
 
+namespace {
+
+// The reason claims are paused for a loss the contract would not accept: the
+// only pause this module lifts by itself (never the operator's own pauses).
+const char* const claims_paused_by_loss = "ratio: loss beyond aKSMb's bound";
+
+/// A new ratio is in effect: if claims were paused because the ratio could not
+/// reflect a loss, minting at a stale (too generous) ratio is no longer
+/// possible, so they resume, with an info alert saying why.
+void resume_claims_after_a_loss(statement_cache& sc, const u256& ratio, int64_t now_ms) {
+  auto& q = sc("UPDATE flows SET paused = 0, reason = NULL, changed_at = ? "
+               "WHERE flow = 'claims' AND paused = 1 AND reason = ?");
+  q.bind(1, now_ms);
+  q.bind(2, claims_paused_by_loss);
+  if (q.exec() == 0)
+    return;
+  raise_alert(sc, "info", "ratio",
+              "claims resume: the ratio " + ratio.to_dec()
+                + " is in effect and reflects the loss that paused them",
+              now_ms);
+}
+
+} // namespace
+
 ratio_applied apply_ratio_updated(statement_cache& sc, const ratio_updated_event& e, int64_t now_ms) {
   auto& ins = sc("INSERT INTO ratio_history (ratio, published_at, eth_block, tx_hash) "
                  "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
@@ -132,6 +156,7 @@ ratio_applied apply_ratio_updated(statement_cache& sc, const ratio_updated_event
   ins.bind(4, e.tx_hash);
   if (ins.exec() == 0)
     return ratio_applied::duplicate;
+  resume_claims_after_a_loss(sc, e.new_ratio, now_ms);
   // The newest calculation being published for exactly this ratio books its fee.
   auto& find = sc("SELECT id, fee_planck FROM ratio_calculations WHERE status = 'PUBLISHING' "
                   "AND published_ratio = ? ORDER BY id DESC LIMIT 1");
@@ -275,7 +300,9 @@ ratio_calculation decide_ratio(statement_cache& sc, const ratio_readings& r, con
       auto& last = sc("SELECT decision FROM ratio_calculations ORDER BY id DESC LIMIT 1");
       bool repeated = last.executeStep() && last.getColumn(0).getString() == "loss_beyond_bound";
       last.reset();
-      set_flow_paused(sc, "claims", true, "ratio: loss beyond aKSMb's bound", now_ms);
+      // An operator's own pause keeps its reason (and is never lifted here).
+      if (!flow_paused(sc, "claims"))
+        set_flow_paused(sc, "claims", true, claims_paused_by_loss, now_ms);
       if (!repeated)
         raise_alert(sc, "critical", "ratio", c.reason, now_ms);
       break;

@@ -11,7 +11,11 @@
 //   and only when the ratio it was computed for took effect: a calculation
 //   never published takes no fee;
 // - the fee ledger's balance is owed to the operator, so compute_ratio never
-//   counts it as the pool's.
+//   counts it as the pool's;
+// - a loss beyond aKSMb's bound pauses claims (minting at a ratio that ignores
+//   the loss would give new holders value that is gone); the pause is lifted
+//   here only when a ratio takes effect, and only if this rule set it (an
+//   operator's own pause keeps its reason and stays).
 #pragma once
 
 #include "storage/ledger.hpp"

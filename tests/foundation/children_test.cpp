@@ -238,3 +238,12 @@ TEST(children_table, an_operator_key_starts_the_ethereum_submitter_and_a_bad_one
   EXPECT_TRUE(is(garbage.error(), ec::invalid_config)) << describe(garbage.error());
   EXPECT_NE(describe(garbage.error()).find("ethereum.operator_key_file"), std::string::npos);
 }
+
+TEST(children_table, a_missing_operator_key_file_stops_start_up_and_names_it) {
+  test::temp_dir dir;
+  config cfg;
+  cfg.ethereum.operator_key_file = dir.file("no-such.key");
+  auto specs = children(cfg);
+  ASSERT_FALSE(specs);
+  EXPECT_NE(describe(specs.error()).find("no-such.key"), std::string::npos) << describe(specs.error());
+}

@@ -211,3 +211,19 @@ TEST(config, kusama_addresses_and_minimum_are_checked) {
   auto mixed = write(dir, "m.toml", "[kusama]\npool_accounts = [\"a\", 3]\n");
   EXPECT_TRUE(has_problem(load_config(mixed, no_env, {}), "kusama.pool_accounts", "array"));
 }
+
+TEST(config, a_ratio_fee_below_zero_or_above_100_percent_is_refused) {
+  test::temp_dir dir;
+  auto negative = load_config(write(dir, "n.toml", "[ratio]\nfee_bps = -1\n"), no_env, {});
+  EXPECT_FALSE(negative.ok());
+  EXPECT_TRUE(has_problem(negative, "ratio.fee_bps", "negative"));
+  auto above = load_config(write(dir, "a.toml", "[ratio]\nfee_bps = 10001\n"), no_env, {});
+  EXPECT_FALSE(above.ok());
+  EXPECT_TRUE(has_problem(above, "ratio.fee_bps", "between 0 and 10000"));
+  auto text = load_config(write(dir, "t.toml", "[ratio]\nfee_bps = \"2%\"\n"), no_env, {});
+  EXPECT_FALSE(text.ok());
+  EXPECT_TRUE(has_problem(text, "ratio.fee_bps", "expected"));
+  auto whole = load_config(write(dir, "w.toml", "[ratio]\nfee_bps = 10000\n"), no_env, {});
+  EXPECT_TRUE(whole.ok());
+  EXPECT_EQ(whole.value.ratio.fee_bps, 10000u);
+}

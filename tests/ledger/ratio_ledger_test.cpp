@@ -227,6 +227,32 @@ TEST_F(deciding, a_loss_beyond_the_bound_is_not_published_and_pauses_claims_with
   EXPECT_EQ(db->execAndGet("SELECT COUNT(*) FROM outbox").getInt64(), 0);
 }
 
+TEST_F(deciding, claims_paused_by_a_loss_resume_once_a_ratio_takes_effect_but_an_operator_pause_stays) {
+  r.held_on_chain = k(800);
+  decide();
+  ASSERT_TRUE(flow_paused(*db, "claims"));
+  // The operator raises aKSMb's loss bound: the loss is published and takes effect.
+  r.bounds.max_loss_bps = 3000;
+  auto c = decide();
+  EXPECT_EQ(c.decision, "publish");
+  EXPECT_TRUE(c.fee.is_zero());
+  EXPECT_TRUE(flow_paused(*db, "claims")) << "not before the ratio is in effect";
+  tx([&](statement_cache& sc) { apply_ratio_updated(sc, updated(c.published_ratio, 'a'), 6); });
+  EXPECT_FALSE(flow_paused(*db, "claims"));
+  EXPECT_EQ(db->execAndGet("SELECT COUNT(*) FROM alerts WHERE severity = 'info' AND source = 'ratio' "
+                           "AND message LIKE 'claims resume%'").getInt64(), 1);
+  // The operator's own pause keeps its reason through a loss, and a new ratio does not lift it.
+  tx([&](statement_cache& sc) { set_flow_paused(sc, "claims", true, "operator: maintenance", 7); });
+  r.eth_ratio = u256::from_dec(c.published_ratio).value();
+  r.held_on_chain = k(500);
+  r.bounds.max_loss_bps = 1000;
+  EXPECT_EQ(decide().decision, "loss_beyond_bound");
+  EXPECT_EQ(db->execAndGet("SELECT reason FROM flows WHERE flow = 'claims'").getString(),
+            "operator: maintenance");
+  tx([&](statement_cache& sc) { apply_ratio_updated(sc, updated("1", 'b'), 8); });
+  EXPECT_TRUE(flow_paused(*db, "claims"));
+}
+
 TEST_F(deciding, no_reward_means_no_transaction_and_a_failed_one_takes_no_fee) {
   r.held_on_chain = k(1000);
   auto none = decide();

@@ -98,16 +98,56 @@ protected:
         << contracts.pool << "\"\ntoken_address = \"" << contracts.token
         << "\"\nstart_block = " << contracts.block << "\npoll_interval_ms = 200\n"
         << "operator_key_file = \"" << dir.file("eth.key") << "\"\n"
+        << "max_fee_per_gas_gwei = " << max_fee_gwei << "\ntx_stuck_seconds = 600\n"
         << "[claims]\nnotary_key_file = \"" << dir.file("eth.key") << "\"\n"
+        << "max_request_ttl_seconds = 4000000000\n"
         << "[ratio]\nfee_bps = 200\ninterval_seconds = 60\npoll_interval_ms = 200\n";
     return path;
+  }
+
+  // The Ethereum submitter's fee cap (gwei); a base fee pinned above it keeps
+  // an update an unsigned INTENT for as long as the test wants.
+  uint64_t max_fee_gwei = 500;
+  bool pin_base_fee = false;
+  void eth_block() {
+    if (pin_base_fee)
+      anvil->rpc("anvil_setNextBlockBaseFeePerGas", {"50000000000"}); // 50 gwei
+    anvil->mine(1);
   }
 
   // Both chains move on: a Kusama block, an Ethereum block.
   void tick() {
     node->new_blocks(1);
-    anvil->mine(1);
+    eth_block();
     std::this_thread::sleep_for(100ms);
+  }
+
+  // A 1,000 KSM deposit by //Alice, bonded on //Eve and nominated; then three
+  // eras pay rewards, which the daemon collects (payout_stakers).
+  void stake_and_earn(test::daemon& d) {
+    auto transfer = test::run_process(
+      {"/usr/bin/env", "node", "-e",
+       "import('" + repo + "/tools/kusama-node/test-support/helpers.js').then(async (h) => {"
+       "const {api, dev} = await h.connect(process.argv[1]);"
+       "await api.tx.balances.transferKeepAlive(process.argv[2], 1000n * h.KSM).signAndSend(dev.alice, {nonce: -1});"
+       "await api.disconnect(); })",
+       node->url, ferdie.ss58},
+      dir.path(), 60s);
+    ASSERT_EQ(transfer.exit_code, 0) << transfer.err;
+    auto bonded_and_nominated = [&] {
+      auto n = db_row("SELECT COUNT(*) AS n FROM outbox WHERE purpose = 'nominate' AND status = 'FINALIZED'");
+      return n.value("n", "0") != "0";
+    };
+    for (int i = 0; i < 400 && !bonded_and_nominated(); ++i)
+      tick();
+    ASSERT_TRUE(bonded_and_nominated()) << d.last_log();
+  }
+  void earn_three_eras() {
+    for (int era = 0; era < 3; ++era) {
+      node->rpc("dev_nextEra", {1});
+      for (int i = 0; i < 15; ++i)
+        tick();
+    }
   }
 
   json db_row(const std::string& sql) {
@@ -126,29 +166,10 @@ protected:
 TEST_F(ratio_e2e, rewards_become_a_published_ratio_equal_to_an_independent_calculation) {
   test::daemon d(dir, config());
   ASSERT_TRUE(d.start("lstaked")) << d.last_log();
-  // A 1,000 KSM deposit by //Alice: credited, then bonded on //Eve and nominated.
-  auto transfer = test::run_process(
-    {"/usr/bin/env", "node", "-e",
-     "import('" + repo + "/tools/kusama-node/test-support/helpers.js').then(async (h) => {"
-     "const {api, dev} = await h.connect(process.argv[1]);"
-     "await api.tx.balances.transferKeepAlive(process.argv[2], 1000n * h.KSM).signAndSend(dev.alice, {nonce: -1});"
-     "await api.disconnect(); })",
-     node->url, ferdie.ss58},
-    dir.path(), 60s);
-  ASSERT_EQ(transfer.exit_code, 0) << transfer.err;
-  auto bonded_and_nominated = [&] {
-    auto n = db_row("SELECT COUNT(*) AS n FROM outbox WHERE purpose = 'nominate' AND status = 'FINALIZED'");
-    return n.value("n", "0") != "0";
-  };
-  for (int i = 0; i < 400 && !bonded_and_nominated(); ++i)
-    tick();
-  ASSERT_TRUE(bonded_and_nominated()) << d.last_log();
-  // Eras pay rewards; the daemon collects them (payout_stakers).
-  for (int era = 0; era < 3; ++era) {
-    node->rpc("dev_nextEra", {1});
-    for (int i = 0; i < 15; ++i)
-      tick();
-  }
+  stake_and_earn(d);
+  if (HasFatalFailure())
+    return;
+  earn_three_eras();
   // aKSMb accepts an update an hour after the last one, and a reward of at most
   // 100% a year pro rata: move anvil's clock 30 days so the test's reward (the
   // local node pays generously) is published as computed, not clamped.
@@ -201,5 +222,218 @@ TEST_F(ratio_e2e, rewards_become_a_published_ratio_equal_to_an_independent_calcu
   ASSERT_EQ(alice.status, 200) << alice.raw;
   EXPECT_GT(alice.body["claimable"]["nativeAmount"].get<std::string>(), "1000000000000000");
   EXPECT_EQ(alice.body["claimable"]["nativeAmount"].get<std::string>().size(), 16u);
+  ASSERT_TRUE(d.stop());
+}
+
+// The full flow, with the publication crashed at each step of the Ethereum
+// outbox: //Alice stakes 1,000 KSM and claims all of it as aKSMb on anvil
+// (account 1) before any reward; eras pay rewards; the ratio update is killed
+// (a) as an INTENT not yet signed (a base fee above the cap holds it), (b) sent
+// and in anvil's mempool with no receipt (automine off), (c) mined and not yet
+// final. Exactly one RatioUpdated reaches the chain (counted from anvil's logs),
+// the holder's balanceOf grows by the reward less 2%, and burning the whole
+// balance makes an unstake request carrying it.
+TEST_F(ratio_e2e, claimed_balance_grows_once_through_kill9_at_each_step_and_a_burn_carries_the_rewards) {
+  max_fee_gwei = 10;
+  auto cfg = config();
+  test::daemon d(dir, cfg);
+  ASSERT_TRUE(d.start("lstaked")) << d.last_log();
+  stake_and_earn(d);
+  if (HasFatalFailure())
+    return;
+
+  // 1. Claim all 1,000 KSM to anvil account 1 and mint them (ratio 1e18).
+  auto sign = test::run_process(
+    {"/usr/bin/env", "node", repo + "/tests/stake_flow/sign_claim.mjs",
+     json{{"uri", "//Alice"}, {"ethAddress", test::anvil_address1}, {"amount", "1000"},
+          {"nonce", "ratio-full-flow"}, {"expiresAt", 4000000000ll}, {"chainId", 31337}}.dump()},
+    dir.path(), 60s);
+  ASSERT_EQ(sign.exit_code, 0) << sign.err;
+  auto request = last_json(sign.out);
+  test::http_reply claimed;
+  for (int i = 0; i < 100; ++i) {
+    claimed = d.post("/v1/claims", request["body"].dump());
+    if (claimed.status != 503 && claimed.status != 0)
+      break;
+    tick();
+  }
+  ASSERT_EQ(claimed.status, 200) << claimed.raw;
+  auto c = claimed.body["claim"]["data"];
+  const std::string minted = "1000000000000000000000";
+  anvil->cast({"send", "--rpc-url", anvil->url, "--private-key", test::anvil_key1, contracts.pool,
+               "claimBonds(address,uint256,uint256,uint256,address,bytes)", contracts.token,
+               c["claimId"].get<std::string>(), minted,
+               std::to_string(c["claimBeforeBlock"].get<uint64_t>()),
+               c["ethAddress"].get<std::string>(), c["signature"].get<std::string>()});
+  auto balance = [&] {
+    auto b = anvil->cast({"call", "--rpc-url", anvil->url, contracts.token,
+                          "balanceOf(address)(uint256)", test::anvil_address1});
+    return b.substr(0, b.find(' '));
+  };
+  EXPECT_EQ(balance(), minted);
+  for (int i = 0; i < 100 && d.get("/v1/claims/" + c["claimId"].get<std::string>())
+                                   .body["claim"]["status"] != "CLAIMED"; ++i)
+    tick();
+  ASSERT_EQ(d.get("/v1/claims/" + c["claimId"].get<std::string>()).body["claim"]["status"], "CLAIMED");
+  earn_three_eras();
+
+  // 2. (a) The update is decided and written as an INTENT; the base fee is
+  // above the cap, so it is not signed. kill -9; after the restart it is still
+  // the one unsigned INTENT.
+  pin_base_fee = true;
+  eth_block();
+  anvil->rpc("evm_increaseTime", {30 * 24 * 3600});
+  auto update = [&] {
+    return db_row("SELECT id, status, attempts, tx_hash, note FROM outbox "
+                  "WHERE purpose = 'update_ratio' ORDER BY id");
+  };
+  auto updates = [&] {
+    return db_row("SELECT COUNT(*) AS n FROM outbox WHERE purpose = 'update_ratio'").value("n", "0");
+  };
+  for (int i = 0; i < 900 && update().empty(); ++i)
+    tick();
+  ASSERT_FALSE(update().empty()) << d.last_log();
+  for (int i = 0; i < 5; ++i)
+    tick();
+  EXPECT_EQ(update()["status"], "INTENT");
+  EXPECT_EQ(update()["attempts"], "0");
+  EXPECT_NE(update()["note"].dump().find("max_fee_per_gas_gwei"), std::string::npos) << update().dump();
+  d.kill9();
+  ASSERT_TRUE(d.start("lstaked-a")) << d.last_log();
+  for (int i = 0; i < 10; ++i)
+    tick();
+  EXPECT_EQ(update()["status"], "INTENT");
+  EXPECT_EQ(update()["attempts"], "0");
+  EXPECT_EQ(updates(), "1");
+
+  // (b) The fee falls, anvil stops mining by itself: signed and sent, in the
+  // mempool with no receipt. kill -9; the restart re-sends the same bytes.
+  pin_base_fee = false;
+  anvil->set_automine(false);
+  anvil->rpc("anvil_setNextBlockBaseFeePerGas", {"1000000000"});
+  anvil->mine(1);
+  auto submitted = [&] { return update()["status"] == "SUBMITTED"; };
+  for (int i = 0; i < 300 && !submitted(); ++i) {
+    node->new_blocks(1);
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(submitted()) << update().dump() << d.last_log();
+  auto sent = update();
+  EXPECT_EQ(sent["attempts"], "1");
+  auto pending = anvil->rpc("eth_getTransactionByHash", {sent["tx_hash"]});
+  ASSERT_TRUE(pending.is_object()) << "not in anvil's mempool: " << pending.dump();
+  EXPECT_TRUE(pending["blockNumber"].is_null()) << pending.dump();
+  d.kill9();
+  ASSERT_TRUE(d.start("lstaked-b")) << d.last_log();
+  for (int i = 0; i < 20; ++i) {
+    node->new_blocks(1);
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(update()["status"], "SUBMITTED");
+  EXPECT_EQ(update()["attempts"], "1");
+  EXPECT_EQ(update()["tx_hash"], sent["tx_hash"]);
+
+  // (c) Mined, not final (anvil finalizes two blocks later): IN_BLOCK. kill -9.
+  anvil->mine(1);
+  auto in_block = [&] { return update()["status"] == "IN_BLOCK"; };
+  for (int i = 0; i < 300 && !in_block(); ++i)
+    std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(in_block()) << update().dump();
+  d.kill9();
+  anvil->set_automine(true);
+  ASSERT_TRUE(d.start("lstaked-c")) << d.last_log();
+  auto in_effect = [&] {
+    return db_row("SELECT COUNT(*) AS n FROM ratio_calculations WHERE status = 'IN_EFFECT'")
+             .value("n", "0") == "1";
+  };
+  for (int i = 0; i < 300 && !in_effect(); ++i)
+    tick();
+  ASSERT_TRUE(in_effect()) << update().dump() << d.last_log();
+  for (int i = 0; i < 30; ++i)
+    tick(); // more of the period: nothing else is sent (aKSMb's hour has not passed)
+  EXPECT_EQ(update()["status"], "FINALIZED");
+  EXPECT_EQ(update()["attempts"], "1");
+  EXPECT_EQ(updates(), "1");
+  auto logs = json::parse(anvil->cast({"logs", "--rpc-url", anvil->url, "--from-block",
+                                       std::to_string(contracts.block), "--address", contracts.token,
+                                       "RatioUpdated(uint256,uint256,uint256,uint256)", "--json"}),
+                          nullptr, false);
+  ASSERT_TRUE(logs.is_array());
+  EXPECT_EQ(logs.size(), 1u) << logs.dump();
+
+  // 3. The holder's aKSMb grew: balanceOf = shares x 1e18 / ratio (floor), in
+  // BigInt; the value is the pool's less the 2% fee.
+  auto calc = db_row("SELECT published_ratio, fee_planck, decision, result FROM ratio_calculations "
+                     "WHERE status = 'IN_EFFECT'");
+  EXPECT_EQ(calc["decision"], "publish");
+  auto result = json::parse(calc["result"].get<std::string>());
+  auto bigint = [&](const std::string& expr) {
+    auto r = test::run_process({"/usr/bin/env", "node", "-e", "console.log((" + expr + ").toString())"},
+                               dir.path(), 30s);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out.substr(0, r.out.find('\n'));
+  };
+  auto grown = balance();
+  EXPECT_EQ(grown, bigint(minted + "n * 10n**18n / " + calc["published_ratio"].get<std::string>() + "n"));
+  auto reward = result["reward_planck"].get<std::string>();
+  ASSERT_NE(reward.front(), '-');
+  EXPECT_EQ(calc["fee_planck"], bigint(reward + "n * 200n / 10000n"));
+  EXPECT_EQ(bigint(grown + "n > " + minted + "n"), "true");
+
+  // 4. Burn the whole balance to //Alice's AccountId: the unstake request
+  // carries 1,000 KSM + the reward - the fee (to the planck, rounded down for the pool).
+  auto alice = key("//Alice");
+  anvil->cast({"send", "--rpc-url", anvil->url, "--private-key", test::anvil_key1, contracts.pool,
+               "burnBond(address,uint256,bytes)", contracts.token, grown, alice.hex});
+  EXPECT_EQ(balance(), "0");
+  auto unstake = [&] {
+    auto h = d.get("/v1/accounts/" + alice.ss58 + "/history").body.value("entries", json::array());
+    return !h.empty() && h[0]["kind"] == "UNSTAKE" ? h[0] : json();
+  };
+  for (int i = 0; i < 100 && unstake().is_null(); ++i)
+    tick();
+  auto entry = unstake();
+  ASSERT_FALSE(entry.is_null()) << d.last_log();
+  auto planck = entry["nativeAmount"].get<std::string>();
+  EXPECT_EQ(planck, bigint(grown + "n / 10n**6n"));
+  auto owed = bigint("1000000000000000n + " + reward + "n - " + calc["fee_planck"].get<std::string>() + "n");
+  auto short_by = bigint(owed + "n - " + planck + "n");
+  EXPECT_TRUE(short_by == "0" || short_by == "1" || short_by == "2")
+    << "the request " << planck << " vs 1,000 KSM + reward - fee " << owed;
+  EXPECT_EQ(bigint(planck + "n > 1000000000000000n"), "true");
+  ASSERT_TRUE(d.stop());
+}
+
+// An operator key without aKSMb's OPERATOR_ROLE: the calculator says so at
+// start (health, status, a critical log line), long before a calculation is
+// due; it resumes by itself once the role is granted.
+TEST_F(ratio_e2e, an_operator_key_without_the_role_is_reported_at_start_and_resumes_once_granted) {
+  auto path = config();
+  write_file(dir.file("eth.key"), test::anvil_key1.substr(2) + "\n"); // not aKSMb's operator
+  test::daemon d(dir, path);
+  ASSERT_TRUE(d.start("lstaked")) << d.last_log();
+  auto calculator = [&] {
+    auto status = d.get("/v1/status");
+    for (auto& a : status.body.value("actors", json::array()))
+      if (a["name"] == "ratio_calculator")
+        return a;
+    return json{{"status", status.raw}};
+  };
+  auto reported = [&] {
+    return calculator().value("detail", "").find("does not hold aKSMb's OPERATOR_ROLE")
+           != std::string::npos;
+  };
+  for (int i = 0; i < 100 && !reported(); ++i)
+    tick();
+  ASSERT_TRUE(reported()) << calculator().dump() << d.last_log();
+  EXPECT_EQ(calculator()["ok"], false);
+  EXPECT_NE(d.last_log().find(test::anvil_address1.substr(2, 8)), std::string::npos);
+  auto role = anvil->cast({"call", "--rpc-url", anvil->url, contracts.token, "OPERATOR_ROLE()(bytes32)"});
+  anvil->cast({"send", "--rpc-url", anvil->url, "--private-key", test::anvil_key0, contracts.token,
+               "grantRole(bytes32,address)", role.substr(0, role.find(' ')), test::anvil_address1});
+  for (int i = 0; i < 100 && reported(); ++i)
+    tick();
+  EXPECT_FALSE(reported()) << calculator().dump();
+  EXPECT_EQ(calculator()["ok"], true) << calculator().dump();
   ASSERT_TRUE(d.stop());
 }
