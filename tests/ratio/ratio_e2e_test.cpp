@@ -437,3 +437,118 @@ TEST_F(ratio_e2e, an_operator_key_without_the_role_is_reported_at_start_and_resu
   EXPECT_EQ(calculator()["ok"], true) << calculator().dump();
   ASSERT_TRUE(d.stop());
 }
+
+// Slashes (dev_slash on the validator //Eve nominates, twice in one era).
+// Within aKSMb's loss bound (5% here): published, no fee, a warning alert. Beyond it: nothing
+// sent, claims paused, one critical alert; the operator raises the bound on
+// the contract (to its ceiling, 20%), the next calculation publishes the loss,
+// and claims resume.
+namespace {
+// Decimal strings without leading zeros, compared as numbers.
+bool dec_less(const std::string& a, const std::string& b) {
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+} // namespace
+
+TEST_F(ratio_e2e, a_slash_within_the_bound_is_published_without_fee_and_beyond_it_pauses_claims_until_the_operator_acts) {
+  anvil->cast({"send", "--rpc-url", anvil->url, "--private-key", test::anvil_key0, contracts.token,
+               "setRatioBounds(uint256,uint256,uint256)", "3600", "10000", "500"});
+  test::daemon d(dir, config());
+  ASSERT_TRUE(d.start("lstaked")) << d.last_log();
+  stake_and_earn(d);
+  if (HasFatalFailure())
+    return;
+  earn_three_eras();
+  anvil->rpc("evm_increaseTime", {30 * 24 * 3600});
+  auto in_effect = [&] {
+    return std::stoi(db_row("SELECT COUNT(*) AS n FROM ratio_calculations WHERE status = 'IN_EFFECT'")
+                       .value("n", "0"));
+  };
+  auto calculations = [&] {
+    return std::stoi(db_row("SELECT COUNT(*) AS n FROM ratio_calculations").value("n", "0"));
+  };
+  for (int i = 0; i < 900 && in_effect() < 1; ++i)
+    tick();
+  ASSERT_EQ(in_effect(), 1) << d.last_log();
+  auto ratio_of = [&](int nth) {
+    return db_row("SELECT published_ratio FROM ratio_calculations WHERE status = 'IN_EFFECT' "
+                  "ORDER BY id LIMIT 1 OFFSET " + std::to_string(nth))["published_ratio"]
+      .get<std::string>();
+  };
+  auto first_ratio = ratio_of(0);
+  auto alerts = [&](const std::string& severity, const std::string& like) {
+    return std::stoi(db_row("SELECT COUNT(*) AS n FROM alerts WHERE source = 'ratio' AND severity = '"
+                            + severity + "' AND message LIKE '" + like + "'")
+                       .value("n", "0"));
+  };
+  // Between the two slashes only Ethereum moves (and the two Kusama blocks that
+  // finalize each slash), so both hit the same era's exposure: a slashed
+  // validator is chilled and has none in the next era (eras end every 10 blocks).
+  auto eth_tick = [&] {
+    eth_block();
+    std::this_thread::sleep_for(100ms);
+  };
+  auto wait_for_calculation = [&](int count) {
+    anvil->rpc("evm_increaseTime", {2 * 3600}); // past aKSMb's hour
+    for (int i = 0; i < 900 && calculations() < count; ++i)
+      eth_tick(); // the next calculation is due 60 s after the last
+    return calculations() >= count;
+  };
+
+  // 1. A new era (//Eve exposed to the validator), then 3% of //Eve's exposure
+  // slashed: a loss of about 3%, within 5%.
+  node->rpc("dev_nextEra", {1});
+  auto slash = node->rpc("dev_slash", {alice_stash.ss58, 30'000'000});
+  ASSERT_NE(slash.value("slashed", "0"), "0") << slash.dump();
+  node->new_blocks(2);
+  ASSERT_TRUE(wait_for_calculation(calculations() + 1));
+  for (int i = 0; i < 300 && in_effect() < 2; ++i)
+    eth_tick();
+  ASSERT_EQ(in_effect(), 2) << d.last_log();
+  auto loss = db_row("SELECT decision, fee_planck, result FROM ratio_calculations ORDER BY id DESC LIMIT 1");
+  EXPECT_EQ(loss["decision"], "publish");
+  EXPECT_EQ(loss["fee_planck"], "0");
+  EXPECT_EQ(json::parse(loss["result"].get<std::string>())["reward_planck"].get<std::string>().front(), '-');
+  EXPECT_EQ(alerts("warning", "a loss of %"), 1);
+  auto second_ratio = ratio_of(1);
+  EXPECT_TRUE(dec_less(first_ratio, second_ratio)) << first_ratio << " then " << second_ratio
+                                                 << ": a loss raises the shares per KSM";
+  EXPECT_EQ(db_row("SELECT COUNT(*) AS n FROM fee_ledger")["n"], "1") << "only the first period's fee";
+  EXPECT_EQ(db_row("SELECT paused FROM flows WHERE flow = 'claims'")["paused"], "0");
+
+  // 2. Another 10% of the same era's exposure: beyond the bound. Nothing is
+  // sent, claims pause.
+  auto outbox_rows = db_row("SELECT COUNT(*) AS n FROM outbox WHERE purpose = 'update_ratio'")["n"];
+  slash = node->rpc("dev_slash", {alice_stash.ss58, 100'000'000});
+  node->new_blocks(2);
+  ASSERT_TRUE(wait_for_calculation(calculations() + 1));
+  auto beyond = db_row("SELECT decision, status, reason FROM ratio_calculations ORDER BY id DESC LIMIT 1");
+  EXPECT_EQ(beyond["decision"], "loss_beyond_bound") << beyond.dump() << slash.dump();
+  EXPECT_EQ(beyond["status"], "NOT_PUBLISHED");
+  EXPECT_EQ(db_row("SELECT COUNT(*) AS n FROM outbox WHERE purpose = 'update_ratio'")["n"], outbox_rows);
+  EXPECT_EQ(db_row("SELECT paused FROM flows WHERE flow = 'claims'")["paused"], "1");
+  EXPECT_EQ(alerts("critical", "a loss of %"), 1);
+  auto sign = test::run_process(
+    {"/usr/bin/env", "node", repo + "/tests/stake_flow/sign_claim.mjs",
+     json{{"uri", "//Alice"}, {"ethAddress", test::anvil_address1}, {"amount", "1"},
+          {"nonce", "paused-by-a-loss"}, {"expiresAt", 4000000000ll}, {"chainId", 31337}}.dump()},
+    dir.path(), 60s);
+  ASSERT_EQ(sign.exit_code, 0) << sign.err;
+  auto refused = d.post("/v1/claims", last_json(sign.out)["body"].dump());
+  EXPECT_NE(refused.status, 200) << refused.raw;
+  EXPECT_NE(refused.raw.find("paused"), std::string::npos) << refused.raw;
+
+  // 3. The operator accepts the loss on the contract (max loss 20%): the next
+  // calculation publishes it, and claims resume once it is in effect.
+  anvil->cast({"send", "--rpc-url", anvil->url, "--private-key", test::anvil_key0, contracts.token,
+               "setRatioBounds(uint256,uint256,uint256)", "3600", "10000", "2000"});
+  ASSERT_TRUE(wait_for_calculation(calculations() + 1));
+  for (int i = 0; i < 300 && in_effect() < 3; ++i)
+    tick();
+  ASSERT_EQ(in_effect(), 3) << d.last_log();
+  EXPECT_EQ(db_row("SELECT paused FROM flows WHERE flow = 'claims'")["paused"], "0");
+  EXPECT_EQ(alerts("info", "claims resume%"), 1);
+  auto accepted = d.post("/v1/claims", last_json(sign.out)["body"].dump());
+  EXPECT_EQ(accepted.status, 200) << accepted.raw;
+  ASSERT_TRUE(d.stop());
+}
