@@ -148,3 +148,18 @@ TEST(ratio_bounds, as_the_contract_checks_them) {
   EXPECT_EQ(bound_ratio(e18, e18, 90000, b).decision, ratio_decision::no_change);
   EXPECT_EQ(bound_ratio(e18, e18, 90000, b).max_allowed, n("1100000000000000000"));
 }
+
+TEST(ratio_bounds, a_skipped_day_widens_the_ceiling_by_the_elapsed_time_as_the_contract_computes) {
+  ratio_bounds b{86400, 1500, 1000};
+  const auto wanted = n("990295107942166766"); // 1% earned while the daemon was down
+  // Three days since aKSMb's last update: the ceiling is three days of 15%/year.
+  // python: base=10000*365*86400; g=base+1500*86400*3; -(-10**18*base//g) = 998768641401012451
+  auto three = bound_ratio(e18, wanted, 3 * 86400, b);
+  EXPECT_EQ(three.decision, ratio_decision::publish_clamped);
+  EXPECT_EQ(three.ratio, n("998768641401012451"));
+  EXPECT_LT(three.ratio, bound_ratio(e18, wanted, 86400, b).ratio) << "more time, more reward allowed";
+  // A reward within three days' ceiling (but above one day's) is published as computed.
+  EXPECT_EQ(bound_ratio(e18, n("999000000000000000"), 3 * 86400, b).decision, ratio_decision::publish);
+  EXPECT_EQ(bound_ratio(e18, n("999000000000000000"), 86400, b).decision,
+            ratio_decision::publish_clamped);
+}
