@@ -1,6 +1,7 @@
 // The `lstaked` command line: run, db, config, version (and debug).
 #include "api/daemon.hpp"
 #include "api/debug_commands.hpp"
+#include "api/key_commands.hpp"
 #include "api/logging.hpp"
 #include "api/version.hpp"
 #include "config/config.hpp"
@@ -141,6 +142,8 @@ int main(int argc, char** argv) {
   });
   auto cfg_keys = cfg_cmd->add_subcommand("keys", "Print every key with default and meaning");
   cfg_keys->callback([] { std::cout << config_reference_markdown(); });
+
+  api::add_key_commands(app);
 
   auto debug = app.add_subcommand("debug", "Codec checks for operators (JSON on stdout; "
                                           "exit 0 yes, 1 no, 2 bad input)");
