@@ -2,6 +2,7 @@
 #include "api/daemon.hpp"
 #include "api/debug_commands.hpp"
 #include "api/key_commands.hpp"
+#include "api/status_command.hpp"
 #include "api/logging.hpp"
 #include "api/version.hpp"
 #include "config/config.hpp"
@@ -144,6 +145,22 @@ int main(int argc, char** argv) {
   cfg_keys->callback([] { std::cout << config_reference_markdown(); });
 
   api::add_key_commands(app);
+
+  auto status = app.add_subcommand("status", "Ask the running daemon how it is (exit 0 ok, "
+                                             "1 unhealthy, 2 unreachable)");
+  add_config_flags(status, flags, true);
+  std::string status_url;
+  bool status_json = false;
+  status->add_option("--url", status_url, "http://HOST:PORT of the daemon (default: http.listen)");
+  status->add_flag("--json", status_json, "Print the status document as JSON");
+  status->callback([&] {
+    auto cfg = load(flags);
+    if (!cfg) {
+      exit_code = 2;
+      return;
+    }
+    exit_code = api::run_status_command(*cfg, status_url, status_json, std::cout, std::cerr);
+  });
 
   auto debug = app.add_subcommand("debug", "Codec checks for operators (JSON on stdout; "
                                           "exit 0 yes, 1 no, 2 bad input)");

@@ -51,6 +51,18 @@ TEST(daemon_e2e, starts_serves_status_and_exits_cleanly_on_sigterm) {
   EXPECT_TRUE(body["ok"].get<bool>());
   EXPECT_EQ(body["schemaVersion"], sql::latest_schema_version());
 
+  // `lstaked status` asks it: a table, or the same document with --json.
+  auto url = "http://127.0.0.1:" + std::to_string(daemon.port);
+  auto table = test::run_process({binary, "status", "--url", url}, dir.path());
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("OK"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("ACTOR"), std::string::npos) << table.out;
+  auto as_json = test::run_process({binary, "status", "--url", url, "--json"}, dir.path());
+  EXPECT_EQ(as_json.exit_code, 0) << as_json.err;
+  auto printed = nlohmann::json::parse(as_json.out, nullptr, false);
+  ASSERT_TRUE(printed.is_object()) << as_json.out;
+  EXPECT_EQ(printed["actors"].size(), body["actors"].size());
+
   auto code = daemon.stop(20s);
   ASSERT_TRUE(code) << "daemon did not stop";
   EXPECT_EQ(*code, 0) << daemon.stderr_text();
@@ -64,6 +76,14 @@ TEST(daemon_e2e, starts_serves_status_and_exits_cleanly_on_sigterm) {
                                         .out.substr(0, 64)),
             std::string::npos)
     << "the admin token must never be logged";
+
+  // Nobody there: exit 2 and a line saying so.
+  auto gone = test::run_process({binary, "status", "--url", url}, dir.path());
+  EXPECT_EQ(gone.exit_code, 2);
+  EXPECT_NE(gone.err.find("no answer"), std::string::npos) << gone.err;
+  auto zero = test::run_process({binary, "status", "--http-listen", "127.0.0.1:0"}, dir.path());
+  EXPECT_EQ(zero.exit_code, 2);
+  EXPECT_NE(zero.err.find("--url"), std::string::npos) << zero.err;
 }
 
 TEST(daemon_e2e, malformed_toml_is_refused) {
