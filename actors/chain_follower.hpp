@@ -123,6 +123,9 @@ struct applied_block {
   // name when it failed ("Staking.InsufficientBond"), from System events.
   const std::map<uint32_t, bool>* extrinsic_success = nullptr;
   const std::map<uint32_t, std::string>* extrinsic_errors = nullptr;
+  // Kusama: each extrinsic's Utility item outcomes ("" completed, else the
+  // error name), in order (kusama::block_scan::batch_items).
+  const std::map<uint32_t, std::vector<std::string>>* batch_items = nullptr;
   // Ethereum: the window's pool logs of this block (log_count may be 0).
   const rpc::eth_log* logs = nullptr;
   size_t log_count = 0;

@@ -51,6 +51,16 @@ caf::expected<block_scan> scan_events(const runtime& rt, chain::byte_view events
       }
       continue;
     }
+    if (pallet == "Utility" && in_extrinsic && (name == "ItemCompleted" || name == "ItemFailed")) {
+      auto& items = out.batch_items[r.extrinsic_index];
+      if (name == "ItemCompleted") {
+        items.emplace_back();
+      } else {
+        auto* e = r.fields ? r.fields->find("error") : nullptr;
+        items.push_back(e ? dispatch_error_name(*rt.md, *e) : std::string("DispatchError"));
+      }
+      continue;
+    }
     if (!r.fields)
       continue;
     if (pallet == "Balances" && name == "Transfer") {

@@ -22,6 +22,10 @@ struct block_scan {
   std::vector<ledger::staking_event> staking_events; // of the watched accounts
   std::map<uint32_t, bool> extrinsic_success;        // ExtrinsicSuccess / ExtrinsicFailed
   std::map<uint32_t, std::string> extrinsic_errors;  // ExtrinsicFailed: "Pallet.Error", ...
+  // Utility.ItemCompleted / ItemFailed of each extrinsic, in event order: ""
+  // for a completed item, the error name ("Token.BelowMinimum") for a failed
+  // one. A force_batch's per-item outcome (the payout queue settles from it).
+  std::map<uint32_t, std::vector<std::string>> batch_items;
 };
 
 /// Decodes a block's System.Events (SCALE bytes, as state_getStorage returns

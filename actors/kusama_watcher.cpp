@@ -78,6 +78,7 @@ struct kusama_block {
   std::optional<std::vector<std::string>> extrinsic_hashes; // read for hooks
   std::map<uint32_t, bool> extrinsic_success;               // for hooks
   std::map<uint32_t, std::string> extrinsic_errors;
+  std::map<uint32_t, std::vector<std::string>> batch_items; // Utility item outcomes
 };
 
 /// A step as read and decoded on the RPC worker.
@@ -246,6 +247,7 @@ public:
       if (want_hashes_) {
         b.extrinsic_success = std::move(scan->extrinsic_success);
         b.extrinsic_errors = std::move(scan->extrinsic_errors);
+        b.batch_items = std::move(scan->batch_items);
       }
     }
     follower::window_read w;
@@ -333,6 +335,7 @@ public:
           a.staking_events = &b.staking_events;
           a.extrinsic_success = &b.extrinsic_success;
           a.extrinsic_errors = &b.extrinsic_errors;
+          a.batch_items = &b.batch_items;
           each(a);
         }
       }
