@@ -242,6 +242,31 @@ json queue_plan::to_json() const {
           {"skipped", skipped_j}};
 }
 
+const char* to_string(payability p) {
+  switch (p) {
+    case payability::payable: return "payable";
+    case payability::recipient_missing: return "recipient_missing";
+    case payability::below_existential_deposit: return "below_existential_deposit";
+    case payability::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+payability check_payout(const kusama::staking_snapshot& s, const account32& recipient,
+                        u128 amount) {
+  auto it = s.balances.find(recipient);
+  if (it == s.balances.end())
+    return payability::unknown;
+  const u128 ed = s.constants.existential_deposit;
+  u128 total = sat_add(it->second.free, it->second.reserved);
+  if (amount >= ed || total >= ed)
+    return payability::payable;
+  if (total == 0)
+    return payability::recipient_missing;
+  return sat_add(it->second.free, amount) >= ed ? payability::payable
+                                                : payability::below_existential_deposit;
+}
+
 std::vector<std::optional<uint64_t>>
 expected_release_ms(const kusama::staking_snapshot& s, const std::vector<account32>& stashes,
                     const queue_plan& plan, const std::vector<u128>& unfunded_in_order,

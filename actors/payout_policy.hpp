@@ -104,6 +104,22 @@ queue_plan plan_queue(const kusama::staking_snapshot& s, const account32& payout
                       const std::vector<account32>& stashes, const queue_need& need,
                       u128 not_pool, const policy_config& cfg);
 
+// ---- pre-check of one payout --------------------------------------------------------
+
+/// Whether transfer_keep_alive(recipient, amount) can succeed, as far as the
+/// snapshot tells (keep-alive protects the sender; a recipient must end at or
+/// above ED unless it exists already):
+enum class payability {
+  payable,
+  recipient_missing,         // no balance at all and amount < ED: the account would not be created
+  below_existential_deposit, // a dust balance (< ED) that the amount does not lift to ED
+  unknown,                   // the recipient's balance was not read: read it first
+};
+const char* to_string(payability p);
+/// The payout actor holds what is not payable with the same-named reason
+/// (ledger::hold_reason) before it signs anything.
+payability check_payout(const kusama::staking_snapshot& s, const account32& recipient, u128 amount);
+
 // ---- (e) expected release time --------------------------------------------------------
 
 /// For unfunded requests in queue order (their amounts), the chain time (ms)

@@ -300,3 +300,18 @@ TEST(payout_policy, batch_size_follows_the_reported_weights_not_a_constant) {
   // Weight V1 runtimes meter no proof size: that dimension does not limit.
   EXPECT_EQ(max_batch_items({1'000'000, 0}, base, {500'000'000, 0}, cfg), 370u);
 }
+
+TEST(payout_policy, a_payout_to_a_missing_or_dust_account_below_ed_is_not_payable) {
+  auto s = base_snapshot();
+  const account32 fresh = acct(0x01), dust = acct(0x02), alive = acct(0x03);
+  set_free(s, fresh, 0);
+  set_free(s, dust, 4);
+  set_free(s, alive, 500);
+  EXPECT_EQ(check_payout(s, fresh, ed), payability::payable) << "ED or more creates the account";
+  EXPECT_EQ(check_payout(s, fresh, ed - 1), payability::recipient_missing);
+  EXPECT_EQ(check_payout(s, dust, 3), payability::below_existential_deposit);
+  EXPECT_EQ(check_payout(s, dust, 6), payability::payable) << "4 + 6 reaches ED";
+  EXPECT_EQ(check_payout(s, alive, 1), payability::payable);
+  EXPECT_EQ(check_payout(s, acct(0x09), 1), payability::unknown) << "not read: never guessed";
+  EXPECT_STREQ(to_string(payability::recipient_missing), "recipient_missing");
+}
