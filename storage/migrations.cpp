@@ -319,8 +319,10 @@ CREATE TABLE fee_ledger_v9 (
   outbox_id      INTEGER REFERENCES outbox (id), -- PAYOUT_FEE: the payout extrinsic's intent
   reference      TEXT NOT NULL DEFAULT '',   -- RatioUpdated tx hash, withdrawal / payout extrinsic
   created_at     INTEGER NOT NULL,
+  settled_at     INTEGER,                    -- PAYOUT_FEE: NULL while only reserved (PAYING)
   UNIQUE (kind, calculation_id),
-  CHECK ((kind = 'PAYOUT_FEE') = (outbox_id IS NOT NULL))
+  CHECK ((kind = 'PAYOUT_FEE') = (outbox_id IS NOT NULL)),
+  CHECK (kind = 'PAYOUT_FEE' OR settled_at IS NULL)
 ) STRICT;
 INSERT INTO fee_ledger_v9 (id, kind, amount_planck, calculation_id, reference, created_at)
 SELECT id, kind, amount_planck, calculation_id, reference, created_at FROM fee_ledger;

@@ -165,6 +165,17 @@ std::optional<outbox_row> outbox_row_of(statement_cache& sc, int64_t id) {
   return r;
 }
 
+// Fee reserved for payouts still in flight (PAYOUT_FEE rows not settled).
+u256 fee_reserved(statement_cache& sc) {
+  auto& q = sc("SELECT amount_planck FROM fee_ledger WHERE kind = 'PAYOUT_FEE' "
+               "AND settled_at IS NULL");
+  u256 total{};
+  while (q.executeStep())
+    total = add(total, dec(q.getColumn(0).getString()));
+  q.reset();
+  return total;
+}
+
 std::optional<u256> payout_fee_row(statement_cache& sc, int64_t intent_id) {
   auto& q = sc("SELECT amount_planck FROM fee_ledger WHERE kind = 'PAYOUT_FEE' AND outbox_id = ?");
   q.bind(1, intent_id);
@@ -175,12 +186,13 @@ std::optional<u256> payout_fee_row(statement_cache& sc, int64_t intent_id) {
   return v;
 }
 
-// Sets the intent's PAYOUT_FEE to what was paid; the fee ledger never goes
-// below zero (a shortfall is booked as what the ledger holds, loudly).
+// Sets the intent's PAYOUT_FEE to what was paid and marks it settled (spent);
+// the fee ledger never goes below zero (a shortfall is booked as what the
+// ledger holds, loudly). fee_balance counts settled payout fees only, so it
+// is exactly what can still be spent.
 u256 book_payout_fee(statement_cache& sc, int64_t intent_id, const u256& paid,
                      const std::string& reference, int64_t now_ms) {
-  auto reserved = payout_fee_row(sc, intent_id).value_or(u256{});
-  auto could_cover = add(fee_balance(sc), reserved); // the balance with the reservation released
+  auto could_cover = fee_balance(sc);
   u256 booked = paid;
   if (paid > could_cover) {
     booked = could_cover;
@@ -191,14 +203,16 @@ u256 book_payout_fee(statement_cache& sc, int64_t intent_id, const u256& paid,
                   + u256::wrapping_sub(paid, could_cover).to_dec() + " planck",
                 now_ms);
   }
-  auto& q = sc("INSERT INTO fee_ledger (kind, amount_planck, outbox_id, reference, created_at) "
-               "VALUES ('PAYOUT_FEE', ?, ?, ?, ?) ON CONFLICT (outbox_id) WHERE kind = 'PAYOUT_FEE' "
+  auto& q = sc("INSERT INTO fee_ledger (kind, amount_planck, outbox_id, reference, created_at, "
+               "settled_at) VALUES ('PAYOUT_FEE', ?, ?, ?, ?, ?) "
+               "ON CONFLICT (outbox_id) WHERE kind = 'PAYOUT_FEE' "
                "DO UPDATE SET amount_planck = excluded.amount_planck, "
-               "reference = excluded.reference");
+               "reference = excluded.reference, settled_at = excluded.settled_at");
   q.bind(1, booked.to_dec());
   q.bind(2, intent_id);
   q.bind(3, reference);
   q.bind(4, now_ms);
+  q.bind(5, now_ms);
   q.exec();
   return booked;
 }
@@ -354,11 +368,14 @@ caf::error begin_payout(statement_cache& sc, const std::vector<std::string>& req
       return make_refusal(refusal::payout_intent_unusable,
                           "outbox " + std::to_string(intent_id) + " already carries a payout");
   }
-  auto balance = fee_balance(sc);
-  if (fee_reserve_planck > balance)
+  // What the fee ledger can still promise: its balance less the fees already
+  // reserved for payouts in flight.
+  auto spare = sub_or_zero(fee_balance(sc), fee_reserved(sc));
+  if (fee_reserve_planck > spare)
     return make_refusal(refusal::payout_fee_unfunded,
                         "payout fee reserve " + fee_reserve_planck.to_dec()
-                          + " planck exceeds the fee ledger's " + balance.to_dec());
+                          + " planck exceeds what the fee ledger can still cover ("
+                          + spare.to_dec() + ")");
   // Nothing refused past this point: write.
   auto& q = sc("UPDATE unstake_requests SET status = 'PAYING', outbox_id = ?, batch_index = ?, "
                "updated_at = ? WHERE request_id = ? AND status = 'FUNDED'");

@@ -38,11 +38,14 @@
 //   (payout_already_settled). A request is in at most one live payout.
 // - Users receive exactly what they burned (amount_planck = amount_wei / 1e6,
 //   rounded down): the payout extrinsic's fee is reserved in the fee ledger
-//   (kind PAYOUT_FEE, one row per intent) at begin_payout and set to the fee
-//   actually paid at settle_payout (payout_fee_unfunded when the fee ledger
-//   cannot cover the reservation). The fee ledger never goes below zero: a
-//   paid fee above what it holds books what it holds and raises a critical
-//   alert with the shortfall (the pool bore it).
+//   (kind PAYOUT_FEE, one row per intent, settled_at NULL) at begin_payout —
+//   payout_fee_unfunded when the fee ledger's balance less the fees reserved
+//   for other payouts in flight cannot cover it — and set to the fee actually
+//   paid, settled, at settle_payout. Only settled payout fees reduce the fee
+//   ledger's balance (and so the ratio's fee_balance): until then the KSM is
+//   still on chain and still the operator's. The fee ledger never goes below
+//   zero: a paid fee above its balance books the balance and raises a
+//   critical alert with the shortfall (the pool bore it).
 // - Every request not PAID counts as owed in the ratio (ratio_side_of); the
 //   account summary's pending amount is the same set.
 // Refusals: unstake_unknown, unstake_wrong_state, unstake_out_of_order,

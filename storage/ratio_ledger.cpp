@@ -37,11 +37,12 @@ u256 sum_of(statement_cache& sc, const std::string& sql) {
 
 u256 fee_balance(statement_cache& sc) {
   auto fees = sum_of(sc, "SELECT amount_planck FROM fee_ledger WHERE kind = 'FEE'");
-  // Payout fees (reserved while a payout is PAYING, then the fee paid) are the
-  // pool's transaction costs borne by the fee ledger, so users get exactly
-  // what they burned (storage/payout_queue.hpp).
-  auto out = sum_of(sc, "SELECT amount_planck FROM fee_ledger WHERE kind IN ('WITHDRAWAL', "
-                        "'PAYOUT_FEE')");
+  // Payout fees actually paid are the pool's transaction costs borne by the
+  // fee ledger, so users get exactly what they burned
+  // (storage/payout_queue.hpp). A fee only reserved for a payout still in
+  // flight is not spent yet: its KSM is still on chain, and still the operator's.
+  auto out = sum_of(sc, "SELECT amount_planck FROM fee_ledger WHERE kind = 'WITHDRAWAL' "
+                        "OR (kind = 'PAYOUT_FEE' AND settled_at IS NOT NULL)");
   auto balance = chain::eth::checked_sub(fees, out);
   if (!balance)
     throw std::runtime_error("fee ledger: more withdrawn than booked");

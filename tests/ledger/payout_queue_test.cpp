@@ -191,7 +191,8 @@ TEST_F(payout_queue_fixture, a_request_goes_requested_queued_funded_paying_paid)
   auto intent = payout_intent();
   ASSERT_FALSE(begin({"1"}, intent));
   EXPECT_EQ(status(1), "PAYING");
-  EXPECT_EQ(fee_left(), planck(90)) << "the fee is reserved while paying";
+  EXPECT_EQ(fee_left(), planck(100))
+    << "a reserved fee is not spent: its KSM is on chain and still the operator's";
   sign(intent, 'p');
   finalize('p');
   auto settled = settle(intent, {{true, ""}});
@@ -370,7 +371,7 @@ TEST_F(payout_queue_fixture, a_payout_needs_an_unused_unsigned_kusama_payout_int
     << "one payout per intent";
 }
 
-TEST_F(payout_queue_fixture, a_payout_whose_fee_the_fee_ledger_cannot_cover_is_refused) {
+TEST_F(payout_queue_fixture, a_payout_whose_fee_the_fee_ledger_cannot_cover_is_refused_counting_fees_in_flight) {
   apply({{1, 10, 0, 100, who('a')}});
   queue();
   fund(1000);
@@ -382,7 +383,21 @@ TEST_F(payout_queue_fixture, a_payout_whose_fee_the_fee_ledger_cannot_cover_is_r
   EXPECT_TRUE(is(err, ec::unavailable));
   EXPECT_EQ(state(), before);
   ASSERT_FALSE(begin({"1"}, intent, 5));
-  EXPECT_EQ(fee_left(), u256{});
+  EXPECT_EQ(fee_left(), planck(5)) << "reserved, not spent";
+  // A second payout in flight cannot count on the same fee.
+  apply({{2, 20, 0, 100, who('b')}});
+  queue();
+  fund(1000);
+  auto second = payout_intent();
+  before = state();
+  EXPECT_EQ(refusal_of(begin({"2"}, second, 1)), refusal::payout_fee_unfunded);
+  EXPECT_EQ(state(), before);
+  // The first settles for 3: 2 can be reserved again.
+  sign(intent, 'p');
+  finalize('p');
+  ASSERT_TRUE(settle(intent, {{true, ""}}, 3));
+  EXPECT_EQ(fee_left(), planck(2));
+  ASSERT_FALSE(begin({"2"}, second, 2));
 }
 
 TEST_F(payout_queue_fixture, settling_before_the_outbox_row_is_final_is_refused) {
