@@ -11,7 +11,12 @@
 // - a claim id is signed at most once (PRIMARY KEY), a request nonce is used
 //   at most once per account;
 // - Ethereum events are applied with the cursor in the same transaction and
-//   keyed by (tx hash, log index), so replaying a window changes nothing.
+//   keyed by (tx hash, log index), so replaying a window changes nothing;
+// - FIFO payouts: an unstake request is funded only when every earlier one
+//   (Ethereum block number, then log index, compared as integers) that is not
+//   HELD is funded; a request is paid only through the outbox intent it was
+//   linked to while FUNDED, and settled once (storage/payout_queue.hpp, this
+//   ledger's payout part, enforces both).
 // Amounts are decimal TEXT of integers (planck, wei, shares exceed 64 bits).
 //
 // Refusals: every money rule above that says no says it with a `refusal`
