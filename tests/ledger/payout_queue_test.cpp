@@ -275,8 +275,9 @@ TEST_F(payout_queue_fixture, funded_total_never_exceeds_available) {
     EXPECT_EQ(totals.set_aside_planck, r.set_aside_planck);
     // Already set aside may exceed a smaller later reading (KSM spent), but
     // nothing new is funded then.
-    if (!r.funded.empty())
+    if (!r.funded.empty()) {
       EXPECT_LE(totals.set_aside_planck, planck(available));
+    }
   }
   EXPECT_EQ(queue_totals_of(*db).unfunded_planck, u256{});
 }
