@@ -71,6 +71,16 @@ const char* to_string(refusal r) {
     case refusal::eth_window_not_after_cursor: return "eth_window_not_after_cursor";
     case refusal::unsafe_notary_set: return "unsafe_notary_set";
     case refusal::intent_not_signable: return "intent_not_signable";
+    case refusal::unstake_unknown: return "unstake_unknown";
+    case refusal::unstake_wrong_state: return "unstake_wrong_state";
+    case refusal::unstake_out_of_order: return "unstake_out_of_order";
+    case refusal::unstake_exceeds_available: return "unstake_exceeds_available";
+    case refusal::unstake_unpayable: return "unstake_unpayable";
+    case refusal::payout_intent_unusable: return "payout_intent_unusable";
+    case refusal::payout_not_final: return "payout_not_final";
+    case refusal::payout_already_settled: return "payout_already_settled";
+    case refusal::payout_results_mismatch: return "payout_results_mismatch";
+    case refusal::payout_fee_unfunded: return "payout_fee_unfunded";
   }
   return "unknown";
 }
@@ -79,7 +89,10 @@ ec base_code(refusal r) {
   switch (r) {
     case refusal::claims_paused:
     case refusal::unsafe_notary_set:
+    case refusal::payout_fee_unfunded:
       return ec::unavailable;
+    case refusal::unstake_unknown:
+    case refusal::payout_results_mismatch:
     case refusal::zero_amount:
     case refusal::nonce_used:
     case refusal::exceeds_claimable:
@@ -91,6 +104,13 @@ ec base_code(refusal r) {
     case refusal::kusama_block_not_next:
     case refusal::eth_window_not_after_cursor:
     case refusal::intent_not_signable:
+    case refusal::unstake_wrong_state:
+    case refusal::unstake_out_of_order:
+    case refusal::unstake_exceeds_available:
+    case refusal::unstake_unpayable:
+    case refusal::payout_intent_unusable:
+    case refusal::payout_not_final:
+    case refusal::payout_already_settled:
       return ec::invalid_state;
   }
   return ec::invalid_state;
@@ -365,7 +385,7 @@ caf::expected<account_summary> summarize_account(statement_cache& sc,
                                                  dec(claims.getColumn(0).getString())),
                                      "claims");
   auto& unstakes = sc("SELECT amount_planck FROM unstake_requests WHERE recipient = ? "
-                                 "AND status IN ('REQUESTED', 'QUEUED')");
+                                 "AND status != 'PAID'");
   unstakes.bind(1, account);
   while (unstakes.executeStep())
     s.pending_unstake_planck = must(checked_add(s.pending_unstake_planck,
@@ -543,12 +563,29 @@ void apply_claim_event(statement_cache& sc, const eth_claim_event& e, int64_t no
   set_history_status(sc, "CLAIM", e.claim_id, "CLAIMED", e.tx_hash, now_ms);
 }
 
+bool is_account_id_hex(const std::string& s) {
+  if (s.size() != 66 || s[0] != '0' || s[1] != 'x')
+    return false;
+  for (size_t i = 2; i < s.size(); ++i)
+    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+      return false;
+  return true;
+}
+
 void apply_burn_event(statement_cache& sc, const eth_burn_event& e, int64_t now_ms) {
   u256 planck, dust;
   u256::divmod(e.amount_wei, wei_per_planck(), planck, dust); // sub-planck dust is not payable
+  // A burn that cannot be paid as asked is still recorded (the tokens are
+  // gone), HELD with the reason for the operator: refusing it would refuse
+  // the whole finalized window and stall the watcher behind it.
+  std::string held_reason;
+  if (!is_account_id_hex(e.recipient))
+    held_reason = "malformed_recipient";
+  else if (planck.is_zero())
+    held_reason = "zero_amount";
   auto& q = sc("INSERT INTO unstake_requests (request_id, tx_hash, log_index, block_number, "
-               "eth_account, recipient, amount_wei, amount_planck, shares, status, created_at, "
-               "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'REQUESTED', ?, ?) "
+               "eth_account, recipient, amount_wei, amount_planck, shares, status, held_reason, "
+               "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                "ON CONFLICT DO NOTHING");
   auto request_id = e.request_id.to_dec();
   auto planck_dec = planck.to_dec();
@@ -561,11 +598,18 @@ void apply_burn_event(statement_cache& sc, const eth_burn_event& e, int64_t now_
   q.bind(7, e.amount_wei.to_dec());
   q.bind(8, planck_dec);
   q.bind(9, e.shares.to_dec());
-  q.bind(10, now_ms);
-  q.bind(11, now_ms);
+  q.bind(10, held_reason.empty() ? "REQUESTED" : "HELD");
+  if (held_reason.empty()) q.bind(11); else q.bind(11, held_reason);
+  q.bind(12, now_ms);
+  q.bind(13, now_ms);
   if (q.exec() == 0)
     return; // already recorded
-  add_history(sc, e.recipient, "UNSTAKE", planck_dec, "REQUESTED", request_id, e.tx_hash, now_ms);
+  if (!held_reason.empty())
+    raise_alert(sc, "warning", "eth_watcher",
+                "unstake request " + request_id + " (tx " + e.tx_hash + ") HELD: " + held_reason,
+                now_ms);
+  add_history(sc, e.recipient, "UNSTAKE", planck_dec, held_reason.empty() ? "REQUESTED" : "HELD",
+              request_id, e.tx_hash, now_ms);
 }
 
 void expire_claims(statement_cache& sc, uint64_t finalized, int64_t now_ms) {

@@ -11,7 +11,12 @@
 // - a claim id is signed at most once (PRIMARY KEY), a request nonce is used
 //   at most once per account;
 // - Ethereum events are applied with the cursor in the same transaction and
-//   keyed by (tx hash, log index), so replaying a window changes nothing.
+//   keyed by (tx hash, log index), so replaying a window changes nothing;
+// - FIFO payouts: an unstake request is funded only when every earlier one
+//   (Ethereum block number, then log index, compared as integers) that is not
+//   HELD is funded; a request is paid only through the outbox intent it was
+//   linked to while FUNDED, and settled once (storage/payout_queue.hpp, this
+//   ledger's payout part, enforces both).
 // Amounts are decimal TEXT of integers (planck, wei, shares exceed 64 bits).
 //
 // Refusals: every money rule above that says no says it with a `refusal`
@@ -33,7 +38,16 @@
 // - eth_window_not_after_cursor (invalid_state): apply_eth_batch;
 // - unsafe_notary_set (unavailable): check_claims_open, from the reading
 //   record_notary_set stored (the rule itself: notary_set_is_safe);
-// - intent_not_signable (invalid_state): record_attempt (storage/outbox.hpp).
+// - intent_not_signable (invalid_state): record_attempt (storage/outbox.hpp);
+// - unstake_unknown (invalid_input), unstake_wrong_state,
+//   unstake_out_of_order, unstake_exceeds_available, unstake_unpayable,
+//   payout_intent_unusable, payout_not_final, payout_already_settled
+//   (invalid_state), payout_results_mismatch (invalid_input) and
+//   payout_fee_unfunded (unavailable): the payout queue (storage/payout_queue.hpp),
+//   where the FIFO rule is written and enforced.
+// A TokensBurned that cannot be paid as asked (recipient not 32 bytes, an
+// amount under one planck) is not refused, which would stall the window: it is
+// recorded HELD with the reason and a warning alert (apply_eth_batch).
 // A refused call changes nothing. Malformed records that move no money
 // (staking events, deposit submissions: kusama_ledger.hpp) and arithmetic
 // failures stay plain ec errors.
@@ -97,6 +111,36 @@ enum class refusal : uint8_t {
   /// and whose lower nonces all have an attempt already (storage/outbox.hpp):
   /// never a second live signature for a nonce. Refines ec::invalid_state.
   intent_not_signable,
+  // ---- the payout queue (storage/payout_queue.hpp) ----
+  /// No unstake request has that id. Refines ec::invalid_input.
+  unstake_unknown,
+  /// The request is not in the state this transition starts from (paying a
+  /// request that is not FUNDED, holding a PAYING one, releasing one that is
+  /// not HELD). Refines ec::invalid_state.
+  unstake_wrong_state,
+  /// FIFO: a request is funded only after every earlier request (by Ethereum
+  /// block number, then log index) that is not HELD is funded. Refines ec::invalid_state.
+  unstake_out_of_order,
+  /// Funding may never set aside more than the free KSM the caller says is
+  /// available minus what is already set aside. Refines ec::invalid_state.
+  unstake_exceeds_available,
+  /// A HELD request that can never be paid as asked (malformed recipient,
+  /// zero amount) is not released into the queue. Refines ec::invalid_state.
+  unstake_unpayable,
+  /// A payout is linked only to an unused Kusama outbox INTENT row with
+  /// purpose "payout", never to a row already carrying requests. Refines ec::invalid_state.
+  payout_intent_unusable,
+  /// A payout settles only from a final outbox row (FINALIZED or REPLACED);
+  /// EXPIRED is re-signed with the same nonce and settles later. Refines ec::invalid_state.
+  payout_not_final,
+  /// A payout settles once: its requests are no longer PAYING. Refines ec::invalid_state.
+  payout_already_settled,
+  /// The per-item results do not match the batch (one result per request, in
+  /// batch order). Refines ec::invalid_input.
+  payout_results_mismatch,
+  /// The fee ledger cannot cover the payout's fee reservation (fees are paid
+  /// by the pool out of the fee ledger, never by users). Refines ec::unavailable.
+  payout_fee_unfunded,
 };
 
 /// Every refusal, in enum order (tests iterate it).
@@ -107,6 +151,11 @@ inline constexpr refusal all_refusals[] = {
   refusal::deposit_malformed,      refusal::deposit_of_other_block,
   refusal::kusama_block_not_next,  refusal::eth_window_not_after_cursor,
   refusal::unsafe_notary_set,      refusal::intent_not_signable,
+  refusal::unstake_unknown,        refusal::unstake_wrong_state,
+  refusal::unstake_out_of_order,   refusal::unstake_exceeds_available,
+  refusal::unstake_unpayable,      refusal::payout_intent_unusable,
+  refusal::payout_not_final,       refusal::payout_already_settled,
+  refusal::payout_results_mismatch, refusal::payout_fee_unfunded,
 };
 
 /// Stable lower_snake_case name of a refusal (logs, tests).
@@ -218,7 +267,9 @@ struct eth_batch {
 };
 
 /// Applies a finalized window: stores the blocks, marks claims CLAIMED, turns
-/// burns into REQUESTED unstake requests with an UNSTAKE history entry,
+/// burns into REQUESTED unstake requests with an UNSTAKE history entry (HELD
+/// with a reason and an alert when the recipient is not 0x + 64 hex or the
+/// amount is under one planck: malformed_recipient, zero_amount),
 /// expires ACTIVE claims whose claimBeforeBlock <= to.number (their shares
 /// return to the account), and moves the Ethereum cursor to `to`.
 /// Refuses (nothing changes) a window that does not start after the cursor.
@@ -288,7 +339,8 @@ struct account_summary {
   u256 reserved_shares;        // in ACTIVE claims
   u256 claimable_planck;       // unclaimed shares at the current ratio
   u256 in_active_claims_planck;
-  u256 pending_unstake_planck; // REQUESTED or QUEUED unstake requests to this account
+  u256 pending_unstake_planck; // unstake requests to this account not PAID yet
+                               // (REQUESTED, QUEUED, FUNDED, PAYING, HELD)
 };
 
 /// Zeroes for an unknown account.

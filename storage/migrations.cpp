@@ -262,6 +262,75 @@ CREATE TABLE fee_ledger (
 -- One RatioUpdated per transaction: applied once.
 CREATE UNIQUE INDEX ratio_history_by_tx ON ratio_history (tx_hash) WHERE tx_hash IS NOT NULL;
 )sql"},
+    {9, "payout queue: unstake request states FUNDED, PAYING, HELD; payout fees in the fee ledger (issue #14)",
+     // SQLite cannot change a CHECK constraint in place: both tables are
+     // rebuilt (create, copy, drop, rename) inside this migration's
+     // transaction, keeping every row and its id. No code ever wrote FAILED;
+     // a row in it (if any) becomes HELD with reason legacy_failed, so the
+     // operator sees it instead of the queue forgetting it.
+     R"sql(
+CREATE TABLE unstake_requests_v9 (
+  request_id          TEXT PRIMARY KEY,          -- decimal uint256 from the contract
+  tx_hash             TEXT NOT NULL,
+  log_index           INTEGER NOT NULL CHECK (log_index >= 0),
+  block_number        INTEGER NOT NULL CHECK (block_number >= 0),
+  eth_account         TEXT NOT NULL,
+  recipient           TEXT NOT NULL,             -- Kusama AccountId, 0x + 64 hex (HELD if not)
+  amount_wei          TEXT NOT NULL CHECK (amount_wei <> '' AND amount_wei NOT GLOB '*[^0-9]*'),
+  amount_planck       TEXT NOT NULL CHECK (amount_planck <> ''
+                                           AND amount_planck NOT GLOB '*[^0-9]*'),
+  shares              TEXT NOT NULL,
+  status              TEXT NOT NULL CHECK (status IN
+                        ('REQUESTED', 'QUEUED', 'FUNDED', 'PAYING', 'PAID', 'HELD')),
+  held_reason         TEXT,                      -- while HELD: recipient_missing, item_failed:<error>, ...
+  outbox_id           INTEGER REFERENCES outbox (id), -- the payout extrinsic (PAYING, PAID, held after it)
+  batch_index         INTEGER CHECK (batch_index >= 0), -- this request's item in that batch
+  kusama_extrinsic    TEXT,                      -- "<block>-<index>" once PAID
+  expected_release_at INTEGER,                   -- unix ms, while waiting for unbonding
+  funded_at           INTEGER,
+  paid_at             INTEGER,
+  created_at          INTEGER NOT NULL,
+  updated_at          INTEGER NOT NULL,
+  UNIQUE (tx_hash, log_index),
+  CHECK ((status = 'HELD') = (held_reason IS NOT NULL)),
+  CHECK (status <> 'PAYING' OR (outbox_id IS NOT NULL AND batch_index IS NOT NULL))
+) STRICT;
+INSERT INTO unstake_requests_v9 (request_id, tx_hash, log_index, block_number, eth_account,
+  recipient, amount_wei, amount_planck, shares, status, held_reason, kusama_extrinsic,
+  created_at, updated_at)
+SELECT request_id, tx_hash, log_index, block_number, eth_account, recipient, amount_wei,
+  amount_planck, shares, CASE status WHEN 'FAILED' THEN 'HELD' ELSE status END,
+  CASE status WHEN 'FAILED' THEN 'legacy_failed' END, kusama_extrinsic, created_at, updated_at
+FROM unstake_requests;
+DROP TABLE unstake_requests;
+ALTER TABLE unstake_requests_v9 RENAME TO unstake_requests;
+-- The queue's order: Ethereum block number, then log index, both INTEGER.
+CREATE INDEX unstake_queue ON unstake_requests (block_number, log_index)
+  WHERE status IN ('REQUESTED', 'QUEUED', 'FUNDED');
+CREATE INDEX unstake_by_state ON unstake_requests (status, block_number, log_index);
+CREATE INDEX unstake_by_outbox ON unstake_requests (outbox_id) WHERE outbox_id IS NOT NULL;
+CREATE INDEX unstake_by_recipient ON unstake_requests (recipient);
+
+CREATE TABLE fee_ledger_v9 (
+  id             INTEGER PRIMARY KEY,
+  kind           TEXT NOT NULL CHECK (kind IN ('FEE', 'WITHDRAWAL', 'PAYOUT_FEE')),
+  amount_planck  TEXT NOT NULL CHECK (amount_planck <> '' AND amount_planck NOT GLOB '*[^0-9]*'),
+  calculation_id INTEGER REFERENCES ratio_calculations (id),
+  outbox_id      INTEGER REFERENCES outbox (id), -- PAYOUT_FEE: the payout extrinsic's intent
+  reference      TEXT NOT NULL DEFAULT '',   -- RatioUpdated tx hash, withdrawal / payout extrinsic
+  created_at     INTEGER NOT NULL,
+  settled_at     INTEGER,                    -- PAYOUT_FEE: NULL while only reserved (PAYING)
+  UNIQUE (kind, calculation_id),
+  CHECK ((kind = 'PAYOUT_FEE') = (outbox_id IS NOT NULL)),
+  CHECK (kind = 'PAYOUT_FEE' OR settled_at IS NULL)
+) STRICT;
+INSERT INTO fee_ledger_v9 (id, kind, amount_planck, calculation_id, reference, created_at)
+SELECT id, kind, amount_planck, calculation_id, reference, created_at FROM fee_ledger;
+DROP TABLE fee_ledger;
+ALTER TABLE fee_ledger_v9 RENAME TO fee_ledger;
+-- One payout fee per payout extrinsic (reserved at begin_payout, set at settle).
+CREATE UNIQUE INDEX fee_ledger_payout_once ON fee_ledger (outbox_id) WHERE kind = 'PAYOUT_FEE';
+)sql"},
   };
   return all;
 }

@@ -37,7 +37,12 @@ u256 sum_of(statement_cache& sc, const std::string& sql) {
 
 u256 fee_balance(statement_cache& sc) {
   auto fees = sum_of(sc, "SELECT amount_planck FROM fee_ledger WHERE kind = 'FEE'");
-  auto out = sum_of(sc, "SELECT amount_planck FROM fee_ledger WHERE kind = 'WITHDRAWAL'");
+  // Payout fees actually paid are the pool's transaction costs borne by the
+  // fee ledger, so users get exactly what they burned
+  // (storage/payout_queue.hpp). A fee only reserved for a payout still in
+  // flight is not spent yet: its KSM is still on chain, and still the operator's.
+  auto out = sum_of(sc, "SELECT amount_planck FROM fee_ledger WHERE kind = 'WITHDRAWAL' "
+                        "OR (kind = 'PAYOUT_FEE' AND settled_at IS NOT NULL)");
   auto balance = chain::eth::checked_sub(fees, out);
   if (!balance)
     throw std::runtime_error("fee ledger: more withdrawn than booked");
@@ -46,6 +51,9 @@ u256 fee_balance(statement_cache& sc) {
 
 ledger_ratio_side ratio_side_of(statement_cache& sc) {
   ledger_ratio_side s;
+  // Owed: every request not PAID (REQUESTED, QUEUED, FUNDED, PAYING, HELD). A
+  // request turns PAID in the transaction that applies the finalized block
+  // paying it, so the chain's holdings and this sum describe the same moment.
   s.owed_payouts = sum_of(sc, "SELECT amount_planck FROM unstake_requests WHERE status != 'PAID'");
   s.refundable = sum_of(sc, "SELECT amount_planck FROM deposits WHERE status = 'BELOW_MINIMUM'");
   s.fee_balance = fee_balance(sc);

@@ -33,7 +33,7 @@ namespace lstaked::ledger {
 struct ledger_ratio_side {
   u256 owed_payouts;     // unstake requests not PAID, planck
   u256 refundable;       // BELOW_MINIMUM deposits, planck
-  u256 fee_balance;      // FEE - WITHDRAWAL, planck
+  u256 fee_balance;      // FEE - WITHDRAWAL - PAYOUT_FEE paid, planck
   u256 unclaimed_shares;
   u256 reserved_shares;
   u256 current_ratio;

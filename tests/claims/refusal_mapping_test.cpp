@@ -32,6 +32,18 @@ const std::map<refusal, std::pair<int, std::string>>& expected_answers() {
     {refusal::kusama_block_not_next, {500, "internal_error"}},
     {refusal::eth_window_not_after_cursor, {500, "internal_error"}},
     {refusal::intent_not_signable, {500, "internal_error"}},
+    // The payout queue's (storage/payout_queue.hpp): never produced on the
+    // claims path either; answered by the ec they refine.
+    {refusal::unstake_unknown, {400, "invalid_request"}},
+    {refusal::unstake_wrong_state, {500, "internal_error"}},
+    {refusal::unstake_out_of_order, {500, "internal_error"}},
+    {refusal::unstake_exceeds_available, {500, "internal_error"}},
+    {refusal::unstake_unpayable, {500, "internal_error"}},
+    {refusal::payout_intent_unusable, {500, "internal_error"}},
+    {refusal::payout_not_final, {500, "internal_error"}},
+    {refusal::payout_already_settled, {500, "internal_error"}},
+    {refusal::payout_results_mismatch, {400, "invalid_request"}},
+    {refusal::payout_fee_unfunded, {503, "unavailable"}},
   };
   return answers;
 }
