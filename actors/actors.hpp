@@ -237,6 +237,13 @@ using bond_manager_actor = caf::typed_actor<
   // JSON: per stash balances and bond, nominations (and why others were
   // skipped), unclaimed eras, pending outbox rows.
   caf::replies_to<status_atom>::with<std::string>>::extend_with<health_protocol>;
+/// Policy only: pays unstake requests in FIFO order from free KSM, in
+/// force_batch payouts through the outbox. (actors/payout_queue.hpp)
+using payout_queue_actor = caf::typed_actor<
+  // Internal timer (and a nudge from tests): settle, queue, fund, pay.
+  caf::reacts_to<tick_atom>,
+  // JSON: queue counts by state, head of the queue, fundable KSM, batch size.
+  caf::replies_to<status_atom>::with<std::string>>::extend_with<health_protocol>;
 /// Computes the aKSMb ratio from both chains and the ledger on a schedule and
 /// asks for its publication through the outbox. (actors/ratio_calculator.hpp)
 using ratio_calculator_actor = caf::typed_actor<

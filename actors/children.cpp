@@ -8,6 +8,7 @@
 #include "actors/kusama_watcher.hpp"
 #include "actors/notary.hpp"
 #include "actors/notary_set_guard.hpp"
+#include "actors/payout_queue.hpp"
 #include "actors/ratio_calculator.hpp"
 
 namespace lstaked {
@@ -39,6 +40,7 @@ caf::expected<std::vector<child_spec>> children(const config& cfg) {
   add(out, err, cfg, make_kusama_lookup_config, kusama_lookup_child);
   add(out, err, cfg, make_kusama_submitter_config, kusama_submitter_child);
   add(out, err, cfg, make_bond_manager_config, bond_manager_child);
+  add(out, err, cfg, make_payout_queue_config, payout_queue_child);
   add(out, err, cfg, make_eth_submitter_config, eth_submitter_child);
   add(out, err, cfg, make_ratio_calculator_config, ratio_calculator_child);
   if (err)

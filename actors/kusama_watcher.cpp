@@ -1,5 +1,7 @@
 #include "actors/kusama_watcher.hpp"
 
+#include "actors/payout_queue.hpp"
+
 #include "actors/kusama_submitter.hpp"
 #include "actors/metrics.hpp"
 #include "chain/ethereum/amount.hpp"
@@ -440,8 +442,11 @@ make_kusama_watcher_config(const config& cfg) {
         w.pool_accounts.push_back(*hex);
     }
   // The daemon signs on Kusama: finalized blocks settle its outbox (in the same transaction).
-  if (!cfg.staking.deposit_key_file.empty())
+  // Payouts settle per item in the same transaction, after the outbox row.
+  if (!cfg.staking.deposit_key_file.empty()) {
     w.hooks.push_back(kusama_outbox_hook());
+    w.hooks.push_back(payout_settle_hook());
+  }
   return std::optional<kusama_watcher_config>{std::move(w)};
 }
 

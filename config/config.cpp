@@ -379,6 +379,17 @@ std::vector<key_spec> make_specs() {
   v.push_back(unsigned_key("ratio.poll_interval_ms", "60000", 50, 3600000,
                            "How often the ratio calculator checks whether a calculation is due.",
                            [](config& c) -> uint64_t& { return c.ratio.poll_interval_ms; }));
+  v.push_back(unsigned_key("payouts.max_batch_items", "500", 1, 10000,
+                           "Most payouts one utility.force_batch carries; the runtime's weights "
+                           "(System.BlockWeights, TransactionPaymentApi) may allow fewer (docs/payouts.md).",
+                           [](config& c) -> uint64_t& { return c.payouts.max_batch_items; }));
+  v.push_back(unsigned_key("payouts.weight_safety_percent", "75", 1, 100,
+                           "Share of the block's max extrinsic weight one payout batch may use.",
+                           [](config& c) -> uint64_t& { return c.payouts.weight_safety_percent; }));
+  v.push_back(unsigned_key("payouts.poll_interval_ms", "6000", 50, 3600000,
+                           "How often the payout queue settles, funds and pays (runs when "
+                           "staking.deposit_key_file is set; the deposit account pays).",
+                           [](config& c) -> uint64_t& { return c.payouts.poll_interval_ms; }));
   v.push_back(unsigned_key("supervisor.max_restart_backoff_ms", "30000", 10, 3600000,
                            "Ceiling of the restart delay.", [](config& c) -> uint32_t& {
                              return c.supervisor.max_restart_backoff_ms;

@@ -106,6 +106,11 @@ struct ratio_settings {
   uint64_t gas_limit = 200000;        // of aKSMb.updateRatio
   uint64_t poll_interval_ms = 60000;
 };
+struct payout_settings {
+  uint64_t max_batch_items = 500;     // cap on payouts per force_batch (the weights may allow fewer)
+  uint64_t weight_safety_percent = 75; // share of the max extrinsic weight a batch may use
+  uint64_t poll_interval_ms = 6000;
+};
 struct supervisor_settings {
   uint32_t restart_backoff_ms = 500;
   uint32_t max_restart_backoff_ms = 30000;
@@ -122,6 +127,7 @@ struct config {
   claims_settings claims;
   staking_settings staking;
   ratio_settings ratio;
+  payout_settings payouts;
   supervisor_settings supervisor;
 
   /// `<data_dir>/lstaked.sqlite`

@@ -106,8 +106,8 @@ caf::expected<runtime_ptr> runtime_cache::at(rpc::json_rpc_client& client,
   return runtime_ptr{rt};
 }
 
-caf::expected<sub::u128> query_fee(rpc::json_rpc_client& client, const std::string& extrinsic_hex,
-                                   const std::string& at) {
+caf::expected<dispatch_info> query_info(rpc::json_rpc_client& client, const std::string& extrinsic_hex,
+                                        const std::string& at) {
   auto ext = chain::from_hex(extrinsic_hex);
   if (!ext)
     return ext.error();
@@ -129,9 +129,21 @@ caf::expected<sub::u128> query_fee(rpc::json_rpc_client& client, const std::stri
   auto proof_size = ref_time ? r.compact() : caf::expected<sub::u128>(ref_time.error());
   auto cls = proof_size ? r.u8() : caf::expected<uint8_t>(proof_size.error());
   auto fee = cls ? r.u128_le() : caf::expected<sub::u128>(cls.error());
-  if (!fee || !r.at_end())
+  if (!fee || !r.at_end() || *ref_time > UINT64_MAX || *proof_size > UINT64_MAX)
     return make_error(ec::decode_error, "TransactionPaymentApi_query_info: not a RuntimeDispatchInfo");
-  return *fee;
+  dispatch_info out;
+  out.ref_time = static_cast<uint64_t>(*ref_time);
+  out.proof_size = static_cast<uint64_t>(*proof_size);
+  out.partial_fee = *fee;
+  return out;
+}
+
+caf::expected<sub::u128> query_fee(rpc::json_rpc_client& client, const std::string& extrinsic_hex,
+                                   const std::string& at) {
+  auto info = query_info(client, extrinsic_hex, at);
+  if (!info)
+    return info.error();
+  return info->partial_fee;
 }
 
 std::string dispatch_error_name(const sub::metadata& md, const sub::value& error) {

@@ -83,6 +83,17 @@ caf::expected<chain::substrate::u128> query_fee(rpc::json_rpc_client& client,
                                                 const std::string& extrinsic_hex,
                                                 const std::string& at);
 
+/// The whole RuntimeDispatchInfo of the same call: the extrinsic's weight
+/// (Weight V2) and fee. An unsigned extrinsic is accepted (its weight is the
+/// call's; the payout queue sizes batches from it).
+struct dispatch_info {
+  uint64_t ref_time = 0;
+  uint64_t proof_size = 0;
+  chain::substrate::u128 partial_fee = 0;
+};
+caf::expected<dispatch_info> query_info(rpc::json_rpc_client& client, const std::string& extrinsic_hex,
+                                        const std::string& at);
+
 /// Bytes -> 0x-hex.
 std::string hex_of(const chain::bytes& b);
 
