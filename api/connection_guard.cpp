@@ -45,6 +45,7 @@ struct connection {
   steady::time_point deadline;   // the current request must be whole by then (when !idle)
   steady::time_point idle_since; // (when idle)
   uint32_t served = 0;
+  uint64_t discard_left = 0; // of an oversize body read away before its 413
 };
 
 const char* reason_phrase(int status) {
@@ -347,6 +348,14 @@ struct connection_guard::impl {
       line = end;
     }
     if (body > cfg.max_body_bytes) {
+      // A body of sane size is read away first (within the request deadline)
+      // so the client, still sending, gets the 413 instead of a reset.
+      uint64_t arrived = c.buf.size() - head_len;
+      if (body <= std::max<uint64_t>(1 << 20, 4 * cfg.max_body_bytes) && arrived < body) {
+        c.discard_left = body - arrived;
+        c.buf.clear();
+        return frame::incomplete;
+      }
       status = 413, code = "payload_too_large";
       message = "request body larger than " + std::to_string(cfg.max_body_bytes) + " bytes";
       return frame::refused;
@@ -417,6 +426,14 @@ struct connection_guard::impl {
     if (c.idle) {
       c.idle = false;
       c.deadline = steady::now() + cfg.request_timeout;
+    }
+    if (c.discard_left > 0) {
+      c.discard_left -= std::min<uint64_t>(c.discard_left, static_cast<uint64_t>(n));
+      if (c.discard_left == 0)
+        refuse_in_loop(std::move(it->second), 413, "payload_too_large",
+                       "request body larger than " + std::to_string(cfg.max_body_bytes)
+                         + " bytes");
+      return;
     }
     c.buf.append(chunk, static_cast<size_t>(n));
     advance(fd);

@@ -128,7 +128,8 @@ http_server::handler http_server::instrument(const std::string& method, const st
   return [this, h = std::move(h), &latency, method, pattern, limiter,
           limited](const httplib::Request& req, httplib::Response& res) {
     auto start = std::chrono::steady_clock::now();
-    auto verdict = limiter ? limiter->take(client_address(req)) : rate_limiter::verdict{};
+    auto client = limiter ? client_address(req) : std::string{};
+    auto verdict = limiter ? limiter->take(client) : rate_limiter::verdict{};
     if (!verdict.allowed) {
       limited->inc();
       res.set_header("Retry-After", std::to_string(verdict.retry_after_seconds));
@@ -137,6 +138,12 @@ http_server::handler http_server::instrument(const std::string& method, const st
                    + std::to_string(verdict.retry_after_seconds) + " s");
     } else {
       h(req, res);
+      // The limit is on work (a claim stored and signed, a node lookup): an
+      // answer refused for the caller's mistake (4xx, e.g. a malformed id) or
+      // because the service is not ready (503) did none, and gives its token
+      // back, so a wallet that retries while the notary starts is not punished.
+      if (limiter && ((res.status >= 400 && res.status < 500) || res.status == 503))
+        limiter->refund(client);
     }
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                 std::chrono::steady_clock::now() - start)

@@ -33,6 +33,13 @@ rate_limiter::verdict rate_limiter::take(const std::string& client,
   return {false, std::max<int64_t>(wait, 1)};
 }
 
+void rate_limiter::refund(const std::string& client) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  auto it = buckets_.find(client);
+  if (it != buckets_.end())
+    it->second.tokens = std::min(burst_, it->second.tokens + 1.0);
+}
+
 void rate_limiter::forget_full(std::chrono::steady_clock::time_point now) {
   for (auto it = buckets_.begin(); it != buckets_.end();) {
     double elapsed = std::chrono::duration<double>(now - it->second.at).count();

@@ -29,6 +29,10 @@ public:
   verdict take(const std::string& client,
                std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 
+  /// Gives back the token a request took (it was refused without the work
+  /// the limit protects: see http_server).
+  void refund(const std::string& client);
+
 private:
   struct bucket {
     double tokens;

@@ -265,17 +265,19 @@ std::vector<key_spec> make_specs() {
                        [](config& c) -> std::vector<std::string>& { return c.http.trusted_proxies; }));
   v.push_back(unsigned_key("http.claims_per_minute", "30", 1, 1000000,
                            "POST /v1/claims per client address: sustained rate; beyond it 429 "
-                           "rate_limited with Retry-After.",
+                           "rate_limited with Retry-After. An answer 4xx or 503 gives its token "
+                           "back (docs/http.md).",
                            [](config& c) -> uint32_t& { return c.http.claims_per_minute; }));
   v.push_back(unsigned_key("http.claims_burst", "10", 1, 1000000,
                            "POST /v1/claims per client address: requests allowed at once before "
                            "http.claims_per_minute applies.",
                            [](config& c) -> uint32_t& { return c.http.claims_burst; }));
-  v.push_back(unsigned_key("http.deposits_per_minute", "60", 1, 1000000,
+  v.push_back(unsigned_key("http.deposits_per_minute", "120", 1, 1000000,
                            "POST /v1/deposits per client address: sustained rate; beyond it 429 "
-                           "rate_limited with Retry-After.",
+                           "rate_limited with Retry-After. An answer 4xx or 503 gives its token "
+                           "back (docs/http.md).",
                            [](config& c) -> uint32_t& { return c.http.deposits_per_minute; }));
-  v.push_back(unsigned_key("http.deposits_burst", "20", 1, 1000000,
+  v.push_back(unsigned_key("http.deposits_burst", "60", 1, 1000000,
                            "POST /v1/deposits per client address: requests allowed at once before "
                            "http.deposits_per_minute applies.",
                            [](config& c) -> uint32_t& { return c.http.deposits_burst; }));

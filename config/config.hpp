@@ -38,8 +38,8 @@ struct http_config {
   std::vector<std::string> trusted_proxies;    // peers whose X-Forwarded-For names the client
   uint32_t claims_per_minute = 30;             // POST /v1/claims per client (token bucket rate)
   uint32_t claims_burst = 10;                  // ... and bucket size
-  uint32_t deposits_per_minute = 60;           // POST /v1/deposits per client
-  uint32_t deposits_burst = 20;
+  uint32_t deposits_per_minute = 120;           // POST /v1/deposits per client
+  uint32_t deposits_burst = 60;
 };
 
 struct admin_config {

@@ -1,7 +1,7 @@
 // Issue 17, the built daemon under hostile clients (no chains needed): the
 // whole-request deadline, the connection caps answered 503 + Retry-After, the
-// refusals the guard answers itself (431, 413, 411), per-client 429 rate
-// limits (and that X-Forwarded-For counts only from a trusted proxy), the
+// refusals the guard answers itself (431, 413, 411), rate-limit tokens given
+// back for refused input, a trusted proxy exempt from the per-address cap, the
 // admin listener's token and its reachability while the user API is held by
 // slowloris connections, and the metrics of each.
 #include "tests/hostile/raw_http.hpp"
@@ -127,9 +127,14 @@ TEST_F(http_guard_e2e, oversize_heads_and_bodies_and_chunked_bodies_are_refused_
   auto big_head = ask("GET /v1/status HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'a') + "\r\n\r\n");
   EXPECT_EQ(status_of(big_head), 431) << big_head;
   EXPECT_NE(body_of(big_head).find("\"header_too_large\""), std::string::npos);
-  auto big_body = ask("POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
+  // A body of sane size is read away first (the client gets its 413, not a
+  // reset); an absurd one is refused at once.
+  auto big_body = ask("POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"
+                      + std::string(5000, 'x'));
   EXPECT_EQ(status_of(big_body), 413) << big_body;
   EXPECT_NE(body_of(big_body).find("\"payload_too_large\""), std::string::npos);
+  auto absurd = ask("POST /v1/deposits HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n");
+  EXPECT_EQ(status_of(absurd), 413) << absurd;
   auto chunked = ask("POST /v1/deposits HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
   EXPECT_EQ(status_of(chunked), 411) << chunked;
   EXPECT_NE(body_of(chunked).find("\"length_required\""), std::string::npos);
@@ -144,53 +149,27 @@ TEST_F(http_guard_e2e, oversize_heads_and_bodies_and_chunked_bodies_are_refused_
   EXPECT_EQ(status_of(answer), 400) << answer;
 }
 
-TEST_F(http_guard_e2e, rate_limited_writes_get_429_and_change_nothing) {
-  // Burst 2: the third claim and the third deposit lookup from one client are
-  // refused before their handler runs (so the 429 cannot have changed
-  // anything), with Retry-After and a stable code; other clients are not.
+TEST_F(http_guard_e2e, requests_refused_for_bad_input_give_their_rate_limit_token_back) {
+  // Burst 2, yet five malformed claims and five deposit posts (deposits are
+  // disabled here: 503) are all answered as before, never 429: the limit is
+  // on work done (429s on work: hostile_load_e2e).
   const std::string claim = R"({"address":"x"})";
-  for (int i = 0; i < 2; ++i)
+  for (int i = 0; i < 5; ++i)
     EXPECT_EQ(status_of(ask(request("POST", "/v1/claims", claim))), 400);
-  auto limited = ask(request("POST", "/v1/claims", claim));
-  EXPECT_EQ(status_of(limited), 429) << limited;
-  EXPECT_NE(body_of(limited).find("\"rate_limited\""), std::string::npos) << limited;
-  auto retry = std::stoi(header_of(limited, "Retry-After"));
-  EXPECT_GE(retry, 1);
-  EXPECT_LE(retry, 60);
-  // A forged X-Forwarded-For from an untrusted peer changes nothing.
-  EXPECT_EQ(status_of(ask(request("POST", "/v1/claims", claim, "X-Forwarded-For: 10.9.9.9\r\n"))), 429);
-  EXPECT_EQ(status_of(ask(request("POST", "/v1/claims", claim), "127.0.0.30")), 400);
-
-  const std::string deposit = R"({"extrinsic":"1-1"})";
-  for (int i = 0; i < 2; ++i)
-    EXPECT_EQ(status_of(ask(request("POST", "/v1/deposits", deposit))), 503); // deposits disabled
-  EXPECT_EQ(status_of(ask(request("POST", "/v1/deposits", deposit))), 429);
-
-  EXPECT_EQ(metric("lstaked_http_rate_limited_total{method=\"POST\",route=\"/v1/claims\"}"), 2);
-  EXPECT_EQ(metric("lstaked_http_rate_limited_total{method=\"POST\",route=\"/v1/deposits\"}"), 1);
-  EXPECT_EQ(metric("lstaked_http_requests_total{method=\"POST\",route=\"/v1/claims\",status=\"429\"}"), 2);
-  // Nothing reached the ledger: no claim, no submission.
-  auto db = lstaked->cli({"db", "check"});
-  EXPECT_EQ(db.exit_code, 0) << db.out << db.err;
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(status_of(ask(request("POST", "/v1/deposits", R"({"extrinsic":"1-1"})"))), 503);
+  EXPECT_EQ(metric("lstaked_http_rate_limited_total{method=\"POST\",route=\"/v1/claims\"}"), 0);
+  EXPECT_EQ(metric("lstaked_http_rate_limited_total{method=\"POST\",route=\"/v1/deposits\"}"), 0);
 }
 
-TEST_F(http_guard_e2e, a_trusted_proxy_names_the_client_in_x_forwarded_for) {
-  const std::string claim = R"({"address":"x"})";
-  auto via_proxy = [&](const std::string& client) {
-    return status_of(ask(request("POST", "/v1/claims", claim,
-                                 "X-Forwarded-For: 203.0.113.7, " + client + "\r\n"),
-                         "127.0.0.3"));
-  };
-  EXPECT_EQ(via_proxy("10.0.0.1"), 400);
-  EXPECT_EQ(via_proxy("10.0.0.1"), 400);
-  EXPECT_EQ(via_proxy("10.0.0.1"), 429); // the rightmost entry is the client
-  EXPECT_EQ(via_proxy("10.0.0.2"), 400); // another client behind the same proxy
-  // The proxy itself is not capped per address (it carries many clients).
+TEST_F(http_guard_e2e, a_trusted_proxy_is_not_capped_per_address) {
+  // It carries many clients (nginx enforces their own connection limits).
   std::vector<raw_conn> many;
   for (int i = 0; i < 8; ++i) {
     many.emplace_back(port, "127.0.0.3");
     many.back().send("GET /v1/status HTTP/1.1\r\n");
   }
+  std::this_thread::sleep_for(100ms);
   EXPECT_EQ(status_of(ask(request("GET", "/v1/status"), "127.0.0.3")), 200);
 }
 
