@@ -9,7 +9,7 @@
 // Phase 1 (baseline): only the normal client. Phase 2 (attack): the normal
 // client while
 //   - `slowloris` connections, spread over `sources` source addresses
-//     127.0.0.2.., each sending a partial request and then one header line
+//     127.0.0.10.., each sending a partial request and then one header line
 //     per second, reconnecting whenever the server closes them;
 //   - `flood-threads` keep-alive clients (from 127.0.0.100..) posting
 //     POST /v1/deposits with random unknown extrinsic hashes as fast as they
@@ -262,7 +262,7 @@ void slowloris(const options& o, std::atomic<bool>& stop, std::atomic<uint64_t>&
   std::vector<int> lines(conns.size(), 0);
   auto start_one = [&](size_t i) {
     auto& c = conns[i];
-    if (!c.open(o.port, source_address(2, static_cast<int>(i) % o.sources), o.tls, 2s)
+    if (!c.open(o.port, source_address(10, static_cast<int>(i) % o.sources), o.tls, 2s)
         || !c.send_all("POST /v1/deposits HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
                        "application/json\r\n")) {
       c.close();
@@ -395,7 +395,7 @@ int main(int argc, char** argv) {
   if (!o.claims_file.empty()) {
     std::ifstream in{o.claims_file};
     for (auto& c : json::parse(in))
-      claims.push_back(c.dump());
+      claims.push_back(c.is_string() ? c.get<std::string>() : c.dump()); // a body, or its text
   }
   size_t next_claim = 0;
 
