@@ -280,9 +280,10 @@ void slowloris(const options& o, std::atomic<bool>& stop, std::atomic<uint64_t>&
       auto& c = conns[i];
       bool alive = c.fd >= 0;
       if (alive) {
-        // Closed by the server? (readable with EOF, or an answer such as 408)
-        pollfd p{c.fd, POLLIN, 0};
-        if (::poll(&p, 1, 0) > 0)
+        // Closed by the server (after an answer such as 408, or none)? Not
+        // "readable": TLS 1.3 sends session tickets on a live connection.
+        pollfd p{c.fd, POLLRDHUP, 0};
+        if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
           alive = false;
       }
       if (alive)
