@@ -28,6 +28,8 @@ http_config admin_server::listener_config(const config& cfg) {
   http_config h = cfg.http; // the same timeouts and limits as the user API
   h.host = cfg.admin.host;
   h.port = cfg.admin.port;
+  if (!cfg.admin.listen_set && cfg.http.port == 0)
+    h.port = 0; // an ephemeral user API (tests): an ephemeral admin listener beside it
   h.threads = cfg.admin.threads;
   h.max_connections = 64;
   h.max_connections_per_client = 64;

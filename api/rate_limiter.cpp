@@ -15,8 +15,14 @@ rate_limiter::verdict rate_limiter::take(const std::string& client,
   std::lock_guard<std::mutex> lock{mutex_};
   auto it = buckets_.find(client);
   if (it == buckets_.end()) {
-    if (buckets_.size() >= max_clients_)
+    if (buckets_.size() >= max_clients_) {
       forget_full(now);
+      // Still full: more clients spent tokens in the last refill interval than
+      // we keep. Start afresh (each gets its burst again) rather than grow or
+      // rescan on every new client.
+      if (buckets_.size() >= max_clients_)
+        buckets_.clear();
+    }
     it = buckets_.emplace(client, bucket{burst_, now}).first;
   }
   auto& b = it->second;

@@ -6,7 +6,9 @@
 // Retry-After). A refused take spends nothing. Buckets that are full again are
 // forgotten once more than `max_clients` are held, so memory stays bounded
 // under a flood of addresses (a forgotten client starts with a full bucket,
-// which is what it would have anyway).
+// which is what it would have anyway). If that frees nothing (more than
+// `max_clients` addresses spent tokens within one refill interval), every
+// bucket is forgotten: memory stays bounded, at the price of a fresh burst.
 #pragma once
 
 #include <chrono>

@@ -292,7 +292,8 @@ std::vector<key_spec> make_specs() {
     s.pub.default_value = "\"127.0.0.1:8646\"";
     s.pub.doc = "Address of the admin listener (/admin/v1/..., bearer token of admin.token_file), "
                 "as HOST:PORT, with its own workers so it stays reachable while the user API is "
-                "under load. Keep it on loopback.";
+                "under load. Keep it on loopback. When it is not set and http.listen's port is 0, "
+                "it is 127.0.0.1:0 too (a free port, logged), so test daemons never collide.";
     s.pub.set = [](config& cfg, const std::string& text) -> caf::error {
       auto colon = text.rfind(':');
       if (colon == std::string::npos || colon == 0)
@@ -302,6 +303,7 @@ std::vector<key_spec> make_specs() {
         return bad("port: " + describe(port.error()));
       cfg.admin.host = text.substr(0, colon);
       cfg.admin.port = static_cast<uint16_t>(*port);
+      cfg.admin.listen_set = true;
       return caf::none;
     };
     v.push_back(std::move(s));

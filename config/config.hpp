@@ -48,6 +48,7 @@ struct admin_config {
   std::string host = "127.0.0.1"; // the admin listener: its own port and workers
   uint16_t port = 8646;
   uint32_t threads = 2;
+  bool listen_set = false; // admin.listen given (file, env or flag), not the default
 };
 
 /// [kusama]: the node, where deposits arrive and what the watcher reads.
