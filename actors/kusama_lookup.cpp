@@ -1,5 +1,6 @@
 #include "actors/kusama_lookup.hpp"
 
+#include "actors/metrics.hpp"
 #include "chain/substrate/extrinsic_id.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -90,17 +91,31 @@ caf::error describe_extrinsic(kusama_lookup_state& st, uint64_t number, const st
   return {};
 }
 
-// Blocks best, best-1, ... (at most hash_search_blocks) searched for an
-// extrinsic hashing to `wanted`: its block and index, if found.
-caf::expected<std::optional<std::pair<ledger::kusama_block_ref, uint32_t>>>
-find_hash(kusama_lookup_state& st, uint64_t best, const std::string& wanted) {
-  uint64_t searched = 0;
-  uint64_t top = best;
-  while (searched < st.cfg.hash_search_blocks) {
-    uint64_t count = std::min({hash_search_batch, st.cfg.hash_search_blocks - searched, top + 1});
+counter_metric& blocks_fetched_counter() {
+  return metrics_registry::global().counter(
+    "lstaked_deposit_lookup_blocks_fetched_total",
+    "Block bodies the deposit lookup read from the node while searching extrinsic hashes");
+}
+
+counter_metric& view_reads_counter() {
+  return metrics_registry::global().counter(
+    "lstaked_deposit_lookup_view_reads_total",
+    "Reads of the Kusama node's identity and heads for hash lookups (at most one per view_ttl)");
+}
+
+counter_metric& cached_answers_counter() {
+  return metrics_registry::global().counter(
+    "lstaked_deposit_lookup_cached_total",
+    "Hash lookups answered without asking the node (negative cache)");
+}
+
+// Reads `numbers`' block hashes (best chain) and bodies, 32 per batch, into the cache.
+caf::error fetch_finalized(kusama_lookup_state& st, const std::vector<uint64_t>& numbers) {
+  for (size_t from = 0; from < numbers.size(); from += hash_search_batch) {
+    auto to = std::min<size_t>(numbers.size(), from + hash_search_batch);
     std::vector<rpc::rpc_call> calls;
-    for (uint64_t k = 0; k < count; ++k)
-      calls.push_back({"chain_getBlockHash", json::array({top - k})});
+    for (size_t k = from; k < to; ++k)
+      calls.push_back({"chain_getBlockHash", json::array({numbers[k]})});
     auto hashes = st.client->batch(calls);
     if (!hashes)
       return hashes.error();
@@ -115,23 +130,94 @@ find_hash(kusama_lookup_state& st, uint64_t best, const std::string& wanted) {
     auto blocks = st.client->batch(calls);
     if (!blocks)
       return blocks.error();
-    for (uint64_t k = 0; k < count; ++k) {
-      auto& b = (*blocks)[k];
+    for (size_t k = from; k < to; ++k) {
+      auto& b = (*blocks)[k - from];
       if (!b)
         return b.error();
       auto in_block = kusama::extrinsic_hashes(*b);
       if (!in_block)
         return in_block.error();
+      st.finalized_blocks[numbers[k]] = {(*hashes)[k - from]->get<std::string>(),
+                                         std::move(*in_block)};
+    }
+    blocks_fetched_counter().inc(to - from);
+  }
+  return {};
+}
+
+// Reads the bodies of blocks above the finalized head (by hash) into the cache.
+caf::error fetch_unfinalized(kusama_lookup_state& st, const std::vector<std::string>& hashes) {
+  for (size_t from = 0; from < hashes.size(); from += hash_search_batch) {
+    auto to = std::min<size_t>(hashes.size(), from + hash_search_batch);
+    std::vector<rpc::rpc_call> calls;
+    for (size_t k = from; k < to; ++k)
+      calls.push_back({"chain_getBlock", json::array({hashes[k]})});
+    auto blocks = st.client->batch(calls);
+    if (!blocks)
+      return blocks.error();
+    for (size_t k = from; k < to; ++k) {
+      auto& b = (*blocks)[k - from];
+      if (!b)
+        return b.error();
+      if (b->is_null())
+        return make_error(ec::rpc_error, "the node has no block " + hashes[k]);
+      auto in_block = kusama::extrinsic_hashes(*b);
+      if (!in_block)
+        return in_block.error();
+      st.unfinalized_blocks[hashes[k]] = std::move(*in_block);
+    }
+    blocks_fetched_counter().inc(to - from);
+  }
+  return {};
+}
+
+// Blocks best, best-1, ... (at most hash_search_blocks) of the view searched
+// for an extrinsic hashing to `wanted`: its block and index, if found. Only
+// blocks the cache lacks are read from the node (`asked_node` then set).
+caf::expected<std::optional<std::pair<ledger::kusama_block_ref, uint32_t>>>
+find_hash(kusama_lookup_state& st, const std::string& wanted, bool& asked_node) {
+  auto& v = st.view;
+  uint64_t window = std::min<uint64_t>(st.cfg.hash_search_blocks, v.best + 1);
+  uint64_t lowest = v.best + 1 - window;
+  // The cache holds the window and nothing older.
+  st.finalized_blocks.erase(st.finalized_blocks.begin(), st.finalized_blocks.lower_bound(lowest));
+  // Newest first, a batch at a time: a recent extrinsic is found after one read.
+  for (uint64_t top = v.best + 1; top > lowest;) {
+    uint64_t bottom = top - std::min<uint64_t>(hash_search_batch, top - lowest);
+    std::vector<uint64_t> missing_numbers;
+    std::vector<std::string> missing_hashes;
+    for (uint64_t n = top; n-- > bottom;) {
+      if (n > v.finalized) {
+        auto& h = v.unfinalized.at(n);
+        if (!st.unfinalized_blocks.count(h))
+          missing_hashes.push_back(h);
+      } else if (!st.finalized_blocks.count(n)) {
+        missing_numbers.push_back(n);
+      }
+    }
+    if (!missing_hashes.empty() || !missing_numbers.empty())
+      asked_node = true;
+    if (auto err = fetch_unfinalized(st, missing_hashes))
+      return err;
+    if (auto err = fetch_finalized(st, missing_numbers))
+      return err;
+    for (uint64_t n = top; n-- > bottom;) {
+      const std::vector<std::string>* in_block;
+      std::string hash;
+      if (n > v.finalized) {
+        hash = v.unfinalized.at(n);
+        in_block = &st.unfinalized_blocks[hash];
+      } else {
+        auto& entry = st.finalized_blocks[n];
+        hash = entry.first;
+        in_block = &entry.second;
+      }
       auto at = std::find(in_block->begin(), in_block->end(), wanted);
       if (at != in_block->end())
         return std::make_optional(std::make_pair(
-          ledger::kusama_block_ref{top - k, (*hashes)[k]->get<std::string>()},
-          static_cast<uint32_t>(at - in_block->begin())));
+          ledger::kusama_block_ref{n, hash}, static_cast<uint32_t>(at - in_block->begin())));
     }
-    searched += count;
-    if (top < count)
-      break; // reached genesis
-    top -= count;
+    top = bottom;
   }
   return std::optional<std::pair<ledger::kusama_block_ref, uint32_t>>{};
 }
@@ -160,10 +246,86 @@ caf::error check_identity(kusama_lookup_state& st) {
   return {};
 }
 
-caf::expected<extrinsic_lookup> lookup(kusama_lookup_state& st, const std::string& text) {
+// The view (identity checked, heads, unfinalized hashes), re-read when older than view_ttl.
+caf::error refresh_view(kusama_lookup_state& st, bool& asked_node) {
+  auto now = std::chrono::steady_clock::now();
+  if (st.view.valid && st.cfg.view_ttl.count() > 0 && now - st.view.read_at < st.cfg.view_ttl)
+    return {};
+  asked_node = true;
+  st.view.valid = false;
+  if (auto err = check_identity(st))
+    return err;
+  auto best = kusama::header_number(*st.client, json());
+  if (!best)
+    return best.error();
+  auto finalized = kusama::finalized_number(*st.client);
+  if (!finalized)
+    return finalized.error();
+  kusama_lookup_view v;
+  v.best = *best;
+  v.finalized = std::min(*finalized, *best);
+  // Only the part of the window above the finalized head can change.
+  uint64_t lowest_needed = v.best + 1 - std::min<uint64_t>(st.cfg.hash_search_blocks, v.best + 1);
+  std::vector<rpc::rpc_call> calls;
+  std::vector<uint64_t> heights;
+  for (uint64_t n = std::max(v.finalized + 1, lowest_needed); n <= v.best; ++n) {
+    calls.push_back({"chain_getBlockHash", json::array({n})});
+    heights.push_back(n);
+  }
+  if (!calls.empty()) {
+    auto hashes = st.client->batch(calls);
+    if (!hashes)
+      return hashes.error();
+    for (size_t k = 0; k < heights.size(); ++k) {
+      auto& h = (*hashes)[k];
+      if (!h)
+        return h.error();
+      if (!h->is_string())
+        return make_error(ec::rpc_error, "no hash for a block below the best head");
+      v.unfinalized[heights[k]] = h->get<std::string>();
+    }
+  }
+  // Bodies of blocks no longer above the finalized head, or off the best chain, go.
+  for (auto it = st.unfinalized_blocks.begin(); it != st.unfinalized_blocks.end();) {
+    bool kept = std::any_of(v.unfinalized.begin(), v.unfinalized.end(),
+                            [&](const auto& entry) { return entry.second == it->first; });
+    it = kept ? std::next(it) : st.unfinalized_blocks.erase(it);
+  }
+  v.valid = true;
+  v.read_at = now;
+  st.view = std::move(v);
+  view_reads_counter().inc();
+  return {};
+}
+
+caf::expected<extrinsic_lookup> lookup(kusama_lookup_state& st, const std::string& text,
+                                       bool& asked_node) {
   auto id = sub::parse_extrinsic_id(text);
   if (!id)
     return id.error();
+  if (id->by_hash) {
+    if (auto err = refresh_view(st, asked_node))
+      return err;
+    extrinsic_lookup out;
+    out.best_number = st.view.best;
+    out.finalized_number = st.view.finalized;
+    out.extrinsic_hash = id->hash;
+    auto found = find_hash(st, id->hash, asked_node);
+    if (!found)
+      return found.error();
+    if (!*found) {
+      if (!asked_node)
+        cached_answers_counter().inc();
+      out.outcome = "UNKNOWN";
+      return out;
+    }
+    asked_node = true;
+    if (auto err = describe_extrinsic(st, (*found)->first.number, (*found)->first.hash,
+                                      (*found)->second, out))
+      return err;
+    return out;
+  }
+  asked_node = true;
   if (auto err = check_identity(st))
     return err;
   extrinsic_lookup out;
@@ -175,20 +337,6 @@ caf::expected<extrinsic_lookup> lookup(kusama_lookup_state& st, const std::strin
     return finalized.error();
   out.best_number = *best;
   out.finalized_number = *finalized;
-  if (id->by_hash) {
-    out.extrinsic_hash = id->hash;
-    auto found = find_hash(st, *best, id->hash);
-    if (!found)
-      return found.error();
-    if (!*found) {
-      out.outcome = "UNKNOWN";
-      return out;
-    }
-    if (auto err = describe_extrinsic(st, (*found)->first.number, (*found)->first.hash,
-                                      (*found)->second, out))
-      return err;
-    return out;
-  }
   out.block_number = id->block_number;
   out.extrinsic_index = id->extrinsic_index;
   if (id->block_number > *best) {
@@ -235,13 +383,16 @@ kusama_lookup(kusama_lookup_actor::stateful_pointer<kusama_lookup_state> self,
     [self](lookup_atom, const std::string& text) -> caf::result<extrinsic_lookup> {
       auto& st = self->state;
       ++st.lookups;
-      auto r = lookup(st, text);
+      bool asked_node = false;
+      auto r = lookup(st, text, asked_node);
       // The node could have been swapped while the lookup read it: the answer
-      // stands only if the node is still the pinned chain.
-      if (r)
+      // stands only if the node is still the pinned chain. (An answer from
+      // the cache read nothing: the view's check stands for view_ttl.)
+      if (r && asked_node)
         if (auto err = check_identity(st))
           r = std::move(err);
       if (!r) {
+        st.view.valid = false; // read the node afresh next time
         // A user's malformed id says nothing about the node's health.
         if (code_of(r.error()) != ec::invalid_input) {
           st.last_error = describe(r.error());
@@ -277,6 +428,7 @@ caf::expected<std::optional<kusama_lookup_config>> make_kusama_lookup_config(con
   l.rpc.url = cfg.kusama.rpc_url;
   l.deposit_account = *deposit;
   l.database = cfg.database_path();
+  l.view_ttl = std::chrono::milliseconds(1000);
   return std::optional<kusama_lookup_config>{std::move(l)};
 }
 

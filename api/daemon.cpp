@@ -2,6 +2,7 @@
 
 #include "actors/children.hpp"
 #include "actors/supervisor.hpp"
+#include "api/admin_server.hpp"
 #include "api/deposit_routes.hpp"
 #include "actors/ratio_calculator.hpp"
 #include "api/http_server.hpp"
@@ -125,14 +126,28 @@ int run_daemon(const config& cfg) {
   }
   auto sup = system.spawn(supervisor, sup_cfg);
 
+  auto admin_token = read_admin_token(cfg);
+  if (!admin_token) {
+    spdlog::error("{}", describe(admin_token.error()));
+    caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  status_context status{&system, sup, std::chrono::steady_clock::now(), *schema,
+                        std::chrono::milliseconds(3000)};
   http_server server{cfg.http};
-  add_status_routes(server, status_context{&system, sup, std::chrono::steady_clock::now(),
-                                           *schema, std::chrono::milliseconds(3000)});
-  add_user_routes(server, user_routes_context{&system, sup, cfg.database_path(),
-                                              cfg.kusama.ss58_prefix, cfg.ethereum.chain_id,
-                                              checksum_or_empty(cfg.ethereum.token_address),
-                                              static_cast<int64_t>(cfg.claims.max_request_ttl_seconds),
-                                              std::chrono::milliseconds(30000)});
+  // Per client, before the handlers run (docs/http.md): the routes that write
+  // or make the daemon ask a node.
+  server.rate_limit("POST", "/v1/claims", cfg.http.claims_per_minute, cfg.http.claims_burst);
+  server.rate_limit("POST", "/v1/deposits", cfg.http.deposits_per_minute, cfg.http.deposits_burst);
+  add_status_routes(server, status);
+  user_routes_context users{&system, sup, cfg.database_path(),
+                            cfg.kusama.ss58_prefix, cfg.ethereum.chain_id,
+                            checksum_or_empty(cfg.ethereum.token_address),
+                            static_cast<int64_t>(cfg.claims.max_request_ttl_seconds),
+                            std::chrono::milliseconds(30000)};
+  users.claim_validity_ms = static_cast<int64_t>(cfg.claims.validity_blocks)
+                            * user_routes_context::ethereum_slot_ms;
+  add_user_routes(server, users);
   auto minimum = chain::eth::parse_amount(cfg.kusama.minimum_deposit, chain::eth::ksm_decimals);
   add_deposit_routes(server, deposit_routes_context{&system, sup, cfg.database_path(),
                                                     cfg.kusama.ss58_prefix,
@@ -143,19 +158,32 @@ int run_daemon(const config& cfg) {
   add_ratio_routes(server, ratio_routes_context{cfg.database_path(),
                                                 std::chrono::seconds(cfg.ratio.interval_seconds),
                                                 ratio_calculator_enabled(cfg)});
+  admin_server admin{cfg, std::move(*admin_token)};
+  admin.get("/admin/v1/status", [status](const httplib::Request&, httplib::Response& res) {
+    status_reply(status, res);
+  });
   auto port = server.start();
   if (!port) {
     spdlog::error("{}", describe(port.error()));
     caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
     return 1;
   }
+  auto admin_port = admin.start();
+  if (!admin_port) {
+    spdlog::error("admin listener: {}", describe(admin_port.error()));
+    server.stop();
+    caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+    return 1;
+  }
   spdlog::info("lstaked listening on http://{}:{} (data dir {}, schema {})", cfg.http.host, *port,
                cfg.data_dir, *schema);
+  spdlog::info("admin listening on http://{}:{}", cfg.admin.host, *admin_port);
 
   int signal = 0;
   sigwait(&stop_signals, &signal);
   spdlog::info("received {}; shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
   server.stop(); // stop intake first: no new work reaches the actors
+  admin.stop();
   bool clean = false;
   {
     caf::scoped_actor self{system};

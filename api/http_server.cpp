@@ -1,12 +1,12 @@
 #include "api/http_server.hpp"
 
 #include "actors/metrics.hpp"
+#include "api/connection_guard.hpp"
+#include "api/rate_limiter.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <sys/socket.h>
-#include <netinet/in.h>
-
+#include <algorithm>
 #include <chrono>
 
 namespace lstaked::api {
@@ -32,6 +32,7 @@ const char* code_for_status(int status) {
     case 404: return "not_found";
     case 405: return "method_not_allowed";
     case 413: return "payload_too_large";
+    case 429: return "rate_limited";
     case 414: return "uri_too_long";
     case 415: return "unsupported_media_type";
     case 503: return "unavailable";
@@ -47,24 +48,40 @@ counter_metric& unmatched_counter(int status) {
 
 } // namespace
 
-http_server::http_server(const http_config& cfg) : cfg_(cfg) {
-  // Nagle + delayed ACK costs ~40 ms per keep-alive request without this.
-  server_.set_tcp_nodelay(true);
-  server_.set_keep_alive_max_count(1000);
-  server_.set_keep_alive_timeout(5);
-  server_.set_payload_max_length(cfg.max_body_bytes);
-  server_.set_read_timeout(std::chrono::milliseconds(cfg.read_timeout_ms));
-  server_.set_write_timeout(std::chrono::milliseconds(cfg.write_timeout_ms));
-  auto threads = cfg.threads;
-  server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  // Replaces httplib's default socket options: keep SO_REUSEADDR, and remember
-  // the listening socket so start() can raise its backlog.
-  server_.set_socket_options([this](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    listen_fd_ = sock;
-  });
-  server_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+// httplib's request processing (parse, route, answer) over a Stream the
+// connection guard provides; httplib's own accept loop is never run.
+class http_server::routed_server : public httplib::Server {
+public:
+  bool serve(httplib::Stream& strm, bool close_connection, bool& connection_closed) {
+    return process_request(strm, close_connection, connection_closed, nullptr);
+  }
+};
+
+http_server::http_server(const http_config& cfg, std::string listener)
+  : cfg_(cfg), listener_(std::move(listener)), server_(std::make_unique<routed_server>()) {
+  auto& server = *server_;
+  server.set_payload_max_length(cfg.max_body_bytes);
+  // Only for the Keep-Alive header httplib writes: the guard enforces both.
+  server.set_keep_alive_max_count(1000);
+  server.set_keep_alive_timeout(std::max<time_t>(1, cfg.keep_alive_idle_ms / 1000));
+  guard_config g;
+  g.name = listener_;
+  g.host = cfg.host;
+  g.port = cfg.port;
+  g.threads = cfg.threads;
+  g.request_timeout = std::chrono::milliseconds(cfg.read_timeout_ms);
+  g.write_timeout = std::chrono::milliseconds(cfg.write_timeout_ms);
+  g.keep_alive_idle = std::chrono::milliseconds(cfg.keep_alive_idle_ms);
+  g.max_connections = cfg.max_connections;
+  g.max_connections_per_client = cfg.max_connections_per_client;
+  g.max_header_bytes = cfg.max_header_bytes;
+  g.max_body_bytes = cfg.max_body_bytes;
+  g.exempt_peers = cfg.trusted_proxies;
+  guard_ = std::make_unique<connection_guard>(
+    g, [&server](httplib::Stream& strm, bool close_connection, bool& connection_closed) {
+      return server.serve(strm, close_connection, connection_closed);
+    });
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     // httplib calls this for every status >= 400; routes already counted theirs
     // (and wrote a JSON body), so only httplib's own refusals are counted here.
     if (!res.body.empty())
@@ -76,7 +93,7 @@ http_server::http_server(const http_config& cfg) : cfg_(cfg) {
                  : res.status == 413 ? "request body too large"
                                      : "request refused (HTTP " + std::to_string(res.status) + ")");
   });
-  server_.set_exception_handler(
+  server.set_exception_handler(
     [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
       std::string what = "unknown exception";
       try {
@@ -99,10 +116,35 @@ http_server::handler http_server::instrument(const std::string& method, const st
   auto& latency = metrics_registry::global().histogram(
     "lstaked_http_request_seconds", "HTTP request handling time, by route",
     {{"method", method}, {"route", pattern}});
-  return [h = std::move(h), &latency, method, pattern](const httplib::Request& req,
-                                                      httplib::Response& res) {
+  std::shared_ptr<rate_limiter> limiter;
+  if (auto it = limits_.find(method + " " + pattern); it != limits_.end())
+    limiter = it->second;
+  counter_metric* limited = nullptr;
+  if (limiter)
+    limited = &metrics_registry::global().counter(
+      "lstaked_http_rate_limited_total",
+      "Requests refused 429 rate_limited (the handler did not run), by route",
+      {{"method", method}, {"route", pattern}});
+  return [this, h = std::move(h), &latency, method, pattern, limiter,
+          limited](const httplib::Request& req, httplib::Response& res) {
     auto start = std::chrono::steady_clock::now();
-    h(req, res);
+    auto client = limiter ? client_address(req) : std::string{};
+    auto verdict = limiter ? limiter->take(client) : rate_limiter::verdict{};
+    if (!verdict.allowed) {
+      limited->inc();
+      res.set_header("Retry-After", std::to_string(verdict.retry_after_seconds));
+      json_error(res, 429, "rate_limited",
+                 "too many requests from this client; retry in "
+                   + std::to_string(verdict.retry_after_seconds) + " s");
+    } else {
+      h(req, res);
+      // The limit is on work (a claim stored and signed, a node lookup): an
+      // answer refused for the caller's mistake (4xx, e.g. a malformed id) or
+      // because the service is not ready (503) did none, and gives its token
+      // back, so a wallet that retries while the notary starts is not punished.
+      if (limiter && ((res.status >= 400 && res.status < 500) || res.status == 503))
+        limiter->refund(client);
+    }
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                 std::chrono::steady_clock::now() - start)
                 .count();
@@ -133,37 +175,39 @@ std::string to_regex(const std::string& pattern) {
 } // namespace
 
 void http_server::get(const std::string& pattern, handler h) {
-  server_.Get(to_regex(pattern), instrument("GET", pattern, std::move(h)));
+  server_->Get(to_regex(pattern), instrument("GET", pattern, std::move(h)));
 }
 
 void http_server::post(const std::string& pattern, handler h) {
-  server_.Post(to_regex(pattern), instrument("POST", pattern, std::move(h)));
+  server_->Post(to_regex(pattern), instrument("POST", pattern, std::move(h)));
+}
+
+void http_server::rate_limit(const std::string& method, const std::string& pattern,
+                             uint32_t per_minute, uint32_t burst) {
+  limits_[method + " " + pattern] = std::make_shared<rate_limiter>(per_minute, burst);
+}
+
+std::string http_server::client_address(const httplib::Request& req) const {
+  auto& proxies = cfg_.trusted_proxies;
+  if (std::find(proxies.begin(), proxies.end(), req.remote_addr) == proxies.end())
+    return req.remote_addr;
+  // The proxy appends the address it saw last: only that entry is its word.
+  auto header = req.get_header_value("X-Forwarded-For");
+  auto comma = header.rfind(',');
+  auto last = comma == std::string::npos ? header : header.substr(comma + 1);
+  auto b = last.find_first_not_of(" \t");
+  auto e = last.find_last_not_of(" \t");
+  if (b == std::string::npos)
+    return req.remote_addr;
+  return last.substr(b, e - b + 1);
 }
 
 caf::expected<uint16_t> http_server::start() {
-  int port = cfg_.port;
-  if (port == 0) {
-    port = server_.bind_to_any_port(cfg_.host);
-    if (port <= 0)
-      return make_error(ec::io_error, "cannot bind " + cfg_.host + ":0");
-  } else if (!server_.bind_to_port(cfg_.host, port)) {
-    return make_error(ec::io_error, "cannot listen on " + cfg_.host + ":" + std::to_string(port)
-                                      + " (address in use or not local)");
-  }
-  if (listen_fd_ >= 0)
-    ::listen(listen_fd_, 1024);
-  thread_ = std::thread([this] { server_.listen_after_bind(); });
-  // httplib 0.11 has no wait_until_ready(): poll briefly so callers can connect at once.
-  for (int i = 0; i < 500 && !server_.is_running(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  return static_cast<uint16_t>(port);
+  return guard_->start();
 }
 
 void http_server::stop() {
-  if (thread_.joinable()) {
-    server_.stop();
-    thread_.join();
-  }
+  guard_->stop();
 }
 
 } // namespace lstaked::api

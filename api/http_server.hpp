@@ -3,10 +3,16 @@
 // Contract: register routes with `get`/`post` before `start()`. Every handler
 // is wrapped to count requests and observe latency per route, and to turn an
 // escaped exception into a JSON 500 instead of a dropped connection. Errors
-// are always `{"error": {"code": "...", "message": "..."}}`. `start()` binds
-// (listen backlog 1024 — httplib's own is 5), returns the actual port and
-// serves on a background thread; `stop()` stops accepting, lets in-flight
-// requests finish and joins. Not copyable.
+// are always `{"error": {"code": "...", "message": "..."}}`. Sockets are
+// owned by a connection_guard (api/connection_guard.hpp): a worker sees a
+// request only once it has wholly arrived, so slow or idle clients hold no
+// worker; httplib only parses and routes. `start()` binds (backlog 1024),
+// returns the actual port and serves on background threads; `stop()` stops
+// accepting, lets requests being answered finish and joins. A route may be
+// rate-limited per client (`rate_limit`, before the route is registered):
+// beyond it, 429 `rate_limited` with Retry-After, and the handler never runs.
+// The client is the peer address, or for a peer in http.trusted_proxies the
+// rightmost X-Forwarded-For entry. Not copyable.
 #pragma once
 
 #include "chain/common/error.hpp"
@@ -16,8 +22,10 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
-#include <thread>
+#include <vector>
 
 namespace lstaked::api {
 
@@ -28,11 +36,15 @@ void json_error(httplib::Response& res, int status, const std::string& code,
 /// Writes a JSON body (status 200 unless given).
 void json_reply(httplib::Response& res, const nlohmann::json& body, int status = 200);
 
+class connection_guard;
+class rate_limiter;
+
 class http_server {
 public:
   using handler = std::function<void(const httplib::Request&, httplib::Response&)>;
 
-  explicit http_server(const http_config& cfg);
+  /// `listener` labels the connection metrics ("user", "admin").
+  explicit http_server(const http_config& cfg, std::string listener = "user");
   ~http_server();
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;
@@ -40,6 +52,13 @@ public:
   /// `route` names the series in metrics (the pattern, e.g. "/v1/claims/:id").
   void get(const std::string& pattern, handler h);
   void post(const std::string& pattern, handler h);
+
+  /// Per-client token bucket for `method pattern` (call before registering it).
+  void rate_limit(const std::string& method, const std::string& pattern, uint32_t per_minute,
+                  uint32_t burst);
+
+  /// The client a request counts against (see the contract above).
+  std::string client_address(const httplib::Request& req) const;
 
   /// Binds and serves; returns the port actually bound (useful with port 0).
   caf::expected<uint16_t> start();
@@ -50,10 +69,13 @@ public:
 private:
   handler instrument(const std::string& method, const std::string& pattern, handler h);
 
+  class routed_server;
+
   http_config cfg_;
-  httplib::Server server_;
-  std::thread thread_;
-  int listen_fd_ = -1;
+  std::string listener_;
+  std::unique_ptr<routed_server> server_;
+  std::unique_ptr<connection_guard> guard_;
+  std::map<std::string, std::shared_ptr<rate_limiter>> limits_; // "METHOD pattern"
 };
 
 } // namespace lstaked::api

@@ -15,8 +15,14 @@ rate_limiter::verdict rate_limiter::take(const std::string& client,
   std::lock_guard<std::mutex> lock{mutex_};
   auto it = buckets_.find(client);
   if (it == buckets_.end()) {
-    if (buckets_.size() >= max_clients_)
+    if (buckets_.size() >= max_clients_) {
       forget_full(now);
+      // Still full: more clients spent tokens in the last refill interval than
+      // we keep. Start afresh (each gets its burst again) rather than grow or
+      // rescan on every new client.
+      if (buckets_.size() >= max_clients_)
+        buckets_.clear();
+    }
     it = buckets_.emplace(client, bucket{burst_, now}).first;
   }
   auto& b = it->second;
@@ -31,6 +37,13 @@ rate_limiter::verdict rate_limiter::take(const std::string& client,
   }
   auto wait = static_cast<int64_t>(std::ceil((1.0 - b.tokens) / per_second_));
   return {false, std::max<int64_t>(wait, 1)};
+}
+
+void rate_limiter::refund(const std::string& client) {
+  std::lock_guard<std::mutex> lock{mutex_};
+  auto it = buckets_.find(client);
+  if (it != buckets_.end())
+    it->second.tokens = std::min(burst_, it->second.tokens + 1.0);
 }
 
 void rate_limiter::forget_full(std::chrono::steady_clock::time_point now) {

@@ -22,4 +22,7 @@ struct status_context {
 
 void add_status_routes(http_server& server, status_context ctx);
 
+/// The GET /v1/status answer (also served by the admin listener).
+void status_reply(const status_context& ctx, httplib::Response& res);
+
 } // namespace lstaked::api

@@ -34,7 +34,9 @@ json claim_json(const ledger::claim_record& c, const user_routes_context& ctx) {
                 {"status", c.status},
                 {"data", data},
                 {"createdTimestamp", c.created_at},
-                {"expiresTimestamp", c.expires_at},
+                // When the claim stops being usable: the expected time of
+                // claimBeforeBlock (SPEC 2.7), not the request's expiresAt.
+                {"expiresTimestamp", c.created_at + ctx.claim_validity_ms},
                 {"tokenAddress", ctx.token_address},
                 {"loanId", 0}};
   return {{"claim", claim}, {"tokenAddress", ctx.token_address}};

@@ -22,6 +22,10 @@ struct user_routes_context {
   std::string token_address;          // checksummed, for claim bodies
   int64_t max_request_ttl_seconds = 3600;
   std::chrono::milliseconds timeout{30000};
+  // claims.validity_blocks x the Ethereum slot time: how long after its
+  // creation a claim's claimBeforeBlock is expected (expiresTimestamp).
+  int64_t claim_validity_ms = 7200 * ethereum_slot_ms;
+  static constexpr int64_t ethereum_slot_ms = 12000;
 };
 
 void add_user_routes(http_server& server, user_routes_context ctx);

@@ -222,7 +222,7 @@ std::vector<key_spec> make_specs() {
     s.type = kind::text;
     s.pub.key = "http.listen";
     s.pub.default_value = "\"127.0.0.1:8645\"";
-    s.pub.doc = "Address of the user API, /metrics and the admin console, as HOST:PORT (port 0 "
+    s.pub.doc = "Address of the user API and /metrics, as HOST:PORT (port 0 "
                 "picks a free port; the actual address is logged). Keep it on loopback unless a "
                 "reverse proxy with TLS fronts it.";
     s.pub.set = set_listen;
@@ -235,15 +235,82 @@ std::vector<key_spec> make_specs() {
                            "Largest request body accepted; larger ones get 413.",
                            [](config& c) -> uint64_t& { return c.http.max_body_bytes; }));
   v.push_back(unsigned_key("http.read_timeout_ms", "5000", 100, 600000,
-                           "Time allowed to read a request.",
+                           "Time allowed to read a whole request (request line, headers and body) "
+                           "from its first byte (a new connection: from accept), however slowly it "
+                           "trickles; past it the connection is closed (docs/http.md).",
                            [](config& c) -> uint32_t& { return c.http.read_timeout_ms; }));
   v.push_back(unsigned_key("http.write_timeout_ms", "5000", 100, 600000,
                            "Time allowed to write a response.",
                            [](config& c) -> uint32_t& { return c.http.write_timeout_ms; }));
+  v.push_back(unsigned_key("http.keep_alive_idle_ms", "5000", 100, 600000,
+                           "An idle keep-alive connection is closed after this; while half of "
+                           "http.max_connections are open, after at most 1 s (docs/http.md).",
+                           [](config& c) -> uint32_t& { return c.http.keep_alive_idle_ms; }));
+  v.push_back(unsigned_key("http.max_connections", "512", 8, 60000,
+                           "Open connections to the user API at once; a connection beyond it is "
+                           "answered 503 (Retry-After) and closed at accept, without a worker. "
+                           "Keep it below the process's open-file limit.",
+                           [](config& c) -> uint32_t& { return c.http.max_connections; }));
+  v.push_back(unsigned_key("http.max_connections_per_client", "16", 1, 60000,
+                           "Open connections per client address (a peer in http.trusted_proxies is "
+                           "exempt); one beyond it is answered 503 (Retry-After) and closed.",
+                           [](config& c) -> uint32_t& { return c.http.max_connections_per_client; }));
+  v.push_back(unsigned_key("http.max_header_bytes", "16384", 1024, 1048576,
+                           "Largest request line plus headers; larger ones get 431.",
+                           [](config& c) -> uint64_t& { return c.http.max_header_bytes; }));
+  v.push_back(list_key("http.trusted_proxies",
+                       "Peer IP addresses (the reverse proxy) whose X-Forwarded-For header (its "
+                       "rightmost entry) names the client for rate limits; from any other peer "
+                       "the header is ignored",
+                       [](config& c) -> std::vector<std::string>& { return c.http.trusted_proxies; }));
+  v.push_back(unsigned_key("http.claims_per_minute", "30", 1, 1000000,
+                           "POST /v1/claims per client address: sustained rate; beyond it 429 "
+                           "rate_limited with Retry-After. An answer 4xx or 503 gives its token "
+                           "back (docs/http.md).",
+                           [](config& c) -> uint32_t& { return c.http.claims_per_minute; }));
+  v.push_back(unsigned_key("http.claims_burst", "10", 1, 1000000,
+                           "POST /v1/claims per client address: requests allowed at once before "
+                           "http.claims_per_minute applies.",
+                           [](config& c) -> uint32_t& { return c.http.claims_burst; }));
+  v.push_back(unsigned_key("http.deposits_per_minute", "120", 1, 1000000,
+                           "POST /v1/deposits per client address: sustained rate; beyond it 429 "
+                           "rate_limited with Retry-After. An answer 4xx or 503 gives its token "
+                           "back (docs/http.md).",
+                           [](config& c) -> uint32_t& { return c.http.deposits_per_minute; }));
+  v.push_back(unsigned_key("http.deposits_burst", "60", 1, 1000000,
+                           "POST /v1/deposits per client address: requests allowed at once before "
+                           "http.deposits_per_minute applies.",
+                           [](config& c) -> uint32_t& { return c.http.deposits_burst; }));
   v.push_back(text_key("admin.token_file", "",
                        "File holding the admin console's bearer token; must be mode 0600 (startup "
                        "fails otherwise). Empty: `<data_dir>/admin.token`, generated on first start.",
                        [](config& c) -> std::string& { return c.admin.token_file; }));
+  {
+    key_spec s;
+    s.type = kind::text;
+    s.pub.key = "admin.listen";
+    s.pub.default_value = "\"127.0.0.1:8646\"";
+    s.pub.doc = "Address of the admin listener (/admin/v1/..., bearer token of admin.token_file), "
+                "as HOST:PORT, with its own workers so it stays reachable while the user API is "
+                "under load. Keep it on loopback. When it is not set and http.listen's port is 0, "
+                "it is 127.0.0.1:0 too (a free port, logged), so test daemons never collide.";
+    s.pub.set = [](config& cfg, const std::string& text) -> caf::error {
+      auto colon = text.rfind(':');
+      if (colon == std::string::npos || colon == 0)
+        return bad("expected HOST:PORT, got \"" + text + "\"");
+      auto port = parse_unsigned(text.substr(colon + 1), 0, 65535);
+      if (!port)
+        return bad("port: " + describe(port.error()));
+      cfg.admin.host = text.substr(0, colon);
+      cfg.admin.port = static_cast<uint16_t>(*port);
+      cfg.admin.listen_set = true;
+      return caf::none;
+    };
+    v.push_back(std::move(s));
+  }
+  v.push_back(unsigned_key("admin.threads", "2", 1, 64,
+                           "Worker threads of the admin listener.",
+                           [](config& c) -> uint32_t& { return c.admin.threads; }));
   {
     key_spec s;
     s.type = kind::text;

@@ -29,13 +29,26 @@ struct http_config {
   uint16_t port = 8645;
   uint32_t threads = 8;
   uint64_t max_body_bytes = 64 * 1024;
-  uint32_t read_timeout_ms = 5000;
+  uint32_t read_timeout_ms = 5000;  // a whole request (headers + body), however it trickles
   uint32_t write_timeout_ms = 5000;
+  uint32_t keep_alive_idle_ms = 5000;          // idle keep-alive connection closed after this
+  uint32_t max_connections = 512;              // open connections; beyond: 503 at accept
+  uint32_t max_connections_per_client = 16;    // per peer address (trusted proxies exempt)
+  uint64_t max_header_bytes = 16384;           // request line + headers; beyond: 431
+  std::vector<std::string> trusted_proxies;    // peers whose X-Forwarded-For names the client
+  uint32_t claims_per_minute = 30;             // POST /v1/claims per client (token bucket rate)
+  uint32_t claims_burst = 10;                  // ... and bucket size
+  uint32_t deposits_per_minute = 120;           // POST /v1/deposits per client
+  uint32_t deposits_burst = 60;
 };
 
 struct admin_config {
   /// Empty: `<data_dir>/admin.token`, created with 0600 on first start.
   std::string token_file;
+  std::string host = "127.0.0.1"; // the admin listener: its own port and workers
+  uint16_t port = 8646;
+  uint32_t threads = 2;
+  bool listen_set = false; // admin.listen given (file, env or flag), not the default
 };
 
 /// [kusama]: the node, where deposits arrive and what the watcher reads.
