@@ -41,6 +41,11 @@ void report::skip(std::string name, std::string detail) {
   checks_.push_back(std::move(c));
 }
 
+void report::note(const std::string& more) {
+  if (!checks_.empty())
+    checks_.back().detail += more;
+}
+
 std::vector<std::string> report::codes() const {
   std::vector<std::string> out;
   for (auto& d : discrepancies_)
@@ -286,8 +291,9 @@ void check_shares(SQLite::Database& db, report& r) {
                                     + " shares, but unclaimed " + text(unclaimed) + " + ACTIVE "
                                     + text(active) + " + CLAIMED " + text(claimed) + " = "
                                     + text(held));
-  r.finish("credited " + text(credited) + " shares = unclaimed " + text(unclaimed)
-           + " + in ACTIVE claims " + text(active) + " + in CLAIMED claims " + text(claimed) + " ("
+  r.finish("credited " + text(credited) + " shares; unclaimed " + text(unclaimed)
+           + " + in ACTIVE claims " + text(active) + " + in CLAIMED claims " + text(claimed) + " = "
+           + text(held) + " ("
            + std::to_string(deposits.size()) + " deposits, " + std::to_string(claims.size())
            + " claims, " + std::to_string(accounts.size()) + " accounts)");
 }
@@ -657,10 +663,11 @@ void check_total_shares(SQLite::Database& db, const eth_events& events, const u2
             + text(unclaimed) + " + reserved " + text(reserved) + " = " + text(lhs)
             + ", but the ledger credited " + text(credited) + " shares with a mint drift of +"
             + text(drift_plus) + "/-" + text(drift_minus));
-  r.finish("totalShares " + text(at_cursor) + " (before start " + text(before_start) + ") + burned "
-           + text(ledger_burned) + " + unclaimed " + text(unclaimed) + " + reserved "
-           + text(reserved) + " = credited " + text(credited) + " - mint drift (+"
-           + text(drift_plus) + "/-" + text(drift_minus) + ")");
+  r.finish("aKSMb totalShares " + text(at_cursor) + " - before start " + text(before_start)
+           + " + burned " + text(ledger_burned) + " + unclaimed " + text(unclaimed) + " + reserved "
+           + text(reserved) + " = " + text(lhs) + "; credited " + text(credited)
+           + ", mint drift +" + text(drift_plus) + "/-" + text(drift_minus) + "; pool minted "
+           + text(minted) + ", burned " + text(burned));
 }
 
 // ---- Kusama ------------------------------------------------------------------------

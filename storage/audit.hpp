@@ -101,6 +101,8 @@ public:
   void finish(std::string detail);
   /// A check that did not run, and why (it does not make the report fail).
   void skip(std::string name, std::string detail);
+  /// Appends to the detail of the last check (a caveat about how it ran).
+  void note(const std::string& more);
 
   bool ok() const { return discrepancies_.empty(); }
   const std::vector<check_result>& checks() const { return checks_; }
