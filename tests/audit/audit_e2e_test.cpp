@@ -1,7 +1,7 @@
 // `lstaked audit` through the BUILT binary against both local chains (the
 // local Kusama node and anvil with the real contracts), after the flows it
 // audits: a deposit credited and one below the minimum, a claim minted with
-// cast, a burn. While the daemon runs, the audit is clean (exit 0; it reads
+// cast, a claim left to expire, a burn. While the daemon runs, the audit is clean (exit 0; it reads
 // the database as a WAL reader). With the daemon stopped, a deposit row
 // deleted and an account's shares edited are reported (exit 1) with their
 // codes; an unreachable node is "could not run" (exit 2).
@@ -74,6 +74,8 @@ protected:
     config = write_config(dir, {node->url, 1, 200, 64},
                           ethereum_settings{anvil->url, contracts.pool, contracts.token,
                                             contracts.block, dir.file("notary.key")});
+    // Claims are valid for 30 blocks, so one can expire within the test.
+    std::ofstream{config, std::ios::app} << "validity_blocks = 30\n";
     lstaked = std::make_unique<test::daemon>(dir, config);
     ASSERT_TRUE(lstaked->start("daemon")) << lstaked->last_log();
   }
@@ -152,7 +154,21 @@ TEST_F(audit_e2e, clean_after_deposit_claim_mint_and_burn_then_reports_corruptio
     return !h.empty() && h[0]["kind"] == "UNSTAKE";
   })) << "the burn never reached the history";
 
-  // 4. While the daemon runs (and keeps applying blocks): clean, exit 0.
+  // 4. A claim of 0.25 KSM that is never minted: it expires and its shares go back.
+  auto unused_request = run_script(
+    dir, "sign_claim.mjs",
+    {json{{"uri", "//AuditUser"}, {"ethAddress", test::anvil_address1}, {"amount", "0.25"},
+          {"nonce", "audit-e2e-unused"}, {"expiresAt", 4000000000ll}, {"chainId", 31337}}
+       .dump()});
+  auto unused = lstaked->post("/v1/claims", unused_request["body"].dump());
+  ASSERT_EQ(unused.status, 200) << unused.raw;
+  auto unused_id = unused.body["claim"]["data"]["claimId"].get<std::string>();
+  anvil->mine(32);
+  ASSERT_TRUE(mined_until([&] {
+    return lstaked->get("/v1/claims/" + unused_id).body["claim"]["status"] == "EXPIRED";
+  })) << "the unused claim never expired";
+
+  // 5. While the daemon runs (and keeps applying blocks): clean, exit 0.
   node->new_blocks(1);
   anvil->mine(1);
   test::process_result raw;
@@ -171,7 +187,7 @@ TEST_F(audit_e2e, clean_after_deposit_claim_mint_and_burn_then_reports_corruptio
     EXPECT_EQ(checks[name]["ok"], true) << report.dump(1);
     EXPECT_FALSE(checks[name].value("skipped", false)) << name;
   }
-  EXPECT_NE(checks["ethereum.claims"]["detail"].get<std::string>().find("1 BondsClaimed"), std::string::npos)
+  EXPECT_NE(checks["ethereum.claims"]["detail"].get<std::string>().find("1 BondsClaimed events, 1 CLAIMED"), std::string::npos)
     << report.dump(1);
   EXPECT_NE(checks["kusama.deposits"]["detail"].get<std::string>().find("2 transfers"), std::string::npos)
     << report.dump(1);
@@ -180,7 +196,7 @@ TEST_F(audit_e2e, clean_after_deposit_claim_mint_and_burn_then_reports_corruptio
   EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
   EXPECT_NE(text.out.find("clean: no discrepancy"), std::string::npos) << text.out;
 
-  // 5. Stop the daemon; delete the 3 KSM deposit row and edit //Bob's shares.
+  // 6. Stop the daemon; delete the 3 KSM deposit row and edit //Bob's shares.
   ASSERT_EQ(lstaked->stop().value_or(-1), 0) << lstaked->last_log();
   std::string bob_id;
   {
@@ -204,7 +220,7 @@ TEST_F(audit_e2e, clean_after_deposit_claim_mint_and_burn_then_reports_corruptio
                               && d["message"].get<std::string>().find(bob_id) != std::string::npos);
   EXPECT_TRUE(names_bob) << bad.dump(1);
 
-  // 6. A node that does not answer: could not run, exit 2, one line on stderr.
+  // 7. A node that does not answer: could not run, exit 2, one line on stderr.
   auto unreachable = dir.file("unreachable.toml");
   {
     auto text_cfg = read_file(config);
