@@ -366,7 +366,7 @@ int run_audit_command(const config& cfg, const audit_options& opts, std::ostream
     db.exec("ROLLBACK");
 
     if (opts.as_json)
-      out << r.to_json().dump() << "\n";
+      out << r.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     else
       print_text(r, path, out);
     return r.ok() ? 0 : 1;
