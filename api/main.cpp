@@ -1,4 +1,5 @@
 // The `lstaked` command line: run, db, config, version (and debug).
+#include "api/audit_command.hpp"
 #include "api/daemon.hpp"
 #include "api/debug_commands.hpp"
 #include "api/key_commands.hpp"
@@ -160,6 +161,21 @@ int main(int argc, char** argv) {
       return;
     }
     exit_code = api::run_status_command(*cfg, status_url, status_json, std::cout, std::cerr);
+  });
+
+  auto audit = app.add_subcommand("audit", "Reconcile the database with both chains; print every "
+                                           "discrepancy (exit 0 clean, 1 discrepancies, 2 could not run)");
+  add_config_flags(audit, flags, false);
+  api::audit_options audit_opts;
+  audit->add_flag("--json", audit_opts.as_json, "Print one JSON document");
+  audit->callback([&] {
+    auto cfg = load(flags);
+    if (!cfg) {
+      exit_code = 2;
+      return;
+    }
+    api::setup_logging("warn", cfg->log.format);
+    exit_code = api::run_audit_command(*cfg, audit_opts, std::cout, std::cerr);
   });
 
   auto debug = app.add_subcommand("debug", "Codec checks for operators (JSON on stdout; "

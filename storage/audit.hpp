@@ -1,0 +1,153 @@
+// `lstaked audit`, the database side: the ledger's own money rules checked on
+// one read snapshot, and the comparison of the ledger with what the chains say
+// (the chain reads themselves are api/audit_command.cpp's; here they arrive as
+// the same ledger records the watchers apply, so the matching is testable on a
+// temp database).
+//
+// Contract: every function only reads (it is meant for a read-only connection
+// inside one read transaction, so all checks see the same snapshot) and never
+// throws for bad data: a corrupt amount, a missing row, a row that disagrees is
+// a discrepancy with a stable `code` and a message naming the row. Not
+// thread-safe on one connection. Money is integers (u256) throughout.
+//
+// The rules, each one named check (codes in brackets):
+// - ledger.shares — shares are conserved (ledger.cpp moves them only so):
+//     Σ shares of CREDITED deposits
+//       = Σ accounts.unclaimed + Σ shares of ACTIVE claims + Σ shares of CLAIMED claims
+//   (an EXPIRED claim's shares went back to `unclaimed`; a CLAIMED claim's
+//   shares left the ledger for Ethereum), and per account: unclaimed =
+//   its credited − its ACTIVE − its CLAIMED, reserved = its ACTIVE, deposited =
+//   its CREDITED planck [shares_not_conserved, account_shares_mismatch,
+//   account_reserved_mismatch, account_deposited_mismatch, account_missing,
+//   deposit_shares_invalid (a BELOW_MINIMUM/REFUNDED row holding shares, a
+//   CREDITED one holding none), corrupt_amount].
+// - ledger.claims — amount_wei = amount_planck × 1e6 [claim_amount_mismatch].
+// - ledger.history — every deposit has its STAKE entry, every claim its CLAIM
+//   entry, every unstake request its UNSTAKE entry, with the same account and
+//   amount (and the deposit's / claim's status); no entry without its row
+//   [history_missing, history_mismatch, history_orphan].
+// - ledger.unstakes — amount_planck = amount_wei / 1e6 rounded down
+//   [unstake_amount_mismatch].
+// - ledger.fees — every FEE row belongs to an IN_EFFECT calculation with the
+//   same fee, every IN_EFFECT calculation with a fee has its FEE row, and
+//   Σ FEE − Σ WITHDRAWAL ≥ 0 [fee_without_calculation, fee_amount_mismatch,
+//   fee_not_booked, fee_balance_negative].
+// - ledger.ratio — every IN_EFFECT calculation's ratio is in ratio_history
+//   [ratio_not_in_history].
+// - ethereum.claims / ethereum.burns / ethereum.ratio (check_eth_events) —
+//   every BondsClaimed matches exactly one CLAIMED claim (claimId, amount,
+//   recipient, tx) and every CLAIMED claim has its event; every TokensBurned
+//   matches exactly one unstake request (tx hash, log index, request id,
+//   amount, shares, recipient) and vice versa; every aKSMb RatioUpdated is a
+//   ratio_history row (tx, ratio, block) and every row with a tx hash has its
+//   event [claim_event_unmatched, claim_event_mismatch, claim_event_duplicate,
+//   claimed_without_event, burn_event_unmatched, burn_event_mismatch,
+//   unstake_without_event, ratio_event_unmatched, ratio_history_without_event].
+// - ethereum.total_shares (check_total_shares) — with E = aKSMb.totalShares()
+//   at the Ethereum cursor, E0 = the same just before ethereum.start_block (0
+//   when the token did not exist yet), M / B = Σ shares of the BondsClaimed /
+//   TokensBurned events read, U / R = Σ accounts' unclaimed / reserved shares,
+//   D = Σ shares of CREDITED deposits, X = Σ shares of the ledger's unstake
+//   requests and, per CLAIMED claim, drift = reserved shares − minted shares
+//   (the ledger reserves at its ratio rounded up, aKSMb mints at the ratio in
+//   force at the mint rounded down: 0 or 1 when the ratio did not change):
+//     (token)  E − E0 = M − B                   [token_shares_not_from_pool]
+//     (ledger) (E − E0) + X + U + R = D − Σ drift   [total_shares_mismatch]
+//   i.e. "aKSMb's shares + burned + unclaimed + reserved = the ledger's total".
+// - kusama.deposits (check_kusama_deposits) — every Balances.Transfer to the
+//   deposit account in the scanned finalized range is in `deposits` exactly
+//   once (by block number + event index) with the same block hash, extrinsic,
+//   sender and amount, and every deposits row is one of them
+//   [transfer_not_in_ledger, deposit_mismatch, deposit_duplicate,
+//   deposit_not_on_chain, deposit_outside_range].
+// - payouts — a hook: reported as skipped when the payout tables exist (see
+//   payout_tables_exist); the check lands with storage/payout_queue.
+#pragma once
+
+#include "storage/ledger.hpp"
+#include "storage/ratio_ledger.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lstaked::audit {
+
+using ledger::u256;
+
+struct discrepancy {
+  std::string check; // the check that found it
+  std::string code;  // stable, lower_snake_case
+  std::string message;
+};
+
+struct check_result {
+  std::string name;
+  bool ok = true;
+  bool skipped = false;
+  std::string detail;
+};
+
+/// The checks run so far and what they found. A check is begun, collects
+/// discrepancies, and is finished with a detail line (ok: none found).
+class report {
+public:
+  void begin(std::string name);
+  void add(std::string code, std::string message);
+  void finish(std::string detail);
+  /// A check that did not run, and why (it does not make the report fail).
+  void skip(std::string name, std::string detail);
+  /// Appends to the detail of the last check (a caveat about how it ran).
+  void note(const std::string& more);
+
+  bool ok() const { return discrepancies_.empty(); }
+  const std::vector<check_result>& checks() const { return checks_; }
+  const std::vector<discrepancy>& discrepancies() const { return discrepancies_; }
+  /// Codes found, in order (tests).
+  std::vector<std::string> codes() const;
+  /// {"ok", "checks": [{"name","ok","detail"[,"skipped"]}],
+  ///  "discrepancies": [{"code","message","check"}]}
+  nlohmann::json to_json() const;
+
+private:
+  std::string current_;
+  size_t found_at_begin_ = 0;
+  std::vector<check_result> checks_;
+  std::vector<discrepancy> discrepancies_;
+};
+
+/// The ledger-internal checks (ledger.*), in the order above.
+void check_ledger(SQLite::Database& db, report& r);
+
+/// The pool's and aKSMb's events read from [from, to] of Ethereum.
+struct eth_events {
+  std::vector<ledger::eth_claim_event> claims;
+  std::vector<ledger::eth_burn_event> burns;
+  std::vector<ledger::ratio_updated_event> ratio_updates;
+};
+
+/// ethereum.claims, ethereum.burns, ethereum.ratio.
+void check_eth_events(SQLite::Database& db, const eth_events& events, report& r);
+
+/// ethereum.total_shares: `at_cursor` = E, `before_start` = E0 (see above).
+void check_total_shares(SQLite::Database& db, const eth_events& events, const u256& at_cursor,
+                        const u256& before_start, report& r);
+
+/// kusama.deposits: `on_chain` = every transfer to the deposit account in the
+/// finalized blocks [from, to], as scan_events decodes them (extrinsic_hash
+/// filled when known; an empty one is not compared).
+void check_kusama_deposits(SQLite::Database& db, const std::vector<ledger::kusama_deposit>& on_chain,
+                           uint64_t from, uint64_t to, report& r);
+
+/// The block of the oldest deposits row, if any (the Kusama scan's start when
+/// kusama.start_block = 0 left the daemon's first block unrecorded).
+std::optional<uint64_t> first_deposit_block(SQLite::Database& db);
+
+/// Whether the payout queue's tables exist (the payouts hook reports itself).
+bool payout_tables_exist(SQLite::Database& db);
+
+} // namespace lstaked::audit

@@ -1,0 +1,354 @@
+// storage/audit on temp databases built through the ledger's own functions
+// (apply_kusama_block, reserve_claim, apply_eth_batch, record_calculation,
+// apply_ratio_updated). Raw SQL appears only to corrupt a clean ledger on
+// purpose; each corruption must be reported with its code and a message that
+// names the row.
+#include "storage/audit.hpp"
+#include "storage/database.hpp"
+#include "storage/ledger.hpp"
+#include "storage/ratio_ledger.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+using namespace lstaked;
+using namespace lstaked::ledger;
+
+namespace {
+
+const std::string alice = "0x" + std::string(64, 'a');
+const std::string bob = "0x" + std::string(64, 'b');
+const std::string eth_alice = "0x" + std::string(40, '1');
+const std::string block1 = "0x" + std::string(64, '1');
+const std::string block2 = "0x" + std::string(64, '2');
+
+u256 planck(uint64_t whole_ksm) {
+  return *chain::eth::checked_mul(u256{whole_ksm}, u256::pow10(12));
+}
+u256 wei_of(const u256& p) {
+  return *chain::eth::checked_mul(p, wei_per_planck());
+}
+
+bool has(const audit::report& r, const std::string& code, const std::string& names = "") {
+  return std::any_of(r.discrepancies().begin(), r.discrepancies().end(), [&](auto& d) {
+    return d.code == code && d.message.find(names) != std::string::npos;
+  });
+}
+
+std::string dump(const audit::report& r) {
+  return r.to_json().dump(1);
+}
+
+class audit_unit : public ::testing::Test {
+protected:
+  test::temp_dir dir;
+  std::unique_ptr<SQLite::Database> db;
+  audit::eth_events events;                      // what Ethereum says, consistent with the ledger
+  std::vector<kusama_deposit> transfers;         // what Kusama says
+  kusama_deposit first_deposit;
+  std::string claimed_id = "0x" + std::string(63, '0') + "1";
+  std::string expired_id = "0x" + std::string(63, '0') + "2";
+  std::string active_id = "0x" + std::string(63, '0') + "3";
+  u256 total_shares; // aKSMb's, consistent with the events
+
+  static caf::expected<std::string> fake_sign(const claim_record& c) {
+    return "0xsig-" + c.claim_id;
+  }
+
+  template <class F>
+  void tx(F&& f) {
+    SQLite::Transaction t(*db);
+    with_statements(*db, [&](statement_cache& sc) { f(sc); });
+    t.commit();
+  }
+
+  kusama_deposit deposit(const std::string& hash, uint64_t number, uint32_t ext, uint32_t event,
+                         const std::string& who, const u256& amount) {
+    return kusama_deposit{hash, number, ext, event, "0x" + std::string(63, 'e') + char('0' + ext),
+                          who, amount};
+  }
+
+  claim_intent intent(const std::string& id, const u256& amount, uint64_t before) {
+    return claim_intent{id, "digest-" + id, alice, eth_alice, amount, "nonce-" + id, before, 0};
+  }
+
+  // A ledger with every kind of row: two blocks of deposits (one below the
+  // minimum), a CLAIMED, an EXPIRED and an ACTIVE claim, an unstake request,
+  // a ratio in effect with its fee.
+  void SetUp() override {
+    auto opened = sql::open_database(dir.file("a.sqlite"), sql::open_mode::read_write);
+    ASSERT_TRUE(opened);
+    db = std::move(*opened);
+    ASSERT_TRUE(sql::migrate(*db));
+
+    first_deposit = deposit(block1, 1, 2, 5, alice, planck(10));
+    std::vector<kusama_deposit> in1{first_deposit, deposit(block1, 1, 3, 8, bob, u256{500'000'000'000})};
+    std::vector<kusama_deposit> in2{deposit(block2, 2, 1, 4, alice, planck(5))};
+    tx([&](statement_cache& sc) {
+      ASSERT_TRUE(apply_kusama_block(sc, {1, block1}, in1, planck(1), 1));
+      ASSERT_TRUE(apply_kusama_block(sc, {2, block2}, in2, planck(1), 2));
+    });
+    transfers = in1;
+    transfers.insert(transfers.end(), in2.begin(), in2.end());
+
+    claim_record claimed, expired;
+    tx([&](statement_cache& sc) {
+      claimed = *reserve_claim(sc, intent(claimed_id, planck(3), 1000), fake_sign, 3);
+      expired = *reserve_claim(sc, intent(expired_id, planck(2), 50), fake_sign, 3);
+    });
+    // Window 1: the first claim is paid, the second expires (claimBeforeBlock 50).
+    eth_claim_event paid{claimed_id, eth_alice, claimed.amount_wei, claimed.shares,
+                         "0x" + std::string(64, 'c'), 0, 55};
+    eth_batch w1;
+    w1.to = {60, "0x" + std::string(64, '6')};
+    w1.blocks = {{55, "0x" + std::string(64, '5')}, w1.to};
+    w1.claims = {paid};
+    // Window 2: 1 aKSMb burned to alice's Kusama account.
+    eth_burn_event burn{u256{7}, eth_alice, wei_of(planck(1)), wei_of(planck(1)), alice,
+                        "0x" + std::string(64, 'f'), 2, 65};
+    eth_batch w2;
+    w2.to = {70, "0x" + std::string(64, '7')};
+    w2.blocks = {{65, "0x" + std::string(64, '8')}, w2.to};
+    w2.burns = {burn};
+    tx([&](statement_cache& sc) {
+      ASSERT_FALSE(apply_eth_batch(sc, w1, 4));
+      ASSERT_FALSE(apply_eth_batch(sc, w2, 5));
+      ASSERT_TRUE(reserve_claim(sc, intent(active_id, planck(1), 1000), fake_sign, 6));
+    });
+    // A ratio published by this daemon takes effect and books its fee.
+    ratio_calculation calc;
+    calc.created_at = 7;
+    calc.kusama_block = 2;
+    calc.kusama_hash = block2;
+    calc.eth_block = 70;
+    calc.inputs = {{"x", 1}};
+    calc.decision = "publish";
+    calc.published_ratio = "1000000000000000000"; // unchanged: no mint drift in this ledger
+    calc.fee = u256{200'000};
+    calc.status = "PUBLISHING";
+    ratio_updated_event updated;
+    updated.old_ratio = ratio_one();
+    updated.new_ratio = ratio_one();
+    updated.tx_hash = "0x" + std::string(64, '9');
+    updated.block_number = 68;
+    tx([&](statement_cache& sc) {
+      record_calculation(sc, calc);
+      apply_ratio_updated(sc, updated, 8);
+    });
+
+    events.claims = {paid};
+    events.burns = {burn};
+    events.ratio_updates = {updated};
+    total_shares = *chain::eth::checked_sub(claimed.shares, burn.shares);
+  }
+
+  audit::report ledger_report() {
+    audit::report r;
+    audit::check_ledger(*db, r);
+    return r;
+  }
+
+  audit::report full_report() {
+    audit::report r;
+    audit::check_ledger(*db, r);
+    audit::check_eth_events(*db, events, r);
+    audit::check_total_shares(*db, events, total_shares, u256{}, r);
+    audit::check_kusama_deposits(*db, transfers, 1, 2, r);
+    return r;
+  }
+
+  void exec(const std::string& sql) {
+    db->exec(sql);
+  }
+};
+
+} // namespace
+
+TEST_F(audit_unit, a_clean_ledger_and_matching_chains_have_no_discrepancy) {
+  auto r = full_report();
+  EXPECT_TRUE(r.ok()) << dump(r);
+  // Every named check ran and passed.
+  std::vector<std::string> names;
+  for (auto& c : r.checks()) {
+    names.push_back(c.name);
+    EXPECT_TRUE(c.ok) << c.name << ": " << c.detail;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"ledger.shares", "ledger.claims", "ledger.history",
+                                             "ledger.unstakes", "ledger.fees", "ledger.ratio",
+                                             "ethereum.claims", "ethereum.burns", "ethereum.ratio",
+                                             "ethereum.total_shares", "kusama.deposits"}));
+  // The ledger really holds every kind of row the checks look at.
+  SQLite::Statement q(*db, "SELECT group_concat(status) FROM (SELECT status FROM claims ORDER BY claim_id)");
+  ASSERT_TRUE(q.executeStep());
+  EXPECT_EQ(q.getColumn(0).getString(), "CLAIMED,EXPIRED,ACTIVE");
+}
+
+TEST_F(audit_unit, a_deleted_deposit_row_is_reported_by_the_ledger_and_by_the_kusama_scan) {
+  exec("DELETE FROM deposits WHERE block_number = 1 AND event_index = 5");
+  auto r = full_report();
+  EXPECT_TRUE(has(r, "shares_not_conserved")) << dump(r);
+  EXPECT_TRUE(has(r, "account_shares_mismatch", alice)) << dump(r);
+  EXPECT_TRUE(has(r, "account_deposited_mismatch", alice)) << dump(r);
+  // Its STAKE entry now names a deposit that is not there: the row by its key.
+  EXPECT_TRUE(has(r, "history_orphan", block1 + ":2:5")) << dump(r);
+  EXPECT_TRUE(has(r, "transfer_not_in_ledger", "block 1 (" + block1 + ") event 5")) << dump(r);
+}
+
+TEST_F(audit_unit, shares_edited_on_an_account_are_reported_naming_the_account) {
+  exec("UPDATE accounts SET unclaimed_shares = '999' || unclaimed_shares WHERE account = '" + alice + "'");
+  auto r = ledger_report();
+  EXPECT_TRUE(has(r, "account_shares_mismatch", "account " + alice)) << dump(r);
+  EXPECT_TRUE(has(r, "shares_not_conserved")) << dump(r);
+  EXPECT_FALSE(has(r, "account_shares_mismatch", bob)) << dump(r);
+}
+
+TEST_F(audit_unit, reserved_shares_edited_on_an_account_are_reported) {
+  exec("UPDATE accounts SET reserved_shares = '0' WHERE account = '" + alice + "'");
+  auto r = ledger_report();
+  EXPECT_TRUE(has(r, "account_reserved_mismatch", alice)) << dump(r);
+}
+
+TEST_F(audit_unit, a_claims_amount_edited_is_reported_naming_the_claim) {
+  exec("UPDATE claims SET amount_planck = '4000000000000' WHERE claim_id = '" + claimed_id + "'");
+  auto r = ledger_report();
+  EXPECT_TRUE(has(r, "claim_amount_mismatch", "claim " + claimed_id)) << dump(r);
+  EXPECT_TRUE(has(r, "history_mismatch", "claim " + claimed_id)) << dump(r);
+}
+
+TEST_F(audit_unit, a_claims_wei_edited_consistently_is_caught_by_its_BondsClaimed) {
+  exec("UPDATE claims SET amount_planck = '4000000000000', amount_wei = '4000000000000000000' "
+       "WHERE claim_id = '" + claimed_id + "'");
+  audit::report r;
+  audit::check_eth_events(*db, events, r);
+  EXPECT_TRUE(has(r, "claim_event_mismatch", claimed_id)) << dump(r);
+}
+
+TEST_F(audit_unit, a_fee_row_without_a_calculation_is_reported_naming_the_row) {
+  exec("INSERT INTO fee_ledger (kind, amount_planck, calculation_id, reference, created_at) "
+       "VALUES ('FEE', '12345', NULL, 'forged', 9)");
+  auto id = db->getLastInsertRowid();
+  auto r = ledger_report();
+  EXPECT_TRUE(has(r, "fee_without_calculation", "fee_ledger row " + std::to_string(id))) << dump(r);
+  EXPECT_EQ(r.codes(), std::vector<std::string>{"fee_without_calculation"}) << dump(r);
+}
+
+TEST_F(audit_unit, withdrawals_beyond_the_fees_are_a_negative_balance) {
+  exec("INSERT INTO fee_ledger (kind, amount_planck, calculation_id, reference, created_at) "
+       "VALUES ('WITHDRAWAL', '200001', NULL, 'x', 9)");
+  auto r = ledger_report();
+  EXPECT_TRUE(has(r, "fee_balance_negative", "200001")) << dump(r);
+}
+
+TEST_F(audit_unit, an_unstake_amount_not_wei_over_1e6_is_reported) {
+  exec("UPDATE unstake_requests SET amount_planck = '1000000000001' WHERE request_id = '7'");
+  auto r = ledger_report();
+  EXPECT_TRUE(has(r, "unstake_amount_mismatch", "unstake request 7")) << dump(r);
+}
+
+TEST_F(audit_unit, a_deleted_history_entry_is_missing) {
+  exec("DELETE FROM history WHERE kind = 'UNSTAKE'");
+  auto r = ledger_report();
+  EXPECT_TRUE(has(r, "history_missing", "unstake request 7")) << dump(r);
+}
+
+TEST_F(audit_unit, a_corrupt_amount_is_reported_not_thrown) {
+  exec("UPDATE deposits SET shares = 'lots' WHERE event_index = 4");
+  auto r = ledger_report();
+  EXPECT_TRUE(has(r, "corrupt_amount", "\"lots\"")) << dump(r);
+}
+
+TEST_F(audit_unit, an_in_effect_ratio_missing_from_history_is_reported) {
+  exec("DELETE FROM ratio_history");
+  auto r = full_report();
+  EXPECT_TRUE(has(r, "ratio_not_in_history")) << dump(r);
+  EXPECT_TRUE(has(r, "ratio_event_unmatched", events.ratio_updates[0].tx_hash)) << dump(r);
+}
+
+TEST_F(audit_unit, ethereum_events_and_ledger_rows_must_match_both_ways) {
+  auto changed = events;
+  changed.claims[0].amount_wei = u256{1};
+  changed.burns.clear();
+  eth_burn_event extra = events.burns[0];
+  extra.log_index = 9;
+  extra.request_id = u256{8};
+  changed.burns.push_back(extra);
+  audit::report r;
+  audit::check_eth_events(*db, changed, r);
+  EXPECT_TRUE(has(r, "claim_event_mismatch", claimed_id)) << dump(r);
+  EXPECT_TRUE(has(r, "burn_event_unmatched", "request 8")) << dump(r);
+  EXPECT_TRUE(has(r, "unstake_without_event", "unstake request 7")) << dump(r);
+
+  auto none = events;
+  none.claims.clear();
+  none.ratio_updates.clear();
+  audit::report r2;
+  audit::check_eth_events(*db, none, r2);
+  EXPECT_TRUE(has(r2, "claimed_without_event", claimed_id)) << dump(r2);
+  EXPECT_TRUE(has(r2, "ratio_history_without_event")) << dump(r2);
+
+  auto twice = events;
+  twice.claims.push_back(twice.claims[0]);
+  twice.claims.back().log_index = 1;
+  audit::report r3;
+  audit::check_eth_events(*db, twice, r3);
+  EXPECT_TRUE(has(r3, "claim_event_duplicate", claimed_id)) << dump(r3);
+}
+
+TEST_F(audit_unit, total_shares_off_by_one_on_ethereum_is_reported) {
+  audit::report r;
+  audit::check_total_shares(*db, events, *chain::eth::checked_add(total_shares, u256{1}), u256{}, r);
+  EXPECT_TRUE(has(r, "token_shares_not_from_pool")) << dump(r);
+  EXPECT_TRUE(has(r, "total_shares_mismatch")) << dump(r);
+  // A baseline from before start_block is subtracted.
+  audit::report ok;
+  audit::check_total_shares(*db, events, *chain::eth::checked_add(total_shares, u256{5}), u256{5}, ok);
+  EXPECT_TRUE(ok.ok()) << dump(ok);
+}
+
+TEST_F(audit_unit, kusama_transfers_and_deposit_rows_must_match_both_ways) {
+  auto changed = transfers;
+  changed[0].amount_planck = planck(11);
+  changed.pop_back(); // block 2's transfer "not on chain"
+  auto extra = transfers[0];
+  extra.event_index = 6;
+  changed.push_back(extra);
+  audit::report r;
+  audit::check_kusama_deposits(*db, changed, 1, 2, r);
+  EXPECT_TRUE(has(r, "deposit_mismatch", "block 1 event 5")) << dump(r);
+  EXPECT_TRUE(has(r, "deposit_not_on_chain", "block 2 event 4")) << dump(r);
+  EXPECT_TRUE(has(r, "transfer_not_in_ledger", "event 6")) << dump(r);
+
+  audit::report narrow;
+  audit::check_kusama_deposits(*db, {transfers[0], transfers[1]}, 1, 1, narrow);
+  EXPECT_EQ(narrow.codes(), std::vector<std::string>{"deposit_outside_range"}) << dump(narrow);
+}
+
+TEST_F(audit_unit, the_report_json_has_the_documented_shape) {
+  audit::report r;
+  r.begin("x.one");
+  r.add("some_code", "row 1 is wrong");
+  r.finish("one row");
+  r.skip("payouts", "later");
+  auto j = r.to_json();
+  EXPECT_EQ(j["ok"], false);
+  ASSERT_EQ(j["checks"].size(), 2u);
+  EXPECT_EQ(j["checks"][0], (nlohmann::json{{"name", "x.one"}, {"ok", false}, {"detail", "one row"}}));
+  EXPECT_EQ(j["checks"][1]["skipped"], true);
+  EXPECT_EQ(j["checks"][1]["ok"], true);
+  EXPECT_EQ(j["discrepancies"][0]["code"], "some_code");
+  EXPECT_EQ(j["discrepancies"][0]["message"], "row 1 is wrong");
+}
+
+TEST_F(audit_unit, the_payout_hook_speaks_only_once_payout_tables_exist) {
+  EXPECT_FALSE(audit::payout_tables_exist(*db));
+  exec("CREATE TABLE payout_requests (id INTEGER PRIMARY KEY)");
+  EXPECT_TRUE(audit::payout_tables_exist(*db));
+}
+
+TEST_F(audit_unit, the_first_deposit_block_bounds_a_scan_without_start_block) {
+  EXPECT_EQ(audit::first_deposit_block(*db), std::optional<uint64_t>{1});
+}
