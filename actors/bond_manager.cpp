@@ -6,6 +6,7 @@
 #include "chain/sig/ss58.hpp"
 #include "storage/kusama_ledger.hpp"
 #include "storage/outbox.hpp"
+#include "storage/payout_queue.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <spdlog/spdlog.h>
@@ -288,6 +289,11 @@ void tick(self_ptr self) {
       open += ours.count(r.account);
     paused = ledger::flow_paused(*st.db, "bonding");
     refundable = ledger::refundable_planck(*st.db);
+    // What the payout queue owes stays on the deposit account: never bonded.
+    auto q = ledger::queue_totals_of(*st.db);
+    for (auto* owed : {&q.unfunded_planck, &q.set_aside_planck, &q.held_planck})
+      if (auto sum = chain::eth::checked_add(refundable, *owed))
+        refundable = *sum;
     for (auto& s : st.cfg.stashes)
       last_changes[s.account] = ledger::last_nomination_change(*st.db, s.account);
   } catch (const std::exception& e) {

@@ -20,7 +20,8 @@
 //   payout_stakers_by_page for every unclaimed exposed era, oldest first
 //   (batch_all, signed by the deposit account: anyone may call it).
 // - Never moves what the ledger says is not the pool's (BELOW_MINIMUM deposits:
-//   ledger::refundable_planck) nor the configured reserves.
+//   ledger::refundable_planck), what the payout queue owes (unfunded, set
+//   aside or held: ledger::queue_totals_of) nor the configured reserves.
 // Status (JSON) shows per stash free/bonded/active/unlocking, nominations and
 // why every other candidate was skipped, the next allowed change, unclaimed
 // eras, open outbox rows; /metrics has the same as lstaked_staking_* gauges.

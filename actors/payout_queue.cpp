@@ -108,9 +108,13 @@ caf::expected<payout_policy::weight> max_extrinsic_weight(const sub::metadata& m
         return x.get<uint64_t>();
       if (x.is_string()) {
         auto s = x.get<std::string>();
-        if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos)
+        if (s.empty() || s.size() > 20 || s.find_first_not_of("0123456789") != std::string::npos)
           return std::nullopt;
-        return std::stoull(s);
+        try {
+          return static_cast<uint64_t>(std::stoull(s)); // u64::MAX fits; above throws
+        } catch (const std::exception&) {
+          return std::nullopt;
+        }
       }
       return std::nullopt;
     };

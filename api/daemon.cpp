@@ -7,6 +7,7 @@
 #include "actors/ratio_calculator.hpp"
 #include "api/http_server.hpp"
 #include "api/ratio_routes.hpp"
+#include "api/unstake_routes.hpp"
 #include "api/status_routes.hpp"
 #include "api/user_routes.hpp"
 #include "chain/common/secp256k1.hpp"
@@ -158,6 +159,7 @@ int run_daemon(const config& cfg) {
   add_ratio_routes(server, ratio_routes_context{cfg.database_path(),
                                                 std::chrono::seconds(cfg.ratio.interval_seconds),
                                                 ratio_calculator_enabled(cfg)});
+  add_unstake_routes(server, unstake_routes_context{cfg.database_path(), cfg.kusama.ss58_prefix});
   admin_server admin{cfg, std::move(*admin_token)};
   admin.get("/admin/v1/status", [status](const httplib::Request&, httplib::Response& res) {
     status_reply(status, res);

@@ -103,6 +103,16 @@ api_error claim_error_http(const caf::error& err) {
       case ledger::refusal::kusama_block_not_next:
       case ledger::refusal::eth_window_not_after_cursor:
       case ledger::refusal::intent_not_signable:
+      case ledger::refusal::unstake_unknown:
+      case ledger::refusal::unstake_wrong_state:
+      case ledger::refusal::unstake_out_of_order:
+      case ledger::refusal::unstake_exceeds_available:
+      case ledger::refusal::unstake_unpayable:
+      case ledger::refusal::payout_intent_unusable:
+      case ledger::refusal::payout_not_final:
+      case ledger::refusal::payout_already_settled:
+      case ledger::refusal::payout_results_mismatch:
+      case ledger::refusal::payout_fee_unfunded:
         break; // not claim refusals: answered by their ec below
     }
   }

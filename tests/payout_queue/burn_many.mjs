@@ -30,7 +30,11 @@ for (const b of burns) {
   const data = '0x' + selector + word(token) + word(BigInt(b.amountWei).toString(16)) + word('60')
     + word(len.toString(16)) + padded;
   const hash = await rpc('eth_sendTransaction', [{ from, to: pool, data, gas: '0x30d40' }]);
-  const receipt = await rpc('eth_getTransactionReceipt', [hash]);
+  let receipt = null;
+  for (let i = 0; i < 200 && !receipt; i += 1) {
+    receipt = await rpc('eth_getTransactionReceipt', [hash]);
+    if (!receipt) await new Promise((r) => setTimeout(r, 25));
+  }
   if (!receipt || receipt.status !== '0x1') throw new Error(`burn ${hash} failed: ${JSON.stringify(receipt)}`);
   txs.push({ hash, block: Number(receipt.blockNumber) });
 }
