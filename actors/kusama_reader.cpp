@@ -56,7 +56,9 @@ caf::expected<block_scan> scan_events(const runtime& rt, chain::byte_view events
       if (name == "ItemCompleted") {
         items.emplace_back();
       } else {
-        auto* e = r.fields ? r.fields->find("error") : nullptr;
+        const sub::value* e = r.fields ? r.fields->find("error") : nullptr;
+        if (!e && r.fields && !r.fields->items.empty())
+          e = &r.fields->items.front(); // ItemFailed(DispatchError), unnamed on some runtimes
         items.push_back(e ? dispatch_error_name(*rt.md, *e) : std::string("DispatchError"));
       }
       continue;

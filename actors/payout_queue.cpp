@@ -229,7 +229,10 @@ void tick(self_ptr self) {
     auto refundable = ledger::refundable_planck(*st.db);
     auto sum = chain::eth::checked_add(not_pool, refundable);
     not_pool = sum ? *sum : not_pool;
+    // Pre-checked: the queue's head as it will be once REQUESTED ones are queued.
     queued = ledger::unstakes_in_state(*st.db, "QUEUED", std::nullopt, st.cfg.lookahead);
+    auto requested = ledger::unstakes_in_state(*st.db, "REQUESTED", std::nullopt, st.cfg.lookahead);
+    queued.insert(queued.end(), requested.begin(), requested.end());
     funded = ledger::funded_batch(*st.db, st.cfg.policy.max_batch_items);
     counts = ledger::unstake_counts(*st.db);
     st.db->exec("COMMIT");
@@ -313,6 +316,10 @@ void tick(self_ptr self) {
   auto snap = kusama::read_snapshot(*st.client, *(*rt)->md, at, req);
   if (!snap)
     return fail("cannot read balances at " + at + ": " + describe(snap.error()));
+  // Every requested account was read: one without System.Account is empty
+  // (it does not exist), not unknown.
+  for (auto& a : req.accounts)
+    snap->balances.try_emplace(a);
   auto limit = batch_limit(st, *(*rt)->md, at, st.cfg.payer);
   if (!limit)
     return fail(describe(limit.error()));

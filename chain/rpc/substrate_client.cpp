@@ -98,6 +98,9 @@ caf::expected<runtime_ptr> runtime_cache::at(rpc::json_rpc_client& client,
   // Its dispatch error is decoded for the outbox (storage/outbox.hpp).
   if ((*md)->find_event("System", "ExtrinsicFailed"))
     rt->selected.add(**md, "System", "ExtrinsicFailed");
+  // A force_batch item's error, for the payout queue's per-item settlement.
+  if ((*md)->find_event("Utility", "ItemFailed"))
+    rt->selected.add(**md, "Utility", "ItemFailed");
   // Staking may live on the other chain (relay vs Asset Hub): optional.
   for (auto kind : staking_kinds)
     if ((*md)->find_event("Staking", kind))

@@ -104,7 +104,7 @@ protected:
         << "stashes = [\"" << eve.ss58 << "\"]\nstash_key_files = [\"" << dir.file("eve.key")
         << "\"]\nvalidators = [\"" << alice_stash.ss58 << "\"]\npoll_interval_ms = 200\n"
         << "deposit_buffer = \"600\"\n" // kept free on the deposit account: pays the queue
-        << "[payouts]\npoll_interval_ms = 200\n"
+        << "[payouts]\npoll_interval_ms = 200\nmax_batch_items = 40\n" // many extrinsics, many kill points
         << "[ethereum]\nrpc_url = \"" << anvil->url << "\"\nchain_id = 31337\npool_address = \""
         << contracts.pool << "\"\ntoken_address = \"" << contracts.token
         << "\"\nstart_block = " << contracts.block << "\npoll_interval_ms = 200\n"
@@ -227,17 +227,24 @@ TEST_F(payout_queue_e2e, a_thousand_unstakes_are_paid_exactly_once_in_fifo_order
   };
   int kills = 0;
   auto deadline = std::chrono::steady_clock::now() + 300s;
+  std::map<std::string, int> killed_at; // the newest payout row's state at each kill
   while (settled() < 1000 && std::chrono::steady_clock::now() < deadline) {
-    for (int i = 0; i < 10 + static_cast<int>(rng() % 20); ++i)
+    for (int i = 0; i < 2 + static_cast<int>(rng() % 6); ++i)
       tick();
-    if (kills < 8 && count("SELECT COUNT(*) FROM unstake_requests WHERE status = 'PAID'") > 0) {
+    if (kills < 15) {
+      SQLite::Database db(dir.file("data") + "/lstaked.sqlite", SQLite::OPEN_READONLY);
+      db.setBusyTimeout(5000);
+      SQLite::Statement newest(db, "SELECT status FROM outbox WHERE purpose = 'payout' ORDER BY id DESC LIMIT 1");
+      ++killed_at[newest.executeStep() ? newest.getColumn(0).getString() : "none"];
       lstaked->kill9();
       ++kills;
       start();
     }
   }
   ASSERT_EQ(settled(), 1000) << lstaked->last_log();
-  EXPECT_GE(kills, 3);
+  EXPECT_GE(kills, 10);
+  for (auto& [state, n] : killed_at)
+    std::cout << "killed " << n << " time(s) with the newest payout row " << state << "\n";
   for (int i = 0; i < 5; ++i)
     tick();
 
@@ -295,8 +302,12 @@ TEST_F(payout_queue_e2e, a_thousand_unstakes_are_paid_exactly_once_in_fifo_order
   std::cout << "payouts: " << paid << " paid, " << held << " held, " << kills << " kills, "
             << count("SELECT COUNT(*) FROM outbox WHERE purpose = 'payout'") << " payout extrinsics\n";
   // The API shows one request.
-  auto one = lstaked->get("/v1/unstakes/0");
-  EXPECT_EQ(one.status, 200) << one.raw;
+  SQLite::Statement first(db, "SELECT request_id, status FROM unstake_requests ORDER BY block_number, log_index LIMIT 1");
+  ASSERT_TRUE(first.executeStep());
+  auto one = lstaked->get("/v1/unstakes/" + first.getColumn(0).getString());
+  ASSERT_EQ(one.status, 200) << one.raw;
+  EXPECT_EQ(one.body["unstake"]["status"], first.getColumn(1).getString());
+  EXPECT_EQ(one.body["unstake"]["recipient"], burns[0].recipient);
   EXPECT_EQ(lstaked->get("/v1/unstakes/x").status, 400);
   EXPECT_EQ(lstaked->get("/v1/unstakes/99999").status, 404);
   ASSERT_TRUE(lstaked->stop());
