@@ -15,26 +15,10 @@ namespace {
 
 constexpr uint32_t perbill_per_percent = 10'000'000;
 
-u128 sat_sub(u128 a, u128 b) {
-  return a > b ? a - b : 0;
-}
-
-u128 sat_add(u128 a, u128 b) {
-  u128 r = a + b;
-  return r < a ? ~u128(0) : r;
-}
-
-const kusama::account_balance& balance_of(const kusama::staking_snapshot& s, const account32& a) {
-  static const kusama::account_balance none{};
-  auto it = s.balances.find(a);
-  return it == s.balances.end() ? none : it->second;
-}
-
-// What the runtime never lets leave an account that stays alive: the frozen
-// part not covered by holds (locks on older runtimes), and at least the ED.
-u128 untouchable(const kusama::account_balance& b, u128 ed) {
-  return std::max(sat_sub(b.frozen, b.reserved), ed);
-}
+using kusama::balance_of;
+using kusama::sat_add;
+using kusama::sat_sub;
+using kusama::untouchable;
 
 // Free balance not tied up by a freeze: on hold-based staking this is `free`;
 // on lock-based runtimes the bonded part of `free` is frozen and left out, so

@@ -11,26 +11,10 @@ using json = nlohmann::json;
 
 namespace {
 
-u128 sat_sub(u128 a, u128 b) {
-  return a > b ? a - b : 0;
-}
-
-u128 sat_add(u128 a, u128 b) {
-  u128 r = a + b;
-  return r < a ? ~u128(0) : r;
-}
-
-const kusama::account_balance& balance_of(const kusama::staking_snapshot& s, const account32& a) {
-  static const kusama::account_balance none{};
-  auto it = s.balances.find(a);
-  return it == s.balances.end() ? none : it->second;
-}
-
-// What the runtime never lets leave an account that stays alive: the frozen
-// part not covered by holds (locks on older runtimes), and at least the ED.
-u128 untouchable(const kusama::account_balance& b, u128 ed) {
-  return std::max(sat_sub(b.frozen, b.reserved), ed);
-}
+using kusama::balance_of;
+using kusama::sat_add;
+using kusama::sat_sub;
+using kusama::untouchable;
 
 // Free balance an account may send away and still pay its own fees.
 u128 spendable(const kusama::account_balance& b, u128 ed, u128 fee_reserve) {

@@ -17,6 +17,7 @@
 #include "chain/substrate/metadata.hpp"
 #include "chain/substrate/scale.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
@@ -108,5 +109,27 @@ caf::expected<staking_snapshot> read_snapshot(rpc::json_rpc_client& client,
                                               const chain::substrate::metadata& md,
                                               const std::string& block_hash,
                                               const snapshot_request& req);
+
+// ---- small helpers both staking policies use (bond_policy, payout_policy) ----
+
+/// Saturating u128 arithmetic for planck amounts (never wraps).
+inline u128 sat_sub(u128 a, u128 b) { return a > b ? a - b : 0; }
+inline u128 sat_add(u128 a, u128 b) {
+  u128 r = a + b;
+  return r < a ? ~u128(0) : r;
+}
+
+/// The snapshot's balance of `a`, or an empty one when it was not read / does not exist.
+inline const account_balance& balance_of(const staking_snapshot& s, const account32& a) {
+  static const account_balance none{};
+  auto it = s.balances.find(a);
+  return it == s.balances.end() ? none : it->second;
+}
+
+/// What the runtime never lets leave an account that stays alive: the frozen
+/// part not covered by holds (locks on older runtimes), and at least the ED.
+inline u128 untouchable(const account_balance& b, u128 ed) {
+  return std::max(sat_sub(b.frozen, b.reserved), ed);
+}
 
 } // namespace lstaked::kusama
