@@ -52,7 +52,10 @@ TEST(claims_crash, kill_9_while_signing_loses_and_duplicates_nothing) {
   auto data = dir.file("data");
   {
     std::ofstream cfg{dir.file("lstaked.toml")};
+    // One client streams 60 claims as fast as it can: this test is about the
+    // crash, not the per-client rate limit (tests/hostile), so it is raised.
     cfg << "data_dir = \"" << data << "\"\n[http]\nlisten = \"127.0.0.1:0\"\n"
+        << "claims_per_minute = 100000\nclaims_burst = 1000\n"
         << "[ethereum]\nrpc_url = \"" << anvil.url << "\"\nchain_id = 31337\npool_address = \""
         << contracts.pool << "\"\ntoken_address = \"" << contracts.token << "\"\nstart_block = "
         << contracts.block << "\npoll_interval_ms = 100\n[claims]\nnotary_key_file = \""

@@ -146,12 +146,13 @@ config staking_config(const test::temp_dir& dir) {
 
 } // namespace
 
-TEST(children_table, staking_keys_start_the_submitter_and_the_bond_manager) {
+TEST(children_table, staking_keys_start_the_submitter_the_bond_manager_and_the_payout_queue) {
   test::temp_dir dir;
   auto specs = children(staking_config(dir));
   ASSERT_TRUE(specs) << describe(specs.error());
   EXPECT_EQ(names(*specs), (std::vector<std::string>{"kusama_watcher", "kusama_lookup",
-                                                     "kusama_submitter", "bond_manager"}));
+                                                     "kusama_submitter", "bond_manager",
+                                                     "payout_queue"}));
   for (auto& s : *specs)
     EXPECT_FALSE(s.config_error) << s.name << ": " << describe(s.config_error);
 }
