@@ -369,17 +369,12 @@ void tick(self_ptr self) {
         }
         ledger::fund_in_order(sc, available, now);
         // The first FUNDED requests, in queue order, in one force_batch.
-        auto& q = sc("SELECT request_id, recipient, amount_planck FROM unstake_requests "
-                     "WHERE status = 'FUNDED' ORDER BY block_number, log_index LIMIT ?");
-        q.bind(1, static_cast<int64_t>(items));
         std::vector<std::string> ids;
         json calls = json::array();
-        while (q.executeStep()) {
-          ids.push_back(q.getColumn(0).getString());
-          calls.push_back(transfer_call(q.getColumn(1).getString(),
-                                        *ledger::u256::from_dec(q.getColumn(2).getString())));
+        for (auto& r : ledger::funded_batch(db, items)) {
+          ids.push_back(r.request_id);
+          calls.push_back(transfer_call(r.recipient, r.amount_planck));
         }
-        q.reset();
         if (ids.empty())
           return;
         json call{{"pallet", "Utility"}, {"call", "force_batch"}, {"args", {{"calls", calls}}}};
