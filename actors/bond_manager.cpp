@@ -1,6 +1,7 @@
 #include "actors/bond_manager.hpp"
 
 #include "actors/metrics.hpp"
+#include "actors/queue_funding.hpp"
 #include "chain/ethereum/amount.hpp"
 #include "chain/rpc/substrate_client.hpp"
 #include "chain/sig/ss58.hpp"
@@ -24,6 +25,9 @@ using kusama::u128;
 namespace {
 
 using self_ptr = bond_manager_actor::stateful_pointer<bond_manager_state>;
+
+// Waiting unstakes whose expected release time is computed each round.
+constexpr size_t max_release_lookahead = 2000;
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -284,13 +288,18 @@ void tick(self_ptr self) {
   ledger::u256 refundable{};
   bool paused = false;
   std::map<std::string, std::optional<ledger::nomination_change>> last_changes;
+  ledger::queue_totals q;
+  ledger::u256 not_pool{};
+  std::vector<ledger::unstake_request> waiting;
   try {
     for (auto& r : ledger::open_intents(*st.db, "kusama"))
       open += ours.count(r.account);
     paused = ledger::flow_paused(*st.db, "bonding");
     refundable = ledger::refundable_planck(*st.db);
+    not_pool = refundable; // as the payout actor counts it (fees are restaked: not held here)
+    waiting = ledger::unstakes_in_state(*st.db, "QUEUED", std::nullopt, max_release_lookahead);
     // What the payout queue owes stays on the deposit account: never bonded.
-    auto q = ledger::queue_totals_of(*st.db);
+    q = ledger::queue_totals_of(*st.db);
     for (auto* owed : {&q.unfunded_planck, &q.set_aside_planck, &q.held_planck})
       if (auto sum = chain::eth::checked_add(refundable, *owed))
         refundable = *sum;
@@ -349,6 +358,37 @@ void tick(self_ptr self) {
     return fail(describe(refundable128.error()));
   auto deposit = *account_of(st.cfg.deposit_account);
   auto funding = bond_policy::plan_funding(*snap, deposit, stashes, *refundable128, st.cfg.policy);
+  // The payout queue's need: withdraw, sweep, unbond or rebond (queue_funding.hpp).
+  queue_funding::inputs qin;
+  auto unfunded = to_u128(q.unfunded_planck), set_aside = to_u128(q.set_aside_planck),
+       not_pool128 = to_u128(not_pool);
+  if (!unfunded || !set_aside || !not_pool128)
+    return fail("the payout queue's totals exceed 2^128 planck");
+  qin.unfunded = *unfunded;
+  qin.set_aside = *set_aside;
+  qin.not_pool = *not_pool128;
+  for (auto& w : waiting)
+    if (auto a = to_u128(w.amount_planck))
+      qin.waiting.emplace_back(w.request_id, *a);
+  qin.era_duration_ms = queue_funding::era_duration_from_metadata(*(*rt)->md);
+  payout_policy::policy_config qcfg;
+  qcfg.fee_reserve = st.cfg.policy.fee_reserve;
+  qcfg.min_rebond = st.cfg.policy.min_step;
+  qcfg.unbond_margin = st.cfg.policy.fee_reserve;
+  qcfg.unbond_step = st.cfg.policy.min_step;
+  auto queue = queue_funding::decide(*snap, st.cfg.deposit_account, st.cfg.stashes, qin, qcfg);
+  if (!queue.intents.empty())
+    spdlog::info("bond_manager: payout queue at block {}: owes {} unfunded, {} set aside; free for "
+                 "it {}, sweepable {}, withdrawable {}, unlocking {}: unbond {}",
+                 snap->number, dec(qin.unfunded), dec(qin.set_aside), dec(queue.plan.free_for_queue),
+                 dec(queue.plan.sweepable), dec(queue.plan.withdrawable), dec(queue.plan.unlocking),
+                 dec(queue.plan.shortfall));
+  if (queue.holds_stash_bonds)
+    funding.bonds.clear(); // stash free balance is the queue's now: swept, not bonded
+  if (!queue.blocked_sweeps.empty())
+    spdlog::warn("bond_manager: the payout queue needs the free balance of {} proxied stash(es), "
+                 "which only their owner can transfer (first: {})",
+                 queue.blocked_sweeps.size(), queue.blocked_sweeps.front());
   std::vector<bond_policy::nomination_plan> noms;
   for (size_t i = 0; i < stashes.size(); ++i) {
     auto& last = last_changes[st.cfg.stashes[i].account];
@@ -362,9 +402,36 @@ void tick(self_ptr self) {
   auto view = snapshot_view(*snap, st.cfg, noms, funding, unclaimed);
   view["open_outbox_rows"] = 0;
   view["paused"] = false;
+  view["payout_queue"] = queue.to_json();
+  view["era_duration_ms"] = qin.era_duration_ms;
   st.view = std::move(view);
   st.last_error.clear();
   auto intents = plan_intents(st.cfg, *snap, funding, noms, payouts);
+  for (auto& i : queue.intents)
+    intents.push_back({i.account, i.purpose, i.call, std::nullopt});
+  auto releases = queue.release_times;
+  bool new_releases = releases != st.noted_releases;
+  if (intents.empty() && new_releases && !releases.empty()) {
+    // Display only: the expected release times of waiting unstakes.
+    st.busy = true;
+    write_task task{"unstake_release_times", sql::durability::normal, [releases](SQLite::Database& db) {
+                      ledger::with_statements(db, [&](ledger::statement_cache& sc) {
+                        ledger::note_expected_release(sc, releases, now_ms());
+                      });
+                    }};
+    self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
+      .then([self, releases](uint64_t) {
+              self->state.busy = false;
+              self->state.noted_releases = releases;
+              schedule(self);
+            },
+            [self](caf::error& err) {
+              self->state.busy = false;
+              self->state.last_error = "cannot note release times: " + describe(err);
+              schedule(self);
+            });
+    return;
+  }
   if (intents.empty()) {
     st.detail = "nothing to do at block " + std::to_string(snap->number);
     return schedule(self);

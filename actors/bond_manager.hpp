@@ -22,6 +22,11 @@
 // - Never moves what the ledger says is not the pool's (BELOW_MINIMUM deposits:
 //   ledger::refundable_planck), what the payout queue owes (unfunded, set
 //   aside or held: ledger::queue_totals_of) nor the configured reserves.
+// - Funds the payout queue from stake when free KSM is short
+//   (actors/queue_funding.hpp): withdraw_unbonded, sweeps to the deposit
+//   account, chill + unbond just what is missing, rebond what is no longer
+//   needed; bonds no stash free balance while the queue is short; writes each
+//   waiting request's expected release time (eras left × era duration).
 // Status (JSON) shows per stash free/bonded/active/unlocking, nominations and
 // why every other candidate was skipped, the next allowed change, unclaimed
 // eras, open outbox rows; /metrics has the same as lstaked_staking_* gauges.
@@ -65,6 +70,7 @@ struct bond_manager_state {
   std::unique_ptr<SQLite::Database> db;
   kusama::runtime_cache runtimes;
   std::string refused;    // why the chain contradicts the configuration ('' when it does not)
+  std::vector<std::pair<std::string, int64_t>> noted_releases; // last expected release times written
   bool busy = false;
   nlohmann::json view = nlohmann::json::object();
   std::string detail = "starting";

@@ -94,7 +94,9 @@ queue_plan plan_queue(const kusama::staking_snapshot& s, const account32& payout
   }
 
   // Sweeps: stash free balances to the payout account, only what the queue lacks.
-  u128 to_sweep = std::min(need_left, plan.sweepable);
+  // (With the unbond margin on top: fees drain the payout account between
+  // two rounds, and a sweep of exactly the need would be chased forever.)
+  u128 to_sweep = std::min(need_left == 0 ? 0 : sat_add(need_left, cfg.unbond_margin), plan.sweepable);
   for (auto& st : list) {
     if (to_sweep == 0)
       break;
@@ -142,7 +144,10 @@ queue_plan plan_queue(const kusama::staking_snapshot& s, const account32& payout
     std::stable_sort(cands.begin(), cands.end(), [](const candidate& a, const candidate& b) {
       return std::tie(b.active, a.stash) < std::tie(a.active, b.stash);
     });
-    u128 left = plan.shortfall;
+    u128 left = sat_add(plan.shortfall, cfg.unbond_margin);
+    if (cfg.unbond_step > 0 && left % cfg.unbond_step != 0)
+      left = sat_add(left - left % cfg.unbond_step, cfg.unbond_step);
+    const u128 slack = left - plan.shortfall; // beyond the need: not "uncovered" when short of it
     // Pass 1: every stash keeps MinNominatorBond and goes on nominating.
     for (auto& c : cands) {
       if (left == 0)
@@ -169,11 +174,15 @@ queue_plan plan_queue(const kusama::staking_snapshot& s, const account32& payout
     for (auto& c : cands)
       if (c.taken > 0)
         plan.unbonds.push_back({c.stash, c.taken, c.whole && c.nominating});
-    plan.unbond_uncovered = left;
+    plan.unbond_uncovered = sat_sub(left, slack);
   } else if (plan.unlocking > 0) {
     // Nothing short: what is still unlocking beyond the need goes back to
     // work, latest unlock first (rebond takes a stash's newest chunks first).
+    // While a need remains, the unbond's slack stays (no rounding churn);
+    // once nothing is owed everything unlocking goes back to work.
     u128 excess = sat_sub(plan.unlocking, after_withdraws);
+    if (after_withdraws > 0)
+      excess = sat_sub(excess, sat_add(cfg.unbond_margin, cfg.unbond_step));
     if (excess > 0 && excess >= cfg.min_rebond) {
       struct chunk_ref {
         uint32_t era;

@@ -34,6 +34,14 @@ using kusama::u128;
 struct policy_config {
   u128 fee_reserve = 0;  // kept free on every pool account for fees (as bond_policy's)
   u128 min_rebond = 0;   // smallest rebond worth a transaction (churn guard)
+  // Unbonding for the queue takes shortfall + unbond_margin rounded up to a
+  // multiple of unbond_step (0: exact). Fees keep draining the payout account
+  // while a chunk unlocks; unbonding exactly the shortfall would chase that
+  // drain one bonding duration at a time and never pay the head. Sweeps take
+  // the margin too. While a need remains, that slack (margin + step) is not
+  // rebonded, so the rounding does not churn; with nothing owed, all is.
+  u128 unbond_margin = 0;
+  u128 unbond_step = 0;
   uint32_t max_batch_items = 500;      // configured cap on payouts per extrinsic
   uint32_t weight_safety_percent = 75; // share of the block's max extrinsic weight a batch may use
 };

@@ -9,7 +9,6 @@
 #include "storage/kusama_ledger.hpp"
 #include "storage/outbox.hpp"
 #include "storage/payout_queue.hpp"
-#include "storage/ratio_ledger.hpp"
 
 #include <SQLiteCpp/Statement.h>
 #include <spdlog/spdlog.h>
@@ -194,6 +193,14 @@ ledger::u256 included_fee(ledger::statement_cache& sc, int64_t intent_id) {
   return fee;
 }
 
+// Open rows of the payout account that change what it may pay: transfers
+// out. payout_stakers (anyone may call it; it costs only a fee, covered by
+// the fee reserve) does not, so the queue does not wait for it: the bond
+// manager collects rewards every era and would otherwise starve the queue.
+bool moves_funds(const std::string& purpose) {
+  return purpose != "payout_stakers";
+}
+
 struct hold_decision {
   std::string request_id;
   ledger::hold_reason reason;
@@ -220,15 +227,13 @@ void tick(self_ptr self) {
     st.db->exec("BEGIN");
     paused = ledger::flow_paused(*st.db, "payouts");
     for (auto& r : ledger::open_intents(*st.db, "kusama"))
-      open += r.account == st.cfg.payer;
+      open += r.account == st.cfg.payer && moves_funds(r.purpose);
     unsettled = rows_to_settle_without_items(*st.db);
     totals = ledger::queue_totals_of(*st.db);
-    ledger::with_statements(*st.db, [&](ledger::statement_cache& sc) {
-      not_pool = ledger::fee_balance(sc);
-    });
-    auto refundable = ledger::refundable_planck(*st.db);
-    auto sum = chain::eth::checked_add(not_pool, refundable);
-    not_pool = sum ? *sum : not_pool;
+    // What is on the payout account but not the pool's. The fee ledger's
+    // balance is not: fees are restaked with the rewards (payee Staked), so
+    // it is a claim on the pool's total, not KSM held here.
+    not_pool = ledger::refundable_planck(*st.db);
     // Pre-checked: the queue's head as it will be once REQUESTED ones are queued.
     queued = ledger::unstakes_in_state(*st.db, "QUEUED", std::nullopt, st.cfg.lookahead);
     auto requested = ledger::unstakes_in_state(*st.db, "REQUESTED", std::nullopt, st.cfg.lookahead);

@@ -7,178 +7,20 @@
 // Balances.Transfer events read with @polkadot/api: every payable request is
 // paid exactly once, with its amount, in FIFO order; every other one is HELD
 // with its reason and paid never; the pool never pays more than it holds.
-#include "chain/common/bytes.hpp"
-#include "chain/sig/keypair.hpp"
-#include "chain/sig/ss58.hpp"
-#include "tests/support/anvil.hpp"
-#include "tests/support/daemon.hpp"
-#include "tests/support/kusama_node.hpp"
+#include "tests/payout_queue/payout_fixture.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
-#include <chrono>
-#include <fstream>
-#include <map>
-#include <random>
-#include <thread>
-
-#include <sys/stat.h>
-
-using namespace lstaked;
-using namespace std::chrono_literals;
-using json = nlohmann::json;
+using namespace payout_test;
 
 namespace {
-
-const std::string repo = LSTAKED_SOURCE_DIR;
-constexpr uint64_t ksm = 1'000'000'000'000ull;
-
-struct dev_key {
-  std::string uri, hex, ss58;
-};
-
-dev_key key(const std::string& uri) {
-  auto kp = chain::sig::keypair::from_uri(chain::sig::scheme::sr25519, uri);
-  auto& a = kp->account();
-  return {uri, chain::to_hex(chain::byte_view(a.data(), a.size())),
-          *chain::sig::ss58_encode(chain::byte_view(a.data(), a.size()), 2)};
-}
-
-const dev_key ferdie = key("//Ferdie"), eve = key("//Eve"), alice = key("//Alice"),
-              alice_stash = key("//Alice//stash");
-
-void write_file(const std::string& path, const std::string& text) {
-  { std::ofstream{path} << text; }
-  ::chmod(path.c_str(), 0600);
-}
-
-json last_json(const std::string& out) {
-  auto s = out;
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
-    s.pop_back();
-  auto nl = s.rfind('\n');
-  return json::parse(nl == std::string::npos ? s : s.substr(nl + 1), nullptr, false);
-}
-
-struct burn {
-  std::string recipient; // 0x + 64 hex
-  uint64_t planck = 0;
-  std::string kind; // fresh | below_ed | existing
-};
-
-class payout_queue_e2e : public ::testing::Test {
-protected:
-  test::temp_dir dir;
-  std::unique_ptr<test::kusama_node> node;
-  std::unique_ptr<test::anvil_node> anvil;
-  test::deployment contracts;
-  std::unique_ptr<test::daemon> lstaked;
-  int starts = 0;
-
-  void SetUp() override {
-    ::setenv("FOUNDRY_DISABLE_NIGHTLY_WARNING", "1", 1);
-    node = std::make_unique<test::kusama_node>(
-      dir, std::vector<std::string>{"--block-ms", "0", "--finality-lag", "1", "--era-blocks", "10"});
-    ASSERT_TRUE(node->ok()) << node->log();
-    anvil = std::make_unique<test::anvil_node>(dir, 1);
-    ASSERT_TRUE(anvil->ok());
-    contracts = anvil->deploy(test::anvil_address0);
-    node->rpc("dev_setBalance", {ferdie.ss58, "1000000000000"});
-    node->rpc("dev_setBalance", {eve.ss58, "1000000000000"});
-  }
-
-  std::string config() {
-    write_file(dir.file("deposit.key"), ferdie.uri + "\n");
-    write_file(dir.file("eve.key"), eve.uri + "\n");
-    write_file(dir.file("notary.key"), test::anvil_key0.substr(2) + "\n");
-    auto path = dir.file("lstaked.toml");
-    std::ofstream cfg{path};
-    cfg << "data_dir = \"" << dir.file("data") << "\"\n"
-        << "[http]\nlisten = \"127.0.0.1:0\"\n"
-        << "[kusama]\nrpc_url = \"" << node->url << "\"\ndeposit_address = \"" << ferdie.ss58
-        << "\"\nstart_block = 1\npoll_interval_ms = 150\n"
-        << "[staking]\ndeposit_key_file = \"" << dir.file("deposit.key") << "\"\n"
-        << "stashes = [\"" << eve.ss58 << "\"]\nstash_key_files = [\"" << dir.file("eve.key")
-        << "\"]\nvalidators = [\"" << alice_stash.ss58 << "\"]\npoll_interval_ms = 200\n"
-        << "deposit_buffer = \"600\"\n" // kept free on the deposit account: pays the queue
-        << "[payouts]\npoll_interval_ms = 200\nmax_batch_items = 40\n" // many extrinsics, many kill points
-        << "[ethereum]\nrpc_url = \"" << anvil->url << "\"\nchain_id = 31337\npool_address = \""
-        << contracts.pool << "\"\ntoken_address = \"" << contracts.token
-        << "\"\nstart_block = " << contracts.block << "\npoll_interval_ms = 200\n"
-        << "[claims]\nnotary_key_file = \"" << dir.file("notary.key") << "\"\n"
-        << "max_request_ttl_seconds = 4000000000\n";
-    return path;
-  }
-
-  void start() {
-    if (!lstaked)
-      lstaked = std::make_unique<test::daemon>(dir, config());
-    ASSERT_TRUE(lstaked->start("lstaked-" + std::to_string(starts++))) << lstaked->last_log();
-  }
-
-  void tick() {
-    node->new_blocks(1);
-    anvil->mine(1);
-    std::this_thread::sleep_for(100ms);
-  }
-
-  int64_t count(const std::string& sql) {
-    SQLite::Database db(dir.file("data") + "/lstaked.sqlite", SQLite::OPEN_READONLY);
-    db.setBusyTimeout(5000);
-    return db.execAndGet(sql).getInt64();
-  }
-
-  json run_node(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{"/usr/bin/env", "node"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = test::run_process(argv, dir.path(), 600s);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return last_json(r.out);
-  }
-};
-
+class payout_queue_e2e : public payout_fixture {};
 } // namespace
 
 TEST_F(payout_queue_e2e, a_thousand_unstakes_are_paid_exactly_once_in_fifo_order_through_kill9) {
   start();
   // 1. //Alice stakes 1,000 KSM; the bond manager bonds what is above the buffer.
-  auto transfer = test::run_process(
-    {"/usr/bin/env", "node", "-e",
-     "import('" + repo + "/tools/kusama-node/test-support/helpers.js').then(async (h) => {"
-     "const {api, dev} = await h.connect(process.argv[1]);"
-     "await api.tx.balances.transferKeepAlive(process.argv[2], 1000n * h.KSM).signAndSend(dev.alice, {nonce: -1});"
-     "await api.disconnect(); })",
-     node->url, ferdie.ss58},
-    dir.path(), 60s);
-  ASSERT_EQ(transfer.exit_code, 0) << transfer.err;
-  for (int i = 0; i < 200 && count("SELECT COUNT(*) FROM deposits WHERE status = 'CREDITED'") == 0; ++i)
-    tick();
-  ASSERT_EQ(count("SELECT COUNT(*) FROM deposits WHERE status = 'CREDITED'"), 1);
-
+  ASSERT_NO_FATAL_FAILURE(stake("//Alice", 1000, 1));
   // 2. All of it claimed and minted to anvil account 1.
-  auto sign = test::run_process(
-    {"/usr/bin/env", "node", repo + "/tests/stake_flow/sign_claim.mjs",
-     json{{"uri", "//Alice"}, {"ethAddress", test::anvil_address1}, {"amount", "1000"},
-          {"nonce", "payout-queue"}, {"expiresAt", 4000000000ll}, {"chainId", 31337}}.dump()},
-    dir.path(), 60s);
-  ASSERT_EQ(sign.exit_code, 0) << sign.err;
-  test::http_reply claimed;
-  for (int i = 0; i < 100; ++i) {
-    claimed = lstaked->post("/v1/claims", last_json(sign.out)["body"].dump());
-    if (claimed.status != 503 && claimed.status != 0)
-      break;
-    tick();
-  }
-  ASSERT_EQ(claimed.status, 200) << claimed.raw;
-  auto c = claimed.body["claim"]["data"];
-  anvil->cast({"send", "--rpc-url", anvil->url, "--private-key", test::anvil_key1, contracts.pool,
-               "claimBonds(address,uint256,uint256,uint256,address,bytes)", contracts.token,
-               c["claimId"].get<std::string>(), "1000000000000000000000",
-               std::to_string(c["claimBeforeBlock"].get<uint64_t>()),
-               c["ethAddress"].get<std::string>(), c["signature"].get<std::string>()});
+  ASSERT_NO_FATAL_FAILURE(claim_to_account1("//Alice", "1000", "payout-queue"));
 
   // 3. 1,000 burns: fresh accounts (paid, creating them), dust below ED to
   // fresh accounts (HELD recipient_missing), dust to //Alice (exists: paid).
@@ -212,13 +54,11 @@ TEST_F(payout_queue_e2e, a_thousand_unstakes_are_paid_exactly_once_in_fifo_order
     burns.push_back(b);
   }
   ASSERT_LT(total, 300 * ksm);
-  json list = json::array();
+  std::vector<std::pair<std::string, uint64_t>> list;
   for (auto& b : burns)
-    list.push_back({{"recipient", b.recipient}, {"amountWei", std::to_string(b.planck) + "000000"}});
-  { std::ofstream{dir.file("burns.json")} << list.dump(); }
+    list.emplace_back(b.recipient, b.planck);
   auto first_block = node->best_number();
-  auto sent = run_node({repo + "/tests/payout_queue/burn_many.mjs", anvil->url, contracts.pool,
-                        contracts.token, test::anvil_address1, dir.file("burns.json")});
+  auto sent = burn_for(list, "burns.json");
   ASSERT_EQ(sent["txs"].size(), 1000u);
 
   // 4. Paid while killed -9 at random moments (kills every few seconds).

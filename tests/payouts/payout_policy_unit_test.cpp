@@ -261,6 +261,58 @@ TEST(payout_policy, nothing_is_rebonded_while_the_queue_is_short) {
   EXPECT_EQ(p.unbonds[0].amount, u128(300));
 }
 
+TEST(payout_policy, unbonding_adds_the_margin_and_rounds_up_to_the_step_so_fee_drain_cannot_starve_the_head) {
+  auto s = base_snapshot();
+  bonded(s, stash_a, 20'000);
+  auto cfg = config();
+  cfg.unbond_margin = 30;
+  cfg.unbond_step = 100;
+  auto p = plan_queue(s, payout, stashes, {1234, 0}, 0, cfg);
+  EXPECT_EQ(p.shortfall, u128(1234)) << "the shortfall itself is what the queue lacks";
+  ASSERT_EQ(p.unbonds.size(), 1u);
+  EXPECT_EQ(p.unbonds[0].amount, u128(1300)) << "1234 + 30, rounded up to 100";
+  EXPECT_EQ(p.unbond_uncovered, u128(0));
+  // Exactly on the step after the margin: not rounded further.
+  p = plan_queue(s, payout, stashes, {1270, 0}, 0, cfg);
+  ASSERT_EQ(p.unbonds.size(), 1u);
+  EXPECT_EQ(p.unbonds[0].amount, u128(1300));
+}
+
+TEST(payout_policy, the_unbond_slack_is_never_rebonded_so_rounding_does_not_churn) {
+  auto s = base_snapshot();
+  // 1300 unlocking for a need of 1234 (the margin and step above): 66 excess
+  // is within margin + step (130) and stays.
+  bonded(s, stash_a, 20'000, {{1300, era_now + 28}});
+  auto cfg = config();
+  cfg.unbond_margin = 30;
+  cfg.unbond_step = 100;
+  cfg.min_rebond = 1;
+  auto p = plan_queue(s, payout, stashes, {1234, 0}, 0, cfg);
+  EXPECT_EQ(p.shortfall, u128(0));
+  EXPECT_TRUE(p.unbonds.empty());
+  EXPECT_TRUE(p.rebonds.empty());
+  // A smaller need: what exceeds need + slack goes back to work.
+  p = plan_queue(s, payout, stashes, {1000, 0}, 0, cfg);
+  ASSERT_EQ(p.rebonds.size(), 1u);
+  EXPECT_EQ(p.rebonds[0].amount, u128(1300 - 1000 - 130));
+  // The need gone: all of it goes back to work.
+  p = plan_queue(s, payout, stashes, {0, 0}, 0, cfg);
+  ASSERT_EQ(p.rebonds.size(), 1u);
+  EXPECT_EQ(p.rebonds[0].amount, u128(1300));
+}
+
+TEST(payout_policy, a_sweep_takes_the_margin_on_top_of_the_need_when_the_stash_has_it) {
+  auto s = base_snapshot();
+  set_free(s, stash_a, ed + fee + 500);
+  auto cfg = config();
+  cfg.unbond_margin = 30;
+  auto p = plan_queue(s, payout, stashes, {200, 0}, 0, cfg);
+  ASSERT_EQ(p.sweeps.size(), 1u);
+  EXPECT_EQ(p.sweeps[0].amount, u128(230));
+  p = plan_queue(s, payout, stashes, {0, 0}, 0, cfg);
+  EXPECT_TRUE(p.sweeps.empty()) << "nothing owed: nothing swept";
+}
+
 TEST(payout_policy, expected_release_is_eras_left_times_era_duration) {
   auto s = base_snapshot();
   set_free(s, payout, ed + fee + 100);
