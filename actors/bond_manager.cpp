@@ -6,6 +6,7 @@
 #include "chain/rpc/substrate_client.hpp"
 #include "chain/sig/ss58.hpp"
 #include "storage/kusama_ledger.hpp"
+#include "storage/operator_transfers.hpp"
 #include "storage/outbox.hpp"
 #include "storage/payout_queue.hpp"
 
@@ -300,6 +301,11 @@ void tick(self_ptr self) {
     waiting = ledger::unstakes_in_state(*st.db, "QUEUED", std::nullopt, max_release_lookahead);
     // What the payout queue owes stays on the deposit account: never bonded.
     q = ledger::queue_totals_of(*st.db);
+    // Fee withdrawals asked for are paid from free KSM too: funded like the queue.
+    ledger::with_statements(*st.db, [&](ledger::statement_cache& sc) {
+      if (auto sum = chain::eth::checked_add(q.unfunded_planck, ledger::pending_fee_withdrawals(sc)))
+        q.unfunded_planck = *sum;
+    });
     for (auto* owed : {&q.unfunded_planck, &q.set_aside_planck, &q.held_planck})
       if (auto sum = chain::eth::checked_add(refundable, *owed))
         refundable = *sum;

@@ -7,6 +7,7 @@
 #include "chain/substrate/scale.hpp"
 #include "chain/substrate/storage.hpp"
 #include "storage/kusama_ledger.hpp"
+#include "storage/operator_transfers.hpp"
 #include "storage/outbox.hpp"
 #include "storage/payout_queue.hpp"
 
@@ -179,6 +180,17 @@ std::vector<int64_t> rows_to_settle_without_items(SQLite::Database& db) {
   return out;
 }
 
+// Operator transfers whose outbox row was REPLACED (their nonce taken):
+// FAILED here; FINALIZED ones settle in the follower's hook.
+std::vector<int64_t> transfers_to_fail(SQLite::Database& db) {
+  std::vector<int64_t> out;
+  SQLite::Statement q(db, "SELECT o.id FROM operator_transfers t JOIN outbox o ON o.id = t.outbox_id "
+                          "WHERE t.status = 'PAYING' AND o.status = 'REPLACED' ORDER BY o.id");
+  while (q.executeStep())
+    out.push_back(q.getColumn(0).getInt64());
+  return out;
+}
+
 ledger::u256 included_fee(ledger::statement_cache& sc, int64_t intent_id) {
   auto& q = sc("SELECT fee FROM outbox_attempts WHERE intent_id = ? AND status = 'INCLUDED' "
                "ORDER BY attempt DESC LIMIT 1");
@@ -223,6 +235,8 @@ void tick(self_ptr self) {
   ledger::u256 not_pool{};
   std::vector<ledger::unstake_request> queued, funded;
   std::map<std::string, uint64_t> counts;
+  std::vector<ledger::operator_transfer> transfers;
+  std::vector<int64_t> transfers_unsettled;
   try {
     st.db->exec("BEGIN");
     paused = ledger::flow_paused(*st.db, "payouts");
@@ -240,6 +254,8 @@ void tick(self_ptr self) {
     queued.insert(queued.end(), requested.begin(), requested.end());
     funded = ledger::funded_batch(*st.db, st.cfg.policy.max_batch_items);
     counts = ledger::unstake_counts(*st.db);
+    transfers = ledger::transfers_in_state(*st.db, "REQUESTED", 1);
+    transfers_unsettled = transfers_to_fail(*st.db);
     st.db->exec("COMMIT");
   } catch (const std::exception& e) {
     try { st.db->exec("ROLLBACK"); } catch (...) {}
@@ -265,6 +281,29 @@ void tick(self_ptr self) {
   }
 
   // 1. What the chain decided without item results.
+  if (!transfers_unsettled.empty()) {
+    st.busy = true;
+    write_task task{"operator_transfer_settle", sql::durability::full,
+                    [transfers_unsettled](SQLite::Database& db) {
+                      ledger::with_statements(db, [&](ledger::statement_cache& sc) {
+                        for (auto id : transfers_unsettled) {
+                          auto r = ledger::settle_transfer(
+                            sc, id, false, "", "its nonce was used by a transaction this daemon did not sign",
+                            now_ms());
+                          if (r)
+                            spdlog::warn("payout_queue: operator transfer {} FAILED: {}", r->id, r->reason);
+                        }
+                      });
+                    }};
+    self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
+      .then([self](uint64_t) { self->state.busy = false; self->send(self, tick_atom_v); },
+            [self](caf::error& err) {
+              self->state.busy = false;
+              self->state.last_error = "cannot settle an operator transfer: " + describe(err);
+              schedule(self);
+            });
+    return;
+  }
   if (!unsettled.empty()) {
     st.busy = true;
     write_task task{"payout_settle", sql::durability::full, [unsettled](SQLite::Database& db) {
@@ -290,7 +329,7 @@ void tick(self_ptr self) {
     return;
   }
   bool requested = counts.count("REQUESTED") && counts.at("REQUESTED") > 0;
-  if (!requested && queued.empty() && funded.empty()) {
+  if (!requested && queued.empty() && funded.empty() && transfers.empty()) {
     st.detail = "nothing to pay";
     st.last_error.clear();
     return schedule(self);
@@ -358,13 +397,41 @@ void tick(self_ptr self) {
   auto items = static_cast<size_t>(*limit);
   auto written = std::make_shared<std::pair<int64_t, size_t>>(0, 0); // intent id, requests
   auto payer_hex = st.cfg.payer;
+  // An operator transfer goes when no payout is waiting for funds: a refund
+  // always (its KSM is kept aside as not the pool's), a fee withdrawal only
+  // from free KSM nobody in the queue is owed.
+  std::optional<ledger::operator_transfer> transfer;
+  if (!transfers.empty()) {
+    auto& t = transfers.front();
+    bool queue_waits = totals.unfunded_planck != ledger::u256{};
+    auto aside = totals.set_aside_planck;
+    auto room = available > aside ? ledger::u256::wrapping_sub(available, aside) : ledger::u256{};
+    if (t.kind == "REFUND" || (!queue_waits && funded.empty() && t.amount_planck <= room))
+      transfer = t;
+    else
+      st.view["operator_transfer_waits"] = "fee withdrawal " + std::to_string(t.id)
+                                           + " waits for free KSM the queue is not owed";
+  }
   st.busy = true;
   write_task task{
     "payout_step", sql::durability::full,
-    [holds, available, items, nonce, payer_hex, written](SQLite::Database& db) {
+    [holds, available, items, nonce, payer_hex, written, transfer](SQLite::Database& db) {
       ledger::with_statements(db, [&](ledger::statement_cache& sc) {
         if (ledger::flow_paused(sc, "payouts"))
           return;
+        if (transfer) {
+          json call{{"pallet", "Balances"},
+                    {"call", "transfer_keep_alive"},
+                    {"args", {{"dest", {{"Id", transfer->recipient}}},
+                              {"value", transfer->amount_planck.to_dec()}}}};
+          auto purpose = transfer->kind == "REFUND" ? "refund" : "fee_withdrawal";
+          auto row = ledger::add_intent(sc, "kusama", payer_hex, purpose, call, nonce, now_ms());
+          if (auto err = ledger::begin_transfer(sc, transfer->id, row.id, now_ms()))
+            throw write_refused(err);
+          spdlog::info("payout_queue: outbox {}: {} {} of {} planck to {}", row.id, purpose,
+                       transfer->id, transfer->amount_planck.to_dec(), transfer->recipient);
+          return; // one step at a time: the next tick sees it open and waits
+        }
         auto now = now_ms();
         ledger::queue_requested(sc, now);
         for (auto& h : holds) {
@@ -471,6 +538,34 @@ follower::block_hook payout_settle_hook() {
       rows.emplace_back(q.getColumn(0).getInt64(),
                         q.getColumn(1).isNull() ? -1 : q.getColumn(1).getInt64());
     q.reset();
+    // Operator transfers (refunds, fee withdrawals) finalized in this block.
+    auto& t = sc("SELECT o.id, o.outcome, IFNULL(o.dispatch_error, ''), o.extrinsic_index FROM outbox o "
+                 "JOIN operator_transfers t ON t.outbox_id = o.id WHERE t.status = 'PAYING' "
+                 "AND o.chain = 'kusama' AND o.status = 'FINALIZED' AND o.block_hash = ?");
+    t.bind(1, b.ref.hash);
+    std::vector<std::tuple<int64_t, bool, std::string, int64_t>> finished;
+    while (t.executeStep())
+      finished.emplace_back(t.getColumn(0).getInt64(), t.getColumn(1).getString() == "success",
+                            t.getColumn(2).getString(),
+                            t.getColumn(3).isNull() ? -1 : t.getColumn(3).getInt64());
+    t.reset();
+    for (auto& [id, ok, error, index] : finished) {
+      auto r = ledger::settle_transfer(sc, id, ok,
+                                       std::to_string(b.ref.number) + "-" + std::to_string(index),
+                                       error.empty() ? "the transfer failed" : error, follower::now_ms());
+      if (!r) {
+        spdlog::critical("payout_queue: operator transfer on outbox {}: {}", id, describe(r.error()));
+        continue;
+      }
+      if (ok)
+        spdlog::info("payout_queue: operator transfer {} ({}) DONE in block {}", r->id, r->kind,
+                     b.ref.number);
+      else {
+        auto why = "operator transfer " + std::to_string(r->id) + " (" + r->kind + ") failed: " + r->reason;
+        spdlog::warn("payout_queue: {}", why);
+        ledger::raise_alert(sc, "warning", "payout_queue", why, follower::now_ms());
+      }
+    }
     for (auto [id, index] : rows) {
       std::vector<ledger::payout_item_result> items;
       if (b.batch_items && index >= 0) {

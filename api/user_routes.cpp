@@ -113,6 +113,10 @@ api_error claim_error_http(const caf::error& err) {
       case ledger::refusal::payout_already_settled:
       case ledger::refusal::payout_results_mismatch:
       case ledger::refusal::payout_fee_unfunded:
+      case ledger::refusal::transfer_unknown:
+      case ledger::refusal::transfer_wrong_state:
+      case ledger::refusal::deposit_not_refundable:
+      case ledger::refusal::fee_withdrawal_exceeds_balance:
         break; // not claim refusals: answered by their ec below
     }
   }

@@ -81,6 +81,10 @@ const char* to_string(refusal r) {
     case refusal::payout_already_settled: return "payout_already_settled";
     case refusal::payout_results_mismatch: return "payout_results_mismatch";
     case refusal::payout_fee_unfunded: return "payout_fee_unfunded";
+    case refusal::transfer_unknown: return "transfer_unknown";
+    case refusal::transfer_wrong_state: return "transfer_wrong_state";
+    case refusal::deposit_not_refundable: return "deposit_not_refundable";
+    case refusal::fee_withdrawal_exceeds_balance: return "fee_withdrawal_exceeds_balance";
   }
   return "unknown";
 }
@@ -92,6 +96,7 @@ ec base_code(refusal r) {
     case refusal::payout_fee_unfunded:
       return ec::unavailable;
     case refusal::unstake_unknown:
+    case refusal::transfer_unknown:
     case refusal::payout_results_mismatch:
     case refusal::zero_amount:
     case refusal::nonce_used:
@@ -107,6 +112,9 @@ ec base_code(refusal r) {
     case refusal::unstake_wrong_state:
     case refusal::unstake_out_of_order:
     case refusal::unstake_exceeds_available:
+    case refusal::transfer_wrong_state:
+    case refusal::deposit_not_refundable:
+    case refusal::fee_withdrawal_exceeds_balance:
     case refusal::unstake_unpayable:
     case refusal::payout_intent_unusable:
     case refusal::payout_not_final:

@@ -44,7 +44,10 @@
 //   payout_intent_unusable, payout_not_final, payout_already_settled
 //   (invalid_state), payout_results_mismatch (invalid_input) and
 //   payout_fee_unfunded (unavailable): the payout queue (storage/payout_queue.hpp),
-//   where the FIFO rule is written and enforced.
+//   where the FIFO rule is written and enforced;
+// - transfer_unknown (invalid_input), transfer_wrong_state,
+//   deposit_not_refundable, fee_withdrawal_exceeds_balance (invalid_state):
+//   operator transfers (storage/operator_transfers.hpp).
 // A TokensBurned that cannot be paid as asked (recipient not 32 bytes, an
 // amount under one planck) is not refused, which would stall the window: it is
 // recorded HELD with the reason and a warning alert (apply_eth_batch).
@@ -141,6 +144,18 @@ enum class refusal : uint8_t {
   /// The fee ledger cannot cover the payout's fee reservation (fees are paid
   /// by the pool out of the fee ledger, never by users). Refines ec::unavailable.
   payout_fee_unfunded,
+  // ---- operator transfers (storage/operator_transfers.hpp) ----
+  /// No operator transfer (or deposit) has that id. Refines ec::invalid_input.
+  transfer_unknown,
+  /// The operator transfer is not in the state this step starts from.
+  /// Refines ec::invalid_state.
+  transfer_wrong_state,
+  /// Only a BELOW_MINIMUM deposit without a live refund may be refunded (once).
+  /// Refines ec::invalid_state.
+  deposit_not_refundable,
+  /// A fee withdrawal may not exceed the fee ledger's balance less the
+  /// withdrawals already asked for. Refines ec::invalid_state.
+  fee_withdrawal_exceeds_balance,
 };
 
 /// Every refusal, in enum order (tests iterate it).
@@ -156,6 +171,8 @@ inline constexpr refusal all_refusals[] = {
   refusal::unstake_unpayable,      refusal::payout_intent_unusable,
   refusal::payout_not_final,       refusal::payout_already_settled,
   refusal::payout_results_mismatch, refusal::payout_fee_unfunded,
+  refusal::transfer_unknown,       refusal::transfer_wrong_state,
+  refusal::deposit_not_refundable, refusal::fee_withdrawal_exceeds_balance,
 };
 
 /// Stable lower_snake_case name of a refusal (logs, tests).

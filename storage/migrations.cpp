@@ -331,6 +331,28 @@ ALTER TABLE fee_ledger_v9 RENAME TO fee_ledger;
 -- One payout fee per payout extrinsic (reserved at begin_payout, set at settle).
 CREATE UNIQUE INDEX fee_ledger_payout_once ON fee_ledger (outbox_id) WHERE kind = 'PAYOUT_FEE';
 )sql"},
+    {10, "operator transfers: refunds of BELOW_MINIMUM deposits and fee withdrawals (issue #15)",
+     R"sql(
+CREATE TABLE operator_transfers (
+  id            INTEGER PRIMARY KEY,
+  kind          TEXT NOT NULL CHECK (kind IN ('REFUND', 'FEE_WITHDRAWAL')),
+  deposit_id    INTEGER REFERENCES deposits (id),    -- REFUND only
+  recipient     TEXT NOT NULL,                       -- 0x + 64 hex
+  amount_planck TEXT NOT NULL,
+  status        TEXT NOT NULL CHECK (status IN ('REQUESTED', 'PAYING', 'DONE', 'FAILED')),
+  outbox_id     INTEGER REFERENCES outbox (id),
+  action_id     INTEGER,                             -- the admin action that asked for it
+  reason        TEXT,                                -- FAILED: why
+  kusama_extrinsic TEXT,                             -- DONE: "<block>-<index>"
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  CHECK ((kind = 'REFUND') = (deposit_id IS NOT NULL))
+) STRICT;
+-- A deposit is refunded at most once: one live (not FAILED) refund per deposit.
+CREATE UNIQUE INDEX operator_transfers_refund_once ON operator_transfers (deposit_id)
+  WHERE kind = 'REFUND' AND status != 'FAILED';
+CREATE INDEX operator_transfers_by_status ON operator_transfers (status, id);
+)sql"},
   };
   return all;
 }

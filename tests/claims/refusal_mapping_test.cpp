@@ -44,6 +44,11 @@ const std::map<refusal, std::pair<int, std::string>>& expected_answers() {
     {refusal::payout_already_settled, {500, "internal_error"}},
     {refusal::payout_results_mismatch, {400, "invalid_request"}},
     {refusal::payout_fee_unfunded, {503, "unavailable"}},
+    // Operator transfers (storage/operator_transfers.hpp): the admin API's, not claims'.
+    {refusal::transfer_unknown, {400, "invalid_request"}},
+    {refusal::transfer_wrong_state, {500, "internal_error"}},
+    {refusal::deposit_not_refundable, {500, "internal_error"}},
+    {refusal::fee_withdrawal_exceeds_balance, {500, "internal_error"}},
   };
   return answers;
 }
