@@ -161,8 +161,17 @@ bool schema_accepts(const json& doc, const json& schema_in, const json& value) {
   }
   if (type == "boolean")
     return value.is_boolean();
-  if (type == "array")
-    return value.is_array();
+  if (type == "number")
+    return value.is_number();
+  if (type == "array") {
+    if (!value.is_array())
+      return false;
+    if (schema.contains("items"))
+      for (auto& v : value)
+        if (!schema_accepts(doc, schema["items"], v))
+          return false;
+    return true;
+  }
   if (type == "object") {
     if (!value.is_object())
       return false;

@@ -57,7 +57,8 @@ struct corpus {
 corpus build_corpus(const json& openapi, const json& mutations, const valid_values& valid);
 
 /// Whether `schema` (after $ref) accepts `value`: type, enum, pattern,
-/// minLength/maxLength, minimum/maximum, required, additionalProperties.
+/// minLength/maxLength, minimum/maximum, required, properties,
+/// additionalProperties, items, allOf, nullable.
 bool schema_accepts(const json& openapi, const json& schema, const json& value);
 
 /// The documented response of `operation` for `status` (null if none).
