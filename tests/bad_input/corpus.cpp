@@ -296,7 +296,7 @@ corpus build_corpus(const json& doc, const json& m, const valid_values& valid) {
         auto name = param["name"].get<std::string>();
         std::vector<std::string> encoded;
         for (auto& v : m["path_values"])
-          encoded.push_back(v.get<std::string>());
+          encoded.push_back(materialize(v).get<std::string>());
         for (auto& v : bad_values_for(doc, param["schema"], m))
           encoded.push_back(percent_encode(as_param_text(v)));
         encoded.push_back("");
