@@ -156,9 +156,10 @@ http_server::handler http_server::instrument(const std::string& method, const st
           limited](const httplib::Request& req, httplib::Response& res) {
     auto start = std::chrono::steady_clock::now();
     auto client = limiter ? client_address(req) : std::string{};
-    if (method == "POST" && !is_json(req.get_header_value("Content-Type"))) {
+    if (method == "POST" && !req.body.empty() && !is_json(req.get_header_value("Content-Type"))) {
       // Bodies are JSON only: anything else is refused before the limiter and
-      // the handler (so it costs no token and changes nothing).
+      // the handler (so it costs no token and changes nothing). A POST with
+      // no body (an action without parameters) needs no Content-Type.
       json_error(res, 415, "unsupported_media_type",
                  "the body must be sent as Content-Type: application/json");
     } else if (auto verdict = limiter ? limiter->take(client) : rate_limiter::verdict{};

@@ -12,8 +12,8 @@
 // rate-limited per client (`rate_limit`, before the route is registered):
 // beyond it, 429 `rate_limited` with Retry-After, and the handler never runs.
 // The client is the peer address, or for a peer in http.trusted_proxies the
-// rightmost X-Forwarded-For entry. A POST whose Content-Type is not
-// application/json is answered 415 `unsupported_media_type` before its handler
+// rightmost X-Forwarded-For entry. A POST with a body whose Content-Type is
+// not application/json is answered 415 `unsupported_media_type` before its handler
 // (and its rate limit); a path registered only with other methods is answered
 // 405 `method_not_allowed` with `Allow`. `routes()` lists what was registered, in
 // order (docs/openapi.json must list exactly these: tests/openapi). Not copyable.

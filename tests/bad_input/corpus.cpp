@@ -282,6 +282,7 @@ corpus build_corpus(const json& doc, const json& m, const valid_values& valid) {
       };
       // For junk that a route may ignore: with a POST's valid body it would
       // be a valid request, so the body lacks its first required field.
+      bool spoilable = valid_body.is_null() || !body_schema.value("required", json::array()).empty();
       auto junk = [&](std::string what) {
         if (valid_body.is_null())
           return base(std::move(what), expect::not_5xx);
@@ -326,12 +327,18 @@ corpus build_corpus(const json& doc, const json& m, const valid_values& valid) {
         }
       }
       // Junk after the path and in the query: ignored or refused, never 5xx.
+      // (A POST whose body has no required field cannot be spoiled: its junk
+      // would be a valid request, so it gets none.)
       for (auto& s : m["raw_path_suffixes"]) {
+        if (!spoilable)
+          break;
         auto r = junk("path + \"" + s.get<std::string>() + "\"");
         r.target += s.get<std::string>();
         c.requests.push_back(std::move(r));
       }
       for (auto& q : m["raw_query"]) {
+        if (!spoilable)
+          break;
         auto r = junk("query \"" + q.get<std::string>() + "\"");
         r.target += q.get<std::string>();
         c.requests.push_back(std::move(r));
@@ -350,8 +357,8 @@ corpus build_corpus(const json& doc, const json& m, const valid_values& valid) {
           r = with_body(r, valid_body.is_null() ? "{}" : valid_body.dump());
         c.requests.push_back(std::move(r));
       }
-      // The admin token.
-      if (admin)
+      // The admin token (operations that need credentials).
+      if (admin && !op.value("security", json::array()).empty())
         for (auto& t : m["admin_tokens"]) {
           auto text = raw_bytes(t);
           auto at = text.find("{token}");
@@ -366,8 +373,12 @@ corpus build_corpus(const json& doc, const json& m, const valid_values& valid) {
         continue;
 
       // Bodies: whole-body junk, content types, oversize.
-      for (auto& b : m["bodies"])
+      for (auto& b : m["bodies"]) {
+        auto parsed = json::parse(raw_bytes(b), nullptr, false);
+        if (!parsed.is_discarded() && schema_accepts(doc, body_schema, parsed))
+          continue; // e.g. {"a": 1} for a body with no required field: not bad input
         c.requests.push_back(with_body(base("body " + short_text(raw_bytes(b)), expect::refused), raw_bytes(b)));
+      }
       for (auto& t : m["content_types"]) {
         auto r = plain("Content-Type \"" + t.get<std::string>() + "\"", expect::refused);
         r.has_content_type = !t.get<std::string>().empty();
@@ -376,7 +387,9 @@ corpus build_corpus(const json& doc, const json& m, const valid_values& valid) {
       }
       {
         auto big = valid_body;
-        auto first = body_schema["required"][0].get<std::string>();
+        auto required_fields = body_schema.value("required", json::array());
+        auto first = required_fields.empty() ? std::string("zzOversized")
+                                             : required_fields[0].get<std::string>();
         big[first] = std::string(m["oversized_body_bytes"].get<size_t>(), 'a');
         c.requests.push_back(with_body(base("oversized body", expect::refused), big.dump()));
       }
