@@ -71,6 +71,19 @@ caf::expected<block_scan> scan_events(const runtime& rt, chain::byte_view events
       auto* amount = r.fields->find("amount");
       if (!from || !to || !amount)
         return make_error(ec::decode_error, "Balances.Transfer without from/to/amount");
+      if (from->unwrap().data == deposit_account && in_extrinsic) {
+        auto planck = to_planck(*amount);
+        if (!planck)
+          return planck.error();
+        ledger::kusama_deposit t;
+        t.block_hash = block.hash;
+        t.block_number = block.number;
+        t.extrinsic_index = r.extrinsic_index;
+        t.event_index = r.index;
+        t.account = hex_of(to->unwrap().data);
+        t.amount_planck = *planck;
+        out.outgoing.push_back(std::move(t));
+      }
       if (to->unwrap().data != deposit_account)
         continue;
       // A deposit is a user's extrinsic; a transfer from on_initialize or

@@ -19,6 +19,9 @@ namespace lstaked::kusama {
 /// What the watcher and the lookup read from one block's System.Events.
 struct block_scan {
   std::vector<ledger::kusama_deposit> deposits;      // Balances.Transfer to the deposit account
+  // Balances.Transfer FROM the deposit account (payouts, moves to stashes),
+  // in extrinsics; here `account` is the RECIPIENT (lstaked audit reads them).
+  std::vector<ledger::kusama_deposit> outgoing;
   std::vector<ledger::staking_event> staking_events; // of the watched accounts
   std::map<uint32_t, bool> extrinsic_success;        // ExtrinsicSuccess / ExtrinsicFailed
   std::map<uint32_t, std::string> extrinsic_errors;  // ExtrinsicFailed: "Pallet.Error", ...

@@ -29,6 +29,9 @@ public:
   void get(const std::string& pattern, http_server::handler h);
   void post(const std::string& pattern, http_server::handler h);
 
+  /// Every route registered so far (all behind the token).
+  const std::vector<route>& routes() const { return server_.routes(); }
+
   caf::expected<uint16_t> start();
   void stop();
 

@@ -1,5 +1,7 @@
 #include "api/claim_request.hpp"
 
+#include "api/strict_json.hpp"
+
 #include "chain/ethereum/address.hpp"
 #include "chain/ethereum/amount.hpp"
 #include "chain/sig/sign_raw.hpp"
@@ -51,8 +53,11 @@ std::string claim_message(const claim_message_fields& f) {
 
 std::variant<claim_request, api_error> parse_claim_request(const std::string& body,
                                                            const claim_request_limits& limits) {
-  auto doc = nlohmann::json::parse(body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object())
+  auto parsed = parse_json_body(body);
+  if (!parsed.duplicate_key.empty())
+    return bad("duplicate_field", "field \"" + parsed.duplicate_key + "\" appears more than once");
+  auto& doc = parsed.value;
+  if (!parsed.ok || !doc.is_object())
     return bad("invalid_json", "body must be a JSON object");
   static const std::set<std::string> known = {"address", "ethAddress", "amount", "nonce",
                                               "expiresAt", "scheme", "signature"};

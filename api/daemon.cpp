@@ -3,16 +3,9 @@
 #include "actors/children.hpp"
 #include "actors/supervisor.hpp"
 #include "api/admin_server.hpp"
-#include "api/deposit_routes.hpp"
-#include "actors/ratio_calculator.hpp"
+#include "api/api_routes.hpp"
 #include "api/http_server.hpp"
-#include "api/ratio_routes.hpp"
-#include "api/unstake_routes.hpp"
-#include "api/status_routes.hpp"
-#include "api/user_routes.hpp"
 #include "chain/common/secp256k1.hpp"
-#include "chain/ethereum/address.hpp"
-#include "chain/ethereum/amount.hpp"
 #include "chain/sig/ss58.hpp"
 #include "chain/sig/self_check.hpp"
 #include "config/secret_file.hpp"
@@ -54,11 +47,6 @@ caf::error prepare_admin_token(const config& cfg) {
   if (token->size() < 16)
     return make_error(ec::invalid_config, "admin token in " + path + " is shorter than 16 characters");
   return caf::none;
-}
-
-std::string checksum_or_empty(const std::string& address) {
-  auto a = chain::eth::parse_address(address);
-  return a ? chain::eth::to_checksum_address(*a) : std::string{};
 }
 
 } // namespace
@@ -133,37 +121,10 @@ int run_daemon(const config& cfg) {
     caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
     return 1;
   }
-  status_context status{&system, sup, std::chrono::steady_clock::now(), *schema,
-                        std::chrono::milliseconds(3000)};
   http_server server{cfg.http};
-  // Per client, before the handlers run (docs/http.md): the routes that write
-  // or make the daemon ask a node.
-  server.rate_limit("POST", "/v1/claims", cfg.http.claims_per_minute, cfg.http.claims_burst);
-  server.rate_limit("POST", "/v1/deposits", cfg.http.deposits_per_minute, cfg.http.deposits_burst);
-  add_status_routes(server, status);
-  user_routes_context users{&system, sup, cfg.database_path(),
-                            cfg.kusama.ss58_prefix, cfg.ethereum.chain_id,
-                            checksum_or_empty(cfg.ethereum.token_address),
-                            static_cast<int64_t>(cfg.claims.max_request_ttl_seconds),
-                            std::chrono::milliseconds(30000)};
-  users.claim_validity_ms = static_cast<int64_t>(cfg.claims.validity_blocks)
-                            * user_routes_context::ethereum_slot_ms;
-  add_user_routes(server, users);
-  auto minimum = chain::eth::parse_amount(cfg.kusama.minimum_deposit, chain::eth::ksm_decimals);
-  add_deposit_routes(server, deposit_routes_context{&system, sup, cfg.database_path(),
-                                                    cfg.kusama.ss58_prefix,
-                                                    cfg.kusama.deposit_address,
-                                                    minimum ? *minimum : chain::eth::u256{},
-                                                    std::chrono::milliseconds(30000),
-                                                    node_lookup_bound(cfg.http.threads)});
-  add_ratio_routes(server, ratio_routes_context{cfg.database_path(),
-                                                std::chrono::seconds(cfg.ratio.interval_seconds),
-                                                ratio_calculator_enabled(cfg)});
-  add_unstake_routes(server, unstake_routes_context{cfg.database_path(), cfg.kusama.ss58_prefix});
   admin_server admin{cfg, std::move(*admin_token)};
-  admin.get("/admin/v1/status", [status](const httplib::Request&, httplib::Response& res) {
-    status_reply(status, res);
-  });
+  add_api_routes(server, admin, cfg,
+                 api_environment{&system, sup, std::chrono::steady_clock::now(), *schema});
   auto port = server.start();
   if (!port) {
     spdlog::error("{}", describe(port.error()));

@@ -41,5 +41,7 @@ void add_debug_sig_commands(CLI::App& debug);
 void add_debug_substrate_commands(CLI::App& debug);
 /// `debug keccak`, `debug eip712-digest` (chain/ethereum).
 void add_debug_ethereum_commands(CLI::App& debug);
+/// `debug routes`: the routes of both listeners (api/api_routes.hpp).
+void add_debug_routes_command(CLI::App& debug);
 
 } // namespace lstaked::api

@@ -3,6 +3,7 @@
 #include "actors/kusama_lookup.hpp"
 #include "actors/metrics.hpp"
 #include "api/route_helpers.hpp"
+#include "api/strict_json.hpp"
 #include "chain/common/bytes.hpp"
 #include "chain/sig/ss58.hpp"
 #include "chain/substrate/extrinsic_id.hpp"
@@ -83,8 +84,14 @@ json lookup_answer(const extrinsic_lookup& found, const std::string& status, uin
 
 // The body: exactly {"extrinsic": "<block>-<index>" | "0x<hash>"}.
 std::optional<std::string> parse_body(const std::string& body, httplib::Response& res) {
-  auto j = json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
+  auto parsed = parse_json_body(body);
+  if (!parsed.duplicate_key.empty()) {
+    json_error(res, 400, "duplicate_field",
+               "field \"" + parsed.duplicate_key + "\" appears more than once");
+    return std::nullopt;
+  }
+  auto& j = parsed.value;
+  if (!parsed.ok || !j.is_object()) {
     json_error(res, 400, "invalid_json", "the body must be a JSON object");
     return std::nullopt;
   }

@@ -40,6 +40,18 @@ const char* code_for_status(int status) {
   }
 }
 
+// "application/json", any case, optionally with parameters ("; charset=utf-8").
+bool is_json(const std::string& content_type) {
+  auto type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+    type.pop_back();
+  auto b = type.find_first_not_of(" \t");
+  type = b == std::string::npos ? std::string{} : type.substr(b);
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return type == "application/json";
+}
+
 counter_metric& unmatched_counter(int status) {
   return metrics_registry::global().counter(
     "lstaked_http_requests_total", "HTTP requests answered, by route and status",
@@ -81,11 +93,26 @@ http_server::http_server(const http_config& cfg, std::string listener)
     g, [&server](httplib::Stream& strm, bool close_connection, bool& connection_closed) {
       return server.serve(strm, close_connection, connection_closed);
     });
-  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+  server.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     // httplib calls this for every status >= 400; routes already counted theirs
     // (and wrote a JSON body), so only httplib's own refusals are counted here.
     if (!res.body.empty())
       return;
+    if (res.status == 404) {
+      // httplib has no 405: a path that exists under other methods is one.
+      std::string allow;
+      for (auto& [method, re] : matchers_)
+        if (method != req.method && std::regex_match(req.path, re)
+            && allow.find(method) == std::string::npos)
+          allow += (allow.empty() ? "" : ", ") + method;
+      if (!allow.empty()) {
+        res.status = 405;
+        res.set_header("Allow", allow);
+        unmatched_counter(res.status).inc();
+        return json_error(res, 405, "method_not_allowed",
+                          req.method + " is not served here; this path takes " + allow);
+      }
+    }
     unmatched_counter(res.status).inc();
     if (res.body.empty())
       json_error(res, res.status, code_for_status(res.status),
@@ -129,8 +156,14 @@ http_server::handler http_server::instrument(const std::string& method, const st
           limited](const httplib::Request& req, httplib::Response& res) {
     auto start = std::chrono::steady_clock::now();
     auto client = limiter ? client_address(req) : std::string{};
-    auto verdict = limiter ? limiter->take(client) : rate_limiter::verdict{};
-    if (!verdict.allowed) {
+    if (method == "POST" && !req.body.empty() && !is_json(req.get_header_value("Content-Type"))) {
+      // Bodies are JSON only: anything else is refused before the limiter and
+      // the handler (so it costs no token and changes nothing). A POST with
+      // no body (an action without parameters) needs no Content-Type.
+      json_error(res, 415, "unsupported_media_type",
+                 "the body must be sent as Content-Type: application/json");
+    } else if (auto verdict = limiter ? limiter->take(client) : rate_limiter::verdict{};
+               !verdict.allowed) {
       limited->inc();
       res.set_header("Retry-After", std::to_string(verdict.retry_after_seconds));
       json_error(res, 429, "rate_limited",
@@ -175,10 +208,14 @@ std::string to_regex(const std::string& pattern) {
 } // namespace
 
 void http_server::get(const std::string& pattern, handler h) {
+  routes_.push_back({"GET", pattern});
+  matchers_.emplace_back("GET", std::regex(to_regex(pattern)));
   server_->Get(to_regex(pattern), instrument("GET", pattern, std::move(h)));
 }
 
 void http_server::post(const std::string& pattern, handler h) {
+  routes_.push_back({"POST", pattern});
+  matchers_.emplace_back("POST", std::regex(to_regex(pattern)));
   server_->Post(to_regex(pattern), instrument("POST", pattern, std::move(h)));
 }
 

@@ -12,7 +12,11 @@
 // rate-limited per client (`rate_limit`, before the route is registered):
 // beyond it, 429 `rate_limited` with Retry-After, and the handler never runs.
 // The client is the peer address, or for a peer in http.trusted_proxies the
-// rightmost X-Forwarded-For entry. Not copyable.
+// rightmost X-Forwarded-For entry. A POST with a body whose Content-Type is
+// not application/json is answered 415 `unsupported_media_type` before its handler
+// (and its rate limit); a path registered only with other methods is answered
+// 405 `method_not_allowed` with `Allow`. `routes()` lists what was registered, in
+// order (docs/openapi.json must list exactly these: tests/openapi). Not copyable.
 #pragma once
 
 #include "chain/common/error.hpp"
@@ -24,6 +28,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -39,6 +44,17 @@ void json_reply(httplib::Response& res, const nlohmann::json& body, int status =
 class connection_guard;
 class rate_limiter;
 
+/// One registered route: "GET" or "POST" and the pattern as given to get/post
+/// ("/v1/claims/:claimId").
+struct route {
+  std::string method;
+  std::string pattern;
+  bool operator==(const route& o) const { return method == o.method && pattern == o.pattern; }
+  bool operator<(const route& o) const {
+    return pattern != o.pattern ? pattern < o.pattern : method < o.method;
+  }
+};
+
 class http_server {
 public:
   using handler = std::function<void(const httplib::Request&, httplib::Response&)>;
@@ -52,6 +68,9 @@ public:
   /// `route` names the series in metrics (the pattern, e.g. "/v1/claims/:id").
   void get(const std::string& pattern, handler h);
   void post(const std::string& pattern, handler h);
+
+  /// Every route registered so far, in registration order.
+  const std::vector<route>& routes() const { return routes_; }
 
   /// Per-client token bucket for `method pattern` (call before registering it).
   void rate_limit(const std::string& method, const std::string& pattern, uint32_t per_minute,
@@ -76,6 +95,8 @@ private:
   std::unique_ptr<routed_server> server_;
   std::unique_ptr<connection_guard> guard_;
   std::map<std::string, std::shared_ptr<rate_limiter>> limits_; // "METHOD pattern"
+  std::vector<route> routes_;
+  std::vector<std::pair<std::string, std::regex>> matchers_; // method, compiled pattern
 };
 
 } // namespace lstaked::api

@@ -184,6 +184,7 @@ int main(int argc, char** argv) {
   api::add_debug_sig_commands(*debug);
   api::add_debug_substrate_commands(*debug);
   api::add_debug_ethereum_commands(*debug);
+  api::add_debug_routes_command(*debug);
 
   try {
     app.parse(argc, argv);

@@ -5,6 +5,7 @@
 #include "chain/sig/ss58.hpp"
 #include "storage/database.hpp"
 
+#include <charconv>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -40,13 +41,18 @@ bool page_query(const httplib::Request& req, httplib::Response& res, int64_t& li
                 int64_t& before) {
   limit = 50;
   before = INT64_MAX;
-  try {
-    if (req.has_param("limit"))
-      limit = std::stoll(req.get_param_value("limit"));
-    if (req.has_param("before"))
-      before = std::stoll(req.get_param_value("before"));
-  } catch (const std::exception&) {
-    json_error(res, 400, "invalid_query", "limit and before must be integers");
+  // Digits only, the whole value: std::stoll would take " 5", "+5", "5abc"
+  // and "1e3" as 5, 5, 5 and 1 and answer a page the caller did not ask for.
+  auto integer = [&](const char* name, int64_t& out) {
+    if (!req.has_param(name))
+      return true;
+    auto text = req.get_param_value(name);
+    auto end = text.data() + text.size();
+    auto [ptr, err] = std::from_chars(text.data(), end, out);
+    return !text.empty() && text[0] != '-' && err == std::errc{} && ptr == end;
+  };
+  if (!integer("limit", limit) || !integer("before", before)) {
+    json_error(res, 400, "invalid_query", "limit and before must be decimal integers");
     return false;
   }
   if (limit < 1 || limit > 500 || before < 1) {

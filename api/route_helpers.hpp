@@ -23,7 +23,8 @@ SQLite::Database& read_connection(const std::string& database_path);
 nlohmann::json amount_json(const chain::eth::u256& planck);
 
 /// `?limit=&before=` of a paginated list (limit 1-500, default 50; before >= 1,
-/// default: from the newest). False after answering 400 invalid_query.
+/// default: from the newest), each all decimal digits. False after answering
+/// 400 invalid_query.
 bool page_query(const httplib::Request& req, httplib::Response& res, int64_t& limit,
                 int64_t& before);
 

@@ -60,8 +60,19 @@
 //   sender and amount, and every deposits row is one of them
 //   [transfer_not_in_ledger, deposit_mismatch, deposit_duplicate,
 //   deposit_not_on_chain, deposit_outside_range].
-// - payouts — a hook: reported as skipped when the payout tables exist (see
-//   payout_tables_exist); the check lands with storage/payout_queue.
+// - kusama.payouts (check_kusama_payouts, storage/audit_payouts.cpp) — every
+//   Balances.Transfer out of the deposit account (the payout account) in the
+//   scanned finalized range is accounted for: a transfer to one of the pool's
+//   own accounts (stashes) is the bond manager's; every PAID unstake request is
+//   exactly one transfer in the extrinsic it names (kusama_extrinsic), to its
+//   recipient, of its amount; a transfer left over to the recipient of a PAID
+//   request pays it twice; one left over in the daemon's payout extrinsic
+//   (outbox purpose "payout") pays nobody the ledger knows; one in no extrinsic
+//   the daemon signed moved pool KSM behind the ledger's back. A transfer in
+//   another extrinsic the daemon signed (bond manager, refunds) is not a
+//   payout [paid_without_transfer, payout_mismatch, payout_duplicate,
+//   payout_transfer_unmatched, transfer_out_unaccounted, payout_outside_range,
+//   corrupt_amount].
 #pragma once
 
 #include "storage/ledger.hpp"
@@ -143,11 +154,30 @@ void check_total_shares(SQLite::Database& db, const eth_events& events, const u2
 void check_kusama_deposits(SQLite::Database& db, const std::vector<ledger::kusama_deposit>& on_chain,
                            uint64_t from, uint64_t to, report& r);
 
+/// A Balances.Transfer out of the deposit (payout) account, as read from a
+/// finalized block.
+struct pool_transfer {
+  uint64_t block_number = 0;
+  std::string block_hash;
+  uint32_t extrinsic_index = 0;
+  uint32_t event_index = 0;
+  std::string to; // recipient AccountId, 0x + 64 hex (lower case)
+  u256 amount_planck;
+};
+
+/// kusama.payouts: `out_of_pool` = every transfer out of the deposit account
+/// in the finalized blocks [from, to]; `own_accounts` = the pool's other
+/// accounts (0x AccountIds of the stashes), whose incoming transfers are not
+/// payouts.
+void check_kusama_payouts(SQLite::Database& db, const std::vector<pool_transfer>& out_of_pool,
+                          const std::vector<std::string>& own_accounts, uint64_t from, uint64_t to,
+                          report& r);
+
 /// The block of the oldest deposits row, if any (the Kusama scan's start when
 /// kusama.start_block = 0 left the daemon's first block unrecorded).
 std::optional<uint64_t> first_deposit_block(SQLite::Database& db);
 
-/// Whether the payout queue's tables exist (the payouts hook reports itself).
+/// Whether tables named payout* exist (the old payouts hook; kept for its test).
 bool payout_tables_exist(SQLite::Database& db);
 
 } // namespace lstaked::audit

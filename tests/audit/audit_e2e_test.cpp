@@ -4,7 +4,10 @@
 // cast, a claim left to expire, a burn. While the daemon runs, the audit is clean (exit 0; it reads
 // the database as a WAL reader). With the daemon stopped, a deposit row
 // deleted and an account's shares edited are reported (exit 1) with their
-// codes; an unreachable node is "could not run" (exit 2).
+// codes, and so are a payout doubled on chain by hand (the pool's deposit
+// account is the dev key //Ferdie here, so the test signs two transfers to the
+// burner, and marks the unstake request PAID by the first) and a PAID request
+// whose transfer is not on chain; an unreachable node is "could not run" (exit 2).
 #include "config/secret_file.hpp"
 #include "tests/stake_flow/stake_flow_fixture.hpp"
 #include "tests/support/anvil.hpp"
@@ -182,7 +185,7 @@ TEST_F(audit_e2e, clean_after_deposit_claim_mint_and_burn_then_reports_corruptio
     checks[ch["name"].get<std::string>()] = ch;
   for (auto name : {"ledger.shares", "ledger.history", "ledger.fees", "ethereum.cursor", "ethereum.claims",
                     "ethereum.burns", "ethereum.ratio", "ethereum.total_shares", "kusama.cursor",
-                    "kusama.deposits"}) {
+                    "kusama.deposits", "kusama.payouts"}) {
     ASSERT_TRUE(checks.count(name)) << name << " missing: " << report.dump(1);
     EXPECT_EQ(checks[name]["ok"], true) << report.dump(1);
     EXPECT_FALSE(checks[name].value("skipped", false)) << name;
@@ -196,8 +199,30 @@ TEST_F(audit_e2e, clean_after_deposit_claim_mint_and_burn_then_reports_corruptio
   EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
   EXPECT_NE(text.out.find("clean: no discrepancy"), std::string::npos) << text.out;
 
-  // 6. Stop the daemon; delete the 3 KSM deposit row and edit //Bob's shares.
+  // 5b. The burn's 0.75 KSM paid by hand from the pool's account, twice (the
+  // daemon runs no payout queue here: no staking.deposit_key_file). The
+  // watcher applies the blocks; neither transfer is a deposit.
+  json by_hand = {{"to", user},
+                  {"steps", json::array({{{"from", "//Ferdie"}, {"transfer", "750000000000"}},
+                                         {{"seal", 1}},
+                                         {{"from", "//Ferdie"}, {"transfer", "750000000000"}},
+                                         {{"seal", 1}}})}};
+  auto paid = run_script(dir, "send.mjs", {node->url, by_hand.dump()});
+  auto first_payout = std::to_string(paid["extrinsics"][0]["block"].get<uint64_t>()) + "-"
+                      + std::to_string(paid["extrinsics"][0]["index"].get<uint64_t>());
+  auto second_payout = std::to_string(paid["extrinsics"][1]["block"].get<uint64_t>()) + "-"
+                       + std::to_string(paid["extrinsics"][1]["index"].get<uint64_t>());
+  head = node->new_blocks(2);
+  ASSERT_TRUE(wait_for_cursor(dir, head - 2)) << lstaked->last_log();
+
+  // 6. Stop the daemon; delete the 3 KSM deposit row and edit //Bob's shares;
+  // mark the unstake request PAID by the first hand-signed transfer.
   ASSERT_EQ(lstaked->stop().value_or(-1), 0) << lstaked->last_log();
+  {
+    SQLite::Database db(database_path(dir), SQLite::OPEN_READWRITE);
+    ASSERT_EQ(db.exec("UPDATE unstake_requests SET status = 'PAID', kusama_extrinsic = '" + first_payout
+                      + "' WHERE amount_planck = '750000000000'"), 1);
+  }
   std::string bob_id;
   {
     SQLite::Database db(database_path(dir), SQLite::OPEN_READWRITE);
@@ -214,11 +239,34 @@ TEST_F(audit_e2e, clean_after_deposit_claim_mint_and_burn_then_reports_corruptio
   for (auto expected : {"transfer_not_in_ledger", "shares_not_conserved", "account_shares_mismatch",
                         "history_orphan", "total_shares_mismatch"})
     EXPECT_TRUE(contains(codes, expected)) << expected << " not in " << bad.dump(1);
+  // The second transfer pays the same request again; the first is its payout.
+  EXPECT_TRUE(contains(codes, "payout_duplicate")) << bad.dump(1);
+  EXPECT_FALSE(contains(codes, "paid_without_transfer")) << bad.dump(1);
+  bool names_second = false;
+  for (auto& d : bad["discrepancies"])
+    names_second = names_second || (d["code"] == "payout_duplicate"
+                                    && d["message"].get<std::string>().find("extrinsic " + second_payout)
+                                         != std::string::npos);
+  EXPECT_TRUE(names_second) << second_payout << " " << bad.dump(1);
   bool names_bob = false;
   for (auto& d : bad["discrepancies"])
     names_bob = names_bob || (d["code"] == "account_shares_mismatch"
                               && d["message"].get<std::string>().find(bob_id) != std::string::npos);
   EXPECT_TRUE(names_bob) << bad.dump(1);
+
+  // 6b. A PAID request whose transfer is not on chain (its extrinsic id points
+  // at an extrinsic that paid nobody): reported, and both hand transfers are then unaccounted
+  // payouts to its recipient.
+  {
+    SQLite::Database db(database_path(dir), SQLite::OPEN_READWRITE);
+    ASSERT_EQ(db.exec("UPDATE unstake_requests SET kusama_extrinsic = '1-0' WHERE amount_planck = "
+                      "'750000000000'"), 1);
+  }
+  auto [missing_payout_code, missing_payout] = audit(config, &raw);
+  EXPECT_EQ(missing_payout_code, 1) << raw.out << raw.err;
+  auto payout_codes = codes_of(missing_payout);
+  EXPECT_TRUE(contains(payout_codes, "paid_without_transfer")) << missing_payout.dump(1);
+  EXPECT_TRUE(contains(payout_codes, "payout_duplicate")) << missing_payout.dump(1);
 
   // 7. A node that does not answer: could not run, exit 2, one line on stderr.
   auto unreachable = dir.file("unreachable.toml");

@@ -352,3 +352,106 @@ TEST_F(audit_unit, the_payout_hook_speaks_only_once_payout_tables_exist) {
 TEST_F(audit_unit, the_first_deposit_block_bounds_a_scan_without_start_block) {
   EXPECT_EQ(audit::first_deposit_block(*db), std::optional<uint64_t>{1});
 }
+
+// ---- kusama.payouts ----------------------------------------------------------
+// Unstake request 7 (1 KSM to alice) is marked PAID by SQL here: the payout
+// state machine that gets it there has its own tests (tests/payout_queue); what
+// is under test is the comparison with the transfers out of the pool account.
+namespace {
+
+class audit_payouts : public audit_unit {
+protected:
+  const std::string stash = "0x" + std::string(64, 'c');
+  const std::string payout_block = "0x" + std::string(64, '2');
+
+  void outbox_row(int64_t id, const std::string& purpose, uint64_t block, uint32_t index) {
+    exec("INSERT INTO outbox (id, chain, account, nonce, purpose, call, status, outcome, block_number, "
+         "block_hash, extrinsic_index, created_at, updated_at) VALUES (" + std::to_string(id)
+         + ", 'kusama', '" + std::string("0x") + std::string(64, 'd') + "', " + std::to_string(id)
+         + ", '" + purpose + "', '{}', 'FINALIZED', 'success', " + std::to_string(block) + ", '"
+         + payout_block + "', " + std::to_string(index) + ", 0, 0)");
+  }
+  // Request 7 PAID by outbox row 1, extrinsic 2-1, item 0.
+  void pay_request_7(const std::string& extrinsic = "2-1") {
+    outbox_row(1, "payout", 2, 1);
+    exec("UPDATE unstake_requests SET status = 'PAID', outbox_id = 1, batch_index = 0, "
+         "kusama_extrinsic = '" + extrinsic + "' WHERE request_id = '7'");
+  }
+  audit::pool_transfer out(uint32_t ext, uint32_t event, const std::string& to, const u256& amount,
+                           uint64_t block = 2) {
+    return audit::pool_transfer{block, payout_block, ext, event, to, amount};
+  }
+  audit::report payouts(const std::vector<audit::pool_transfer>& chain) {
+    audit::report r;
+    audit::check_kusama_payouts(*db, chain, {stash}, 1, 2, r);
+    return r;
+  }
+};
+
+TEST_F(audit_payouts, a_paid_request_with_its_transfer_and_the_daemons_other_moves_is_clean) {
+  pay_request_7();
+  outbox_row(2, "bond_extra_transfer", 2, 2);
+  auto r = payouts({out(1, 5, alice, planck(1)),          // the payout
+                    out(2, 7, bob, planck(3)),            // the daemon's own non-payout extrinsic
+                    out(3, 9, stash, planck(5))});        // to a stash: the bond manager's
+  EXPECT_TRUE(r.ok()) << dump(r);
+  ASSERT_EQ(r.checks().size(), 1u);
+  EXPECT_EQ(r.checks()[0].name, "kusama.payouts");
+  EXPECT_NE(r.checks()[0].detail.find("1 payouts matched to 1 PAID requests, 1 to the pool's stashes, "
+                                      "1 in the daemon's other extrinsics"),
+            std::string::npos)
+    << r.checks()[0].detail;
+  // And the fixture's own chain data stays clean with it.
+  auto full = full_report();
+  EXPECT_TRUE(full.ok()) << dump(full);
+}
+
+TEST_F(audit_payouts, a_paid_request_whose_transfer_is_not_on_chain_is_reported) {
+  pay_request_7();
+  auto r = payouts({});
+  EXPECT_TRUE(has(r, "paid_without_transfer", "unstake request 7")) << dump(r);
+  // A transfer to the right recipient in another extrinsic does not count as its payout.
+  auto elsewhere = payouts({out(4, 5, alice, planck(1))});
+  EXPECT_TRUE(has(elsewhere, "paid_without_transfer", "unstake request 7")) << dump(elsewhere);
+}
+
+TEST_F(audit_payouts, a_payout_doubled_on_chain_is_reported_as_paid_twice) {
+  pay_request_7();
+  // The same 1 KSM to alice again, signed by hand with the pool's key (no outbox row).
+  auto r = payouts({out(1, 5, alice, planck(1)), out(3, 2, alice, planck(1))});
+  EXPECT_TRUE(has(r, "payout_duplicate", "PAID unstake request 7")) << dump(r);
+  EXPECT_TRUE(has(r, "payout_duplicate", "extrinsic 2-3")) << dump(r);
+  EXPECT_FALSE(has(r, "paid_without_transfer")) << dump(r);
+  // Twice inside the payout extrinsic itself: also paid twice.
+  auto in_batch = payouts({out(1, 5, alice, planck(1)), out(1, 6, alice, planck(1))});
+  EXPECT_TRUE(has(in_batch, "payout_duplicate", "PAID unstake request 7")) << dump(in_batch);
+}
+
+TEST_F(audit_payouts, a_payout_of_another_amount_is_a_mismatch) {
+  pay_request_7();
+  auto r = payouts({out(1, 5, alice, *chain::eth::checked_add(planck(1), u256{1}))});
+  EXPECT_TRUE(has(r, "payout_mismatch", "unstake request 7")) << dump(r);
+}
+
+TEST_F(audit_payouts, a_transfer_in_the_payout_extrinsic_that_no_request_names_is_reported) {
+  pay_request_7();
+  auto r = payouts({out(1, 5, alice, planck(1)), out(1, 6, bob, planck(2))});
+  EXPECT_TRUE(has(r, "payout_transfer_unmatched", "to " + bob)) << dump(r);
+}
+
+TEST_F(audit_payouts, pool_ksm_moved_in_an_extrinsic_the_daemon_did_not_sign_is_reported) {
+  // Request 7 is not PAID: paying its recipient by hand is still unaccounted
+  // (the queue would pay it again).
+  auto r = payouts({out(5, 1, alice, planck(1)), out(6, 1, bob, planck(2))});
+  EXPECT_TRUE(has(r, "transfer_out_unaccounted", "not PAID yet")) << dump(r);
+  EXPECT_TRUE(has(r, "transfer_out_unaccounted", "to " + bob)) << dump(r);
+}
+
+TEST_F(audit_payouts, a_paid_request_outside_the_scanned_blocks_or_without_an_extrinsic_is_reported) {
+  pay_request_7("9-1");
+  EXPECT_TRUE(has(payouts({}), "payout_outside_range", "unstake request 7"));
+  exec("UPDATE unstake_requests SET kusama_extrinsic = NULL WHERE request_id = '7'");
+  EXPECT_TRUE(has(payouts({}), "paid_without_transfer", "names no extrinsic"));
+}
+
+} // namespace

@@ -4,7 +4,8 @@
 // existential deposit to fresh accounts, which cannot be paid with
 // transfer_keep_alive; some dust to an existing account, which can). The
 // daemon is killed -9 again and again while it pays. Proven from the chain's
-// Balances.Transfer events read with @polkadot/api: every payable request is
+// Balances.Transfer events read with @polkadot/api (and by `lstaked audit`'s
+// kusama.payouts check at the end): every payable request is
 // paid exactly once, with its amount, in FIFO order; every other one is HELD
 // with its reason and paid never; the pool never pays more than it holds.
 #include "tests/payout_queue/payout_fixture.hpp"
@@ -151,4 +152,24 @@ TEST_F(payout_queue_e2e, a_thousand_unstakes_are_paid_exactly_once_in_fifo_order
   EXPECT_EQ(lstaked->get("/v1/unstakes/x").status, 400);
   EXPECT_EQ(lstaked->get("/v1/unstakes/99999").status, 404);
   ASSERT_TRUE(lstaked->stop());
+
+  // 6. `lstaked audit` says the same from the chain: every PAID request is its
+  // transfer out of the pool account, nothing paid twice, nothing moved
+  // outside the daemon's extrinsics (the stash sweeps are the bond manager's).
+  auto audit = lstaked->cli({"audit", "--json"});
+  auto report = json::parse(audit.out, nullptr, false);
+  ASSERT_TRUE(report.is_object()) << audit.out << audit.err;
+  json payouts_check;
+  for (auto& c : report["checks"])
+    if (c["name"] == "kusama.payouts")
+      payouts_check = c;
+  ASSERT_TRUE(payouts_check.is_object()) << report.dump(1);
+  EXPECT_EQ(payouts_check["ok"], true) << report.dump(1);
+  EXPECT_NE(payouts_check["detail"].get<std::string>().find(std::to_string(paid) + " payouts matched to "
+                                                            + std::to_string(paid) + " PAID requests"),
+            std::string::npos)
+    << payouts_check.dump();
+  for (auto& d : report["discrepancies"])
+    EXPECT_NE(d["check"], "kusama.payouts") << d.dump();
+  std::cout << "audit: " << payouts_check["detail"].get<std::string>() << "\n";
 }
