@@ -22,6 +22,13 @@
 // - Never moves what the ledger says is not the pool's (BELOW_MINIMUM deposits:
 //   ledger::refundable_planck), what the payout queue owes (unfunded, set
 //   aside or held: ledger::queue_totals_of) nor the configured reserves.
+// - The console's "rotate validators now" (a PENDING rotate_validators action,
+//   storage/admin_actions.hpp, read each tick) lifts the once-a-day interval
+//   for that tick: the nominations are re-planned as if never changed, and
+//   the action is completed DONE in the transaction writing the nominate
+//   intents (or DONE "nothing to change" when the chosen set is current),
+//   FAILED while the bonding flow is paused. While outbox rows are open it
+//   waits, PENDING.
 // Status (JSON) shows per stash free/bonded/active/unlocking, nominations and
 // why every other candidate was skipped, the next allowed change, unclaimed
 // eras, open outbox rows; /metrics has the same as lstaked_staking_* gauges.
@@ -66,6 +73,7 @@ struct bond_manager_state {
   kusama::runtime_cache runtimes;
   std::string refused;    // why the chain contradicts the configuration ('' when it does not)
   bool busy = false;
+  std::vector<int64_t> rotate_actions; // the console's PENDING rotate_validators actions
   nlohmann::json view = nlohmann::json::object();
   std::string detail = "starting";
   std::string last_error;

@@ -2,7 +2,9 @@
 
 #include "actors/children.hpp"
 #include "actors/supervisor.hpp"
+#include "api/admin_routes.hpp"
 #include "api/admin_server.hpp"
+#include "api/console_assets.hpp"
 #include "api/deposit_routes.hpp"
 #include "actors/ratio_calculator.hpp"
 #include "api/http_server.hpp"
@@ -164,6 +166,11 @@ int run_daemon(const config& cfg) {
   admin.get("/admin/v1/status", [status](const httplib::Request&, httplib::Response& res) {
     status_reply(status, res);
   });
+  add_admin_routes(admin, admin_routes_context{&system, sup, cfg.database_path(),
+                                               cfg.kusama.ss58_prefix,
+                                               cfg.admin.fee_withdrawal_account, status,
+                                               std::chrono::milliseconds(10000)});
+  add_console_routes(admin);
   auto port = server.start();
   if (!port) {
     spdlog::error("{}", describe(port.error()));
