@@ -119,13 +119,6 @@ bool parse_body(const httplib::Request& req, httplib::Response& res,
   }
 }
 
-bool role_running(const admin_routes_context& ctx, const std::string& name) {
-  for (auto& a : status_body(ctx.status)["actors"])
-    if (a.value("name", "") == name)
-      return true;
-  return false;
-}
-
 int64_t id_of(const std::string& text, const char* what) {
   if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), ::isdigit))
     throw action_refused(400, "invalid_id", std::string(what) + " must be a positive integer");
@@ -213,8 +206,8 @@ void add_admin_action_routes(admin_server& admin, const admin_routes_context& ct
     json body;
     if (!parse_body(req, res, {}, body))
       return;
-    if (!role_running(ctx, "ratio_calculator"))
-      return json_error(res, 503, "not_configured", "the ratio calculator is not running");
+    if (!ctx.ratio_enabled)
+      return json_error(res, 503, "not_configured", "the ratio calculator is not configured");
     run_action(ctx, "publish_ratio", res, [](ledger::statement_cache& sc) {
       return record_pending(sc, "publish_ratio", "", json::object());
     });
@@ -225,8 +218,8 @@ void add_admin_action_routes(admin_server& admin, const admin_routes_context& ct
     json body;
     if (!parse_body(req, res, {}, body))
       return;
-    if (!role_running(ctx, "bond_manager"))
-      return json_error(res, 503, "not_configured", "the bond manager is not running");
+    if (!ctx.bonding_enabled)
+      return json_error(res, 503, "not_configured", "the bond manager is not configured (staking.deposit_key_file)");
     run_action(ctx, "rotate_validators", res, [](ledger::statement_cache& sc) {
       return record_pending(sc, "rotate_validators", "", json::object());
     });

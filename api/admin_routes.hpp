@@ -32,6 +32,8 @@ struct admin_routes_context {
   std::string database_path;
   uint16_t ss58_prefix = 2;
   std::string fee_withdrawal_account; // SS58; empty: withdrawals refused
+  bool ratio_enabled = false;   // the ratio calculator is configured (publish ratio now)
+  bool bonding_enabled = false; // the bond manager is configured (rotate validators now)
   status_context status;
   std::chrono::milliseconds timeout{10000};
 };

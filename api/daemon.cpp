@@ -166,10 +166,12 @@ int run_daemon(const config& cfg) {
   admin.get("/admin/v1/status", [status](const httplib::Request&, httplib::Response& res) {
     status_reply(status, res);
   });
-  add_admin_routes(admin, admin_routes_context{&system, sup, cfg.database_path(),
-                                               cfg.kusama.ss58_prefix,
-                                               cfg.admin.fee_withdrawal_account, status,
-                                               std::chrono::milliseconds(10000)});
+  admin_routes_context console{&system, sup, cfg.database_path(), cfg.kusama.ss58_prefix,
+                               cfg.admin.fee_withdrawal_account};
+  console.ratio_enabled = ratio_calculator_enabled(cfg);
+  console.bonding_enabled = !cfg.staking.deposit_key_file.empty(); // as make_bond_manager_config
+  console.status = status;
+  add_admin_routes(admin, console);
   add_console_routes(admin);
   auto port = server.start();
   if (!port) {
