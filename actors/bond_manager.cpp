@@ -390,15 +390,29 @@ void tick(self_ptr self) {
   st.view = std::move(view);
   st.last_error.clear();
   auto intents = plan_intents(st.cfg, *snap, funding, noms, payouts);
+  // A rotation cannot change a stash whose nominations differ but that may not
+  // nominate yet (with the interval lifted: bonded below MinNominatorBond).
+  std::string cannot_nominate;
+  for (size_t i = 0; i < noms.size(); ++i)
+    if (noms[i].differs && !noms[i].change_now)
+      cannot_nominate += (cannot_nominate.empty() ? "" : ", ")
+                         + noms[i].to_json(st.cfg.ss58_prefix).value("stash", std::string());
   if (intents.empty()) {
     st.detail = "nothing to do at block " + std::to_string(snap->number);
-    complete_rotation(self, "DONE", "the nominations already are the chosen validators at block "
-                                      + std::to_string(snap->number) + ": nothing to change");
+    if (cannot_nominate.empty())
+      complete_rotation(self, "DONE", "the nominations already are the chosen validators at block "
+                                        + std::to_string(snap->number) + ": nothing to change");
+    else
+      complete_rotation(self, "FAILED", "cannot nominate now (bonded below MinNominatorBond): "
+                                          + cannot_nominate);
     return schedule(self);
   }
   size_t nominate_count = std::count_if(intents.begin(), intents.end(),
                                         [](auto& i) { return i.purpose == "nominate"; });
-  auto rotation = std::move(st.rotate_actions);
+  // Other intents (a bond, say) first: the rotation waits, PENDING, for them.
+  std::vector<int64_t> rotation;
+  if (nominate_count > 0 || cannot_nominate.empty())
+    rotation = std::move(st.rotate_actions);
   st.rotate_actions.clear();
   std::map<std::string, uint64_t> nonces;
   for (auto& [a, b] : snap->balances)

@@ -27,8 +27,10 @@
 //   for that tick: the nominations are re-planned as if never changed, and
 //   the action is completed DONE in the transaction writing the nominate
 //   intents (or DONE "nothing to change" when the chosen set is current),
-//   FAILED while the bonding flow is paused. While outbox rows are open it
-//   waits, PENDING.
+//   FAILED while the bonding flow is paused or when a stash that should
+//   change cannot nominate (bonded below MinNominatorBond) and nothing is
+//   under way. While outbox rows are open, or while other intents (a bond)
+//   are written first, it waits, PENDING.
 // Status (JSON) shows per stash free/bonded/active/unlocking, nominations and
 // why every other candidate was skipped, the next allowed change, unclaimed
 // eras, open outbox rows; /metrics has the same as lstaked_staking_* gauges.

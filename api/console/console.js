@@ -35,7 +35,7 @@ const ksm = (planck) => planck === null || planck === undefined ? '–' : `${uni
 function when(ms) {
   if (!ms) return '–';
   const d = new Date(Number(ms));
-  return d.toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+  return `<span class="nowrap">${d.toISOString().replace('T', ' ').slice(0, 19)} UTC</span>`;
 }
 function ago(ms) {
   if (!ms) return '';
@@ -57,7 +57,7 @@ function short(text, n = 10) {
   return text.length > 2 * n + 1 ? `<span class="mono" title="${esc(text)}">${esc(text.slice(0, n + 2))}…${esc(text.slice(-n))}</span>` : `<span class="mono">${esc(text)}</span>`;
 }
 const BADGES = { ok: ['CREDITED', 'CLAIMED', 'PAID', 'FINALIZED', 'IN_EFFECT', 'DONE', 'success', 'running'],
-  bad: ['FAILED', 'failed', 'critical', 'HELD', 'REPLACED', 'paused', 'NOT_PUBLISHED', 'loss_beyond_bound', 'error'],
+  bad: ['FAILED', 'failed', 'critical', 'HELD', 'REPLACED', 'paused', 'loss_beyond_bound', 'error'],
   warn: ['BELOW_MINIMUM', 'EXPIRED', 'PENDING', 'warning', 'INTENT', 'SUBMITTED', 'IN_BLOCK', 'PAYING', 'PUBLISHING', 'too_soon'],
   info: ['ACTIVE', 'QUEUED', 'FUNDED', 'REQUESTED', 'info', 'RECORDED', 'publish', 'publish_clamped', 'REFUNDED', 'no_change'] };
 function badge(text) {
@@ -247,7 +247,7 @@ function renderOverview(d) {
       ? actionButton('Resume', { path: `/admin/v1/flows/${f.flow}/resume`, title: `Resume ${f.flow}`, text: `Resume the ${f.flow} flow?` })
       : actionButton('Pause', { path: `/admin/v1/flows/${f.flow}/pause`, title: `Pause ${f.flow}`, text: `Pause the ${f.flow} flow? Nothing of it moves until resumed.` }, 'danger'))],
     d.flows);
-  const alerts = table([col('When', (a) => esc(when(a.created_at))), col('Severity', (a) => badge(a.severity)),
+  const alerts = table([col('When', (a) => when(a.created_at)), col('Severity', (a) => badge(a.severity)),
     col('Source', (a) => esc(a.source)), col('Message', (a) => esc(a.message)),
     col('', (a) => actionButton('Acknowledge', { path: `/admin/v1/alerts/${a.id}/ack`, title: 'Acknowledge alert', text: `Acknowledge alert ${a.id}: “${a.message}”?` }))],
     d.alerts, 'No open alerts.');
@@ -272,8 +272,8 @@ function renderLedgers(d) {
       n.skips || [], 'None skipped.');
     return card(`Stash ${s.stash}`, `<div class="grid">${kv([['free', ksm(s.free)], ['bonded', ksm(s.bonded)], ['active', ksm(s.active)], ['unlocking', unlocking],
       ['proxied', esc(s.proxied ? 'yes' : 'no')]])}${kv([['nominations differ', esc(n.differs ? 'yes' : 'no')], ['change allowed now', esc(n.change_now ? 'yes' : 'no')],
-      ['next change from', esc(n.next_change_ms ? when(n.next_change_ms) : '–')],
-      ['last change', esc(s.last_nomination_change ? `outbox ${s.last_nomination_change.intent_id}, ${when(s.last_nomination_change.chain_time_ms)}` : 'never')]])}</div>
+      ['next change from', n.next_change_ms ? when(n.next_change_ms) : '–'],
+      ['last change', s.last_nomination_change ? `outbox ${esc(s.last_nomination_change.intent_id)}, ${when(s.last_nomination_change.chain_time_ms)}` : 'never']])}</div>
       <h3>Chosen validators</h3>${chosen}<h3>Other candidates</h3>${skips}`);
   }).join('');
   const u = bm.unclaimed || {};
@@ -303,9 +303,10 @@ function ratioChart(history) {
     const v = lo + ((hi - lo) * i) / 4, yy = y(v).toFixed(1);
     grid += `<line class="grid" x1="${L}" x2="${W - R}" y1="${yy}" y2="${yy}"/><text x="${L - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle">${v.toFixed(6)}</text>`;
   }
-  const label = (t) => new Date(t).toISOString().slice(5, 16).replace('T', ' ');
+  // Month-day hour:minute, with seconds when the history spans less than a day.
+  const label = (t) => new Date(t).toISOString().slice(5, t1 - t0 < 86400000 ? 19 : 16).replace('T', ' ');
   const dots = pts.map((p) => `<circle class="dot" cx="${x(p.t).toFixed(1)}" cy="${y(p.r).toFixed(1)}" r="3"><title>${label(p.t)}: ${p.r.toFixed(9)}</title></circle>`).join('');
-  return `<svg class="chart" id="ratio-chart" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="ratio history">
+  return `<svg class="chart" id="ratio-chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="ratio history">
     ${grid}<line class="axis" x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}"/><line class="axis" x1="${L}" x2="${L}" y1="${T}" y2="${H - B}"/>
     <path class="area" d="${area}"/><path class="line" d="${line}"/>${dots}
     <text x="${L}" y="${H - 12}">${label(t0)}</text><text x="${W - R}" y="${H - 12}" text-anchor="end">${label(t1)}</text></svg>
@@ -313,13 +314,13 @@ function ratioChart(history) {
 }
 function renderRatio(d) {
   const c = d.calculator || {};
-  const calcs = table([col('#', (x) => esc(x.id), true), col('When', (x) => esc(when(x.created_at))), col('Decision', (x) => badge(x.decision)),
+  const calcs = table([col('#', (x) => esc(x.id), true), col('When', (x) => when(x.created_at)), col('Decision', (x) => badge(x.decision)),
     col('Status', (x) => badge(x.status)), col('Ratio', (x) => x.published_ratio ? esc(units(x.published_ratio, 18, 9)) : '–', true),
     col('Reward', (x) => ksm(x.result && x.result.reward_planck), true), col('Fee', (x) => ksm(x.fee_planck), true),
     col('Kusama / Eth block', (x) => esc(`${x.kusama_block} / ${x.eth_block}`)), col('Reason', (x) => esc(x.reason || ''))],
     d.calculations, 'No calculation yet.');
   const fees = table([col('#', (f) => esc(f.id), true), col('Kind', (f) => badge(f.kind)), col('Amount', (f) => ksm(f.amount_planck), true),
-    col('Calculation', (f) => esc(f.calculation_id ?? '')), col('Reference', (f) => short(f.reference)), col('When', (f) => esc(when(f.created_at)))],
+    col('Calculation', (f) => esc(f.calculation_id ?? '')), col('Reference', (f) => short(f.reference)), col('When', (f) => when(f.created_at))],
     d.fee_ledger, 'The fee ledger is empty.');
   const withdraw = d.fee_withdrawal_account
     ? `<div class="form-row"><input id="withdraw-amount" placeholder="amount in KSM" inputmode="decimal">${actionButton('Withdraw fees', {
@@ -327,7 +328,7 @@ function renderRatio(d) {
         text: `Pay {value} KSM from the fee ledger to ${d.fee_withdrawal_account}?` }, 'danger')}</div>`
     : '<p class="muted">Set <code>admin.fee_withdrawal_account</code> to withdraw fees.</p>';
   return `<div class="grid">${card('Current ratio', `<div class="stat">${esc(units(d.current_ratio, 18, 9))} <small>shares per KSM</small></div>` +
-      kv([['next calculation', esc(c.next_due_ms ? when(c.next_due_ms) : '–')], ['calculator', esc(c.detail || 'not running')], ['fee', esc(c.fee_bps !== undefined ? `${c.fee_bps / 100}% of rewards` : '–')]]) +
+      kv([['next calculation', c.next_due_ms ? when(c.next_due_ms) : '–'], ['calculator', esc(c.detail || 'not running')], ['fee', esc(c.fee_bps !== undefined ? `${c.fee_bps / 100}% of rewards` : '–')]]) +
       `<div class="row-actions">${publishButton()}</div>`)}
       ${card('Fee ledger', `<div class="stat">${ksm(d.fee_balance_planck)}</div>` + kv([['withdraw to', d.fee_withdrawal_account ? short(d.fee_withdrawal_account, 12) : 'not configured']]) + withdraw)}</div>
     ${card(`Ratio history (${d.history.length})`, ratioChart(d.history))}
@@ -336,7 +337,7 @@ function renderRatio(d) {
 
 function renderDeposits(d) {
   const counts = (d.counts || []).map((c) => `${badge(c.status)} ${esc(c.n)}`).join(' &nbsp; ') || 'none';
-  const rows = table([col('#', (x) => esc(x.id), true), col('When', (x) => esc(when(x.created_at))), col('Extrinsic', (x) => esc(`${x.block_number}-${x.extrinsic_index}`)),
+  const rows = table([col('#', (x) => esc(x.id), true), col('When', (x) => when(x.created_at)), col('Extrinsic', (x) => esc(`${x.block_number}-${x.extrinsic_index}`)),
     col('Sender', (x) => short(x.address, 8)), col('Amount', (x) => ksm(x.amount_planck), true), col('Status', (x) => badge(x.status)),
     col('', (x) => x.status !== 'BELOW_MINIMUM' ? '' : x.refund_action ? `<span class="muted">refund #${esc(x.refund_action)}</span>`
       : actionButton('Refund', { path: `/admin/v1/deposits/${x.id}/refund`, title: 'Refund deposit', text: `Refund deposit ${x.id} (${units(x.amount_planck, 12, 12)} KSM) to its sender?` }, 'danger'))],
@@ -346,7 +347,7 @@ function renderDeposits(d) {
 
 function renderClaims(d) {
   const counts = (d.counts || []).map((c) => `${badge(c.status)} ${esc(c.n)}`).join(' &nbsp; ') || 'none';
-  const rows = table([col('Claim', (x) => short(x.claim_id, 6)), col('When', (x) => esc(when(x.created_at))), col('Account', (x) => short(x.address, 8)),
+  const rows = table([col('Claim', (x) => short(x.claim_id, 6)), col('When', (x) => when(x.created_at)), col('Account', (x) => short(x.address, 8)),
     col('To', (x) => short(x.eth_address, 6)), col('Amount', (x) => ksm(x.amount_planck), true), col('Status', (x) => badge(x.status)),
     col('Before block', (x) => esc(x.claim_before_block), true), col('Settled', (x) => x.settled_tx ? short(x.settled_tx, 6) : '–')],
     d.claims, 'No claim yet.');
@@ -357,14 +358,14 @@ function renderPayouts(d) {
   const counts = Object.entries(d.counts || {}).map(([k, v]) => `${badge(k)} ${esc(v)}`).join(' &nbsp; ');
   const t = d.totals || {};
   const head = d.head ? kv([['request', esc(d.head.requestId)], ['amount', ksm(d.head.amountPlanck)],
-    ['expected release', esc(d.head.expectedReleaseTimestamp ? when(d.head.expectedReleaseTimestamp) : '–')]]) : '<p class="empty">The queue is empty.</p>';
+    ['expected release', d.head.expectedReleaseTimestamp ? when(d.head.expectedReleaseTimestamp) : '–']]) : '<p class="empty">The queue is empty.</p>';
   const held = table([col('Request', (r) => esc(r.requestId)), col('Recipient', (r) => short(r.recipient, 8)),
     col('Amount', (r) => ksm(r.amountPlanck), true), col('Why held', (r) => badge(r.heldReason)),
     col('', (r) => { const id = r.requestId; return actionButton('Release', { path: `/admin/v1/payouts/${id}/release`, title: 'Release payout', text: `Put request ${id} back in the queue at its place?` }); })],
     d.held, 'Nothing is held.');
   const recent = table([col('Request', (r) => esc(r.request_id)), col('Eth block', (r) => esc(`${r.block_number}/${r.log_index}`)),
     col('Recipient', (r) => short(r.recipient, 8)), col('Amount', (r) => ksm(r.amount_planck), true), col('Status', (r) => badge(r.status)),
-    col('Kusama extrinsic', (r) => esc(r.kusama_extrinsic || '')), col('Expected release', (r) => esc(r.expected_release_at ? when(r.expected_release_at) : ''))],
+    col('Kusama extrinsic', (r) => esc(r.kusama_extrinsic || '')), col('Expected release', (r) => (r.expected_release_at ? when(r.expected_release_at) : ''))],
     d.recent, 'No unstake request yet.');
   return `<div class="grid">${card('By state', `<p>${counts || 'none'}</p>` + kv([['to fund', ksm(t.unfunded_planck)], ['set aside', ksm(t.set_aside_planck)], ['held', ksm(t.held_planck)]]))}
       ${card('Head of the queue', head)}${card('Payout actor', kv([['detail', esc(d.queue ? (d.queue.detail || JSON.stringify(d.queue).slice(0, 160)) : 'not running')]]))}</div>
@@ -383,10 +384,13 @@ function renderOutbox(d) {
   }).join('');
 }
 
+function paramsHtml(p) {
+  return Object.entries(p || {}).map(([k, v]) => `<div class="nowrap"><span class="muted">${esc(k)}</span> ${short(typeof v === 'string' ? v : JSON.stringify(v), 8)}</div>`).join('');
+}
 function renderAudit(d) {
-  return card('Operator actions', table([col('#', (a) => esc(a.id), true), col('When', (a) => esc(when(a.atMs))), col('Action', (a) => esc(a.action)),
-    col('Target', (a) => esc(a.target)), col('Parameters', (a) => `<span class="mono">${esc(Object.keys(a.params).length ? JSON.stringify(a.params) : '')}</span>`),
-    col('State', (a) => badge(a.state)), col('Outcome', (a) => esc(a.outcome)), col('Done', (a) => esc(a.doneAtMs ? when(a.doneAtMs) : ''))],
+  return card('Operator actions', table([col('#', (a) => esc(a.id), true), col('When', (a) => when(a.atMs)), col('Action', (a) => esc(a.action)),
+    col('Target', (a) => short(a.target, 8)), col('Parameters', (a) => paramsHtml(a.params)),
+    col('State', (a) => badge(a.state)), col('Outcome', (a) => esc(a.outcome)), col('Done', (a) => (a.doneAtMs ? when(a.doneAtMs) : ''))],
     d.actions, 'No action yet.'));
 }
 
