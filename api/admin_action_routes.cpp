@@ -180,9 +180,11 @@ void add_admin_action_routes(admin_server& admin, const admin_routes_context& ct
                                                    + " can never be paid as asked; it stays HELD");
         throw action_refused(409, "not_held", "request " + request_id + " is not HELD");
       }
-      auto id = ledger::record_done(sc, "release_held", request_id, json::object(), "DONE",
-                                    "request " + request_id + " back in the queue (QUEUED)", now_ms());
-      return json{{"requestId", request_id}, {"status", "QUEUED"}, {"actionId", id}};
+      auto outcome = "request " + request_id + " back in the queue (QUEUED)";
+      auto id = ledger::record_done(sc, "release_held", request_id, json::object(), "DONE", outcome,
+                                    now_ms());
+      return json{{"requestId", request_id}, {"status", "QUEUED"}, {"actionId", id},
+                  {"outcome", outcome}};
     });
   });
 
@@ -196,9 +198,9 @@ void add_admin_action_routes(admin_server& admin, const admin_routes_context& ct
         throw action_refused(404, "unknown_alert", "no alert " + text);
       if (r == ledger::alert_ack::already_resolved)
         throw action_refused(409, "already_acknowledged", "alert " + text + " is already acknowledged");
-      auto id = ledger::record_done(sc, "ack_alert", text, json::object(), "DONE",
-                                    "alert " + text + " acknowledged", now_ms());
-      return json{{"alertId", alert}, {"actionId", id}};
+      auto outcome = "alert " + text + " acknowledged";
+      auto id = ledger::record_done(sc, "ack_alert", text, json::object(), "DONE", outcome, now_ms());
+      return json{{"alertId", alert}, {"actionId", id}, {"outcome", outcome}};
     });
   });
 

@@ -157,7 +157,13 @@ async function refresh() {
   try {
     const [data, status] = await Promise.all([api(path), api('/admin/v1/status').catch((e) => e)]);
     if (page !== state.page) return;
+    // What the operator is typing survives the refresh.
+    const typed = [...document.querySelectorAll('#page input[id]')].map((i) => [i.id, i.value, document.activeElement === i]);
     $('#page').innerHTML = render(data);
+    for (const [id, value, focused] of typed) {
+      const input = document.getElementById(id);
+      if (input) { input.value = value; if (focused) input.focus(); }
+    }
     $('#page').dataset.page = page;
     const ok = status && status.ok;
     $('#health').className = 'pill ' + (ok ? 'ok' : 'bad');
@@ -385,7 +391,9 @@ function renderOutbox(d) {
 }
 
 function paramsHtml(p) {
-  return Object.entries(p || {}).map(([k, v]) => `<div class="nowrap"><span class="muted">${esc(k)}</span> ${short(typeof v === 'string' ? v : JSON.stringify(v), 8)}</div>`).join('');
+  // Hashes and addresses are shortened (full text on hover); words are not.
+  const value = (v) => (typeof v === 'string' && /^[0-9A-Za-z]{21,}$/.test(v) ? short(v, 8) : esc(typeof v === 'string' ? v : JSON.stringify(v)));
+  return Object.entries(p || {}).map(([k, v]) => `<div><span class="muted">${esc(k)}</span> ${value(v)}</div>`).join('');
 }
 function renderAudit(d) {
   return card('Operator actions', table([col('#', (a) => esc(a.id), true), col('When', (a) => when(a.atMs)), col('Action', (a) => esc(a.action)),
