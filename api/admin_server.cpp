@@ -103,7 +103,9 @@ void admin_server::add_session_routes() {
     res.set_header("Cache-Control", "no-store");
     json_reply(res, {{"csrfToken", login.csrf}, {"expiresInSeconds", login.ttl.count()}});
   });
-  get("/admin/v1/session", [this](const httplib::Request& req, httplib::Response& res) {
+  // Public: the login page asks whether its cookie still names a live session
+  // (a page load is no failed login, so it is not counted).
+  server_.get("/admin/v1/session", [this](const httplib::Request& req, httplib::Response& res) {
     auto id = admin_sessions::cookie_from_header(req.get_header_value("Cookie"));
     auto csrf = sessions_.csrf_of(id);
     res.set_header("Cache-Control", "no-store");

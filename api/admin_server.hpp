@@ -11,7 +11,8 @@
 // `WWW-Authenticate: Bearer`), counted in `lstaked_admin_auth_failures_total`,
 // and the handler does not run. The session routes are built in:
 // POST /admin/v1/session {"token"} logs in (a wrong token is a counted 401),
-// GET /admin/v1/session gives the page its CSRF token again, POST
+// GET /admin/v1/session (no login needed) says whether the cookie names a
+// live session and gives the page its CSRF token again, POST
 // /admin/v1/session/logout ends it. `get_public` serves what needs no login:
 // the console's static page (it holds no data). Routes live under /admin/.
 // Register routes before `start()`. Not copyable.

@@ -186,6 +186,11 @@ TEST_F(admin_api_e2e, a_console_post_needs_the_session_csrf_token_and_credential
   EXPECT_EQ(call("/admin/v1/session/logout", "{}", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}}, false).status, 200);
   EXPECT_EQ(call("/admin/v1/flows/claims/resume", "{}", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}}, false).status,
             401);
+  // The login page's question costs no failure: no cookie, no session.
+  auto question = c.Get("/admin/v1/session");
+  ASSERT_TRUE(question);
+  EXPECT_EQ(question->status, 200);
+  EXPECT_EQ(json::parse(question->body)["session"], false);
   auto metrics = d->get("/metrics").raw;
   EXPECT_NE(metrics.find("lstaked_admin_auth_failures_total 3"), std::string::npos) << metrics;
 }
