@@ -128,8 +128,15 @@ json snapshot_view(const kusama::staking_snapshot& s, const bond_manager_config&
       j["nominations"] = noms[i].to_json(cfg.ss58_prefix);
     stashes.push_back(std::move(j));
   }
+  // The trusted validators as the chain has them (commission, blocked): the console's table.
+  json validators = json::array();
+  for (auto& [a, v] : s.validators)
+    validators.push_back({{"validator", ss58(a, cfg.ss58_prefix)},
+                          {"commission_perbill", v.commission_perbill},
+                          {"blocked", v.blocked}});
   return {{"block", s.number},
           {"block_hash", s.at},
+          {"validators", validators},
           {"chain_time_ms", s.timestamp_ms},
           {"active_era", s.active_era ? json(*s.active_era) : json()},
           {"min_nominator_bond", dec(s.min_nominator_bond)},

@@ -272,7 +272,12 @@ function renderLedgers(d) {
   const stashes = (d.stashes || []).map((s) => {
     const n = s.nominations || {};
     const unlocking = (s.unlocking || []).map((u) => `${ksm(u.value)} at era ${esc(u.era)}`).join('<br>') || 'none';
-    const chosen = table([col('Validator', (v) => short(v.v, 12)), col('Nominated now', (v) => badge(v.now ? 'yes' : 'no'))],
+    const commission = (v) => {
+      const info = (bm.validators || []).find((x) => x.validator === v);
+      return info ? `${units(String(info.commission_perbill), 7, 2)}%` : '–';
+    };
+    const chosen = table([col('Validator', (v) => short(v.v, 12)), col('Commission', (v) => esc(commission(v.v)), true),
+      col('Nominated now', (v) => badge(v.now ? 'yes' : 'no'))],
       (n.chosen || []).map((v) => ({ v, now: (n.current || []).includes(v) })), 'No eligible validator.');
     const skips = table([col('Validator', (k) => short(k.validator, 12)), col('Why skipped', (k) => badge(k.reason)), col('Detail', (k) => esc(k.detail))],
       n.skips || [], 'None skipped.');

@@ -148,7 +148,7 @@ assert.equal(rotated.state, 'DONE', `rotate validators: ${rotated.outcome}`);
 log('rotate validators now:', rotated.outcome);
 assert.match(rotated.outcome, /nominate extrinsic\(s\) written|nothing to change/);
 // Bonding runs again: the bond manager's snapshot of the stash, its extrinsics in the outbox.
-await open('ledgers', ['Stash', 'Chosen validators', 'bonded']);
+await open('ledgers', ['Stash', 'Chosen validators', '0%', 'bonded']);
 await open('outbox', ['Kusama outbox', 'Ethereum outbox', 'update_ratio', 'nominate', 'FINALIZED']);
 
 // ---- release the HELD payout ------------------------------------------------------------------------
