@@ -264,6 +264,9 @@ using supervisor_actor = caf::typed_actor<
   caf::replies_to<notary_atom>::with<notary_actor>,
   // The current Kusama extrinsic lookup, or ec::unavailable when deposits are off.
   caf::replies_to<kusama_lookup_atom>::with<kusama_lookup_actor>,
+  // The named child's status as JSON text, for the console: the watchers'
+  // status structs, the operators' own JSON (ec::unavailable: not running).
+  caf::replies_to<status_atom, std::string>::with<std::string>,
   // The latest Ethereum block number, forwarded to the notary.
   caf::reacts_to<eth_head_atom, uint64_t>,
   // Drains the storage queue, checkpoints, stops every child; then quits.

@@ -5,6 +5,7 @@
 #include "chain/ethereum/amount.hpp"
 #include "chain/rpc/substrate_client.hpp"
 #include "chain/sig/ss58.hpp"
+#include "storage/admin_actions.hpp"
 #include "storage/kusama_ledger.hpp"
 #include "storage/operator_transfers.hpp"
 #include "storage/outbox.hpp"
@@ -132,8 +133,15 @@ json snapshot_view(const kusama::staking_snapshot& s, const bond_manager_config&
       j["nominations"] = noms[i].to_json(cfg.ss58_prefix);
     stashes.push_back(std::move(j));
   }
+  // The trusted validators as the chain has them (commission, blocked): the console's table.
+  json validators = json::array();
+  for (auto& [a, v] : s.validators)
+    validators.push_back({{"validator", ss58(a, cfg.ss58_prefix)},
+                          {"commission_perbill", v.commission_perbill},
+                          {"blocked", v.blocked}});
   return {{"block", s.number},
           {"block_hash", s.at},
+          {"validators", validators},
           {"chain_time_ms", s.timestamp_ms},
           {"active_era", s.active_era ? json(*s.active_era) : json()},
           {"min_nominator_bond", dec(s.min_nominator_bond)},
@@ -271,6 +279,24 @@ std::string check_runtime(const bond_manager_config& cfg, const kusama::staking_
   return {};
 }
 
+// Completes the console's rotate_validators actions read this tick.
+void complete_rotation(self_ptr self, const std::string& state, const std::string& outcome) {
+  auto ids = std::move(self->state.rotate_actions);
+  self->state.rotate_actions.clear();
+  if (ids.empty())
+    return;
+  write_task task{"rotate_actions", sql::durability::full, [ids, state, outcome](SQLite::Database& db) {
+                    ledger::with_statements(db, [&](ledger::statement_cache& sc) {
+                      for (auto id : ids)
+                        ledger::complete_action(sc, id, state, outcome, now_ms());
+                    });
+                  }};
+  self->request(self->state.storage, self->state.cfg.storage_timeout, write_atom_v, std::move(task))
+    .then([](uint64_t) {}, [](caf::error& err) {
+      spdlog::warn("bond_manager: console actions not completed: {}", describe(err));
+    });
+}
+
 void tick(self_ptr self) {
   auto& st = self->state;
   if (st.busy)
@@ -311,6 +337,9 @@ void tick(self_ptr self) {
         refundable = *sum;
     for (auto& s : st.cfg.stashes)
       last_changes[s.account] = ledger::last_nomination_change(*st.db, s.account);
+    st.rotate_actions.clear();
+    for (auto& a : ledger::pending_actions(*st.db, "rotate_validators"))
+      st.rotate_actions.push_back(a.id);
   } catch (const std::exception& e) {
     return fail(std::string("database: ") + e.what());
   }
@@ -318,6 +347,7 @@ void tick(self_ptr self) {
   st.view["paused"] = paused;
   if (paused) {
     st.detail = "bonding flow paused";
+    complete_rotation(self, "FAILED", "the bonding flow is paused");
     return schedule(self);
   }
   if (open > 0) {
@@ -398,9 +428,11 @@ void tick(self_ptr self) {
   std::vector<bond_policy::nomination_plan> noms;
   for (size_t i = 0; i < stashes.size(); ++i) {
     auto& last = last_changes[st.cfg.stashes[i].account];
+    // The operator's rotation: planned as if the stash had never changed its nominations.
+    bool rotate = !st.rotate_actions.empty();
     noms.push_back(bond_policy::plan_nominations(
-      *snap, stashes[i], candidates, last ? std::optional<uint64_t>(last->chain_time_ms) : std::nullopt,
-      st.cfg.policy));
+      *snap, stashes[i], candidates,
+      last && !rotate ? std::optional<uint64_t>(last->chain_time_ms) : std::nullopt, st.cfg.policy));
   }
   auto payouts = bond_policy::plan_payouts(*snap, st.cfg.policy);
   auto unclaimed = bond_policy::summarize_unclaimed(*snap);
@@ -438,21 +470,45 @@ void tick(self_ptr self) {
             });
     return;
   }
+  // A rotation cannot change a stash whose nominations differ but that may not
+  // nominate yet (with the interval lifted: bonded below MinNominatorBond).
+  std::string cannot_nominate;
+  for (size_t i = 0; i < noms.size(); ++i)
+    if (noms[i].differs && !noms[i].change_now)
+      cannot_nominate += (cannot_nominate.empty() ? "" : ", ")
+                         + noms[i].to_json(st.cfg.ss58_prefix).value("stash", std::string());
   if (intents.empty()) {
     st.detail = "nothing to do at block " + std::to_string(snap->number);
+    if (cannot_nominate.empty())
+      complete_rotation(self, "DONE", "the nominations already are the chosen validators at block "
+                                        + std::to_string(snap->number) + ": nothing to change");
+    else
+      complete_rotation(self, "FAILED", "cannot nominate now (bonded below MinNominatorBond): "
+                                          + cannot_nominate);
     return schedule(self);
   }
+  size_t nominate_count = std::count_if(intents.begin(), intents.end(),
+                                        [](auto& i) { return i.purpose == "nominate"; });
+  // Other intents (a bond, say) first: the rotation waits, PENDING, for them.
+  std::vector<int64_t> rotation;
+  if (nominate_count > 0 || cannot_nominate.empty())
+    rotation = std::move(st.rotate_actions);
+  st.rotate_actions.clear();
   std::map<std::string, uint64_t> nonces;
   for (auto& [a, b] : snap->balances)
     nonces[hex(a)] = b.nonce;
   st.busy = true;
   auto ids = std::make_shared<std::vector<int64_t>>();
   write_task task{"bond_manager_intents", sql::durability::full,
-                  [intents, nonces, ids](SQLite::Database& db) {
+                  [intents, nonces, ids, rotation, nominate_count](SQLite::Database& db) {
                     ledger::with_statements(db, [&](ledger::statement_cache& sc) {
                       // The flow may have been paused since the read: checked in the transaction.
-                      if (ledger::flow_paused(sc, "bonding"))
+                      if (ledger::flow_paused(sc, "bonding")) {
+                        for (auto id : rotation)
+                          ledger::complete_action(sc, id, "FAILED", "the bonding flow is paused",
+                                                  now_ms());
                         return;
+                      }
                       for (auto& i : intents) {
                         auto n = nonces.count(i.account) ? nonces.at(i.account) : 0;
                         auto row = ledger::add_intent(sc, "kusama", i.account, i.purpose, i.call, n,
@@ -464,6 +520,13 @@ void tick(self_ptr self) {
                           ledger::record_nomination_change(sc, c);
                         }
                       }
+                      for (auto id : rotation)
+                        ledger::complete_action(
+                          sc, id, "DONE",
+                          nominate_count == 0
+                            ? "the nominations already are the chosen validators: nothing to change"
+                            : std::to_string(nominate_count) + " nominate extrinsic(s) written to the outbox",
+                          now_ms());
                     });
                   }};
   self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))

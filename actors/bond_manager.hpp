@@ -27,6 +27,15 @@
 //   account, chill + unbond just what is missing, rebond what is no longer
 //   needed; bonds no stash free balance while the queue is short; writes each
 //   waiting request's expected release time (eras left × era duration).
+// - The console's "rotate validators now" (a PENDING rotate_validators action,
+//   storage/admin_actions.hpp, read each tick) lifts the once-a-day interval
+//   for that tick: the nominations are re-planned as if never changed, and
+//   the action is completed DONE in the transaction writing the nominate
+//   intents (or DONE "nothing to change" when the chosen set is current),
+//   FAILED while the bonding flow is paused or when a stash that should
+//   change cannot nominate (bonded below MinNominatorBond) and nothing is
+//   under way. While outbox rows are open, or while other intents (a bond)
+//   are written first, it waits, PENDING.
 // Status (JSON) shows per stash free/bonded/active/unlocking, nominations and
 // why every other candidate was skipped, the next allowed change, unclaimed
 // eras, open outbox rows; /metrics has the same as lstaked_staking_* gauges.
@@ -72,6 +81,7 @@ struct bond_manager_state {
   std::string refused;    // why the chain contradicts the configuration ('' when it does not)
   std::vector<std::pair<std::string, int64_t>> noted_releases; // last expected release times written
   bool busy = false;
+  std::vector<int64_t> rotate_actions; // the console's PENDING rotate_validators actions
   nlohmann::json view = nlohmann::json::object();
   std::string detail = "starting";
   std::string last_error;

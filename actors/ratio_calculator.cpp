@@ -4,6 +4,7 @@
 #include "chain/ethereum/keccak.hpp"
 #include "actors/eth_submitter.hpp"
 #include "chain/rpc/kusama_staking.hpp"
+#include "storage/admin_actions.hpp"
 #include "storage/outbox.hpp"
 
 #include <spdlog/spdlog.h>
@@ -134,6 +135,27 @@ caf::expected<bool> operator_holds_role(ratio_calculator_state& st, uint64_t eth
   return answer->size() == 32 && answer->back() == 1;
 }
 
+// Completes the console's PENDING publish_ratio actions being served FAILED
+// with why no calculation can be made now.
+void fail_actions(self_ptr self, const std::string& why) {
+  auto& st = self->state;
+  if (st.pending_actions.empty())
+    return;
+  auto ids = std::move(st.pending_actions);
+  st.pending_actions.clear();
+  st.publish_now = false;
+  write_task task{"ratio_actions", sql::durability::full, [ids, why](SQLite::Database& db) {
+                    ledger::with_statements(db, [&](ledger::statement_cache& sc) {
+                      for (auto id : ids)
+                        ledger::complete_action(sc, id, "FAILED", why, now_ms());
+                    });
+                  }};
+  self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
+    .then([](uint64_t) {}, [](caf::error& err) {
+      spdlog::warn("ratio_calculator: console actions not completed: {}", describe(err));
+    });
+}
+
 void tick(self_ptr self) {
   auto& st = self->state;
   if (st.busy)
@@ -157,6 +179,11 @@ void tick(self_ptr self) {
     auto recent = ledger::recent_calculations(*st.db, 1);
     if (!recent.empty())
       last = recent.front();
+    st.pending_actions.clear();
+    for (auto& a : ledger::pending_actions(*st.db, "publish_ratio"))
+      st.pending_actions.push_back(a.id);
+    if (!st.pending_actions.empty())
+      st.publish_now = true;
     st.db->exec("COMMIT");
   } catch (const std::exception& e) {
     try { st.db->exec("ROLLBACK"); } catch (...) {}
@@ -164,6 +191,7 @@ void tick(self_ptr self) {
   }
   if (paused) {
     st.detail = "ratio flow paused";
+    fail_actions(self, "the ratio flow is paused");
     return schedule(self);
   }
   // Checked as soon as the Ethereum follower has a cursor (at start, not when
@@ -181,6 +209,7 @@ void tick(self_ptr self) {
         spdlog::critical("ratio_calculator: {}", why);
       st.last_error = why;
       st.detail = why;
+      fail_actions(self, why);
       return schedule(self);
     }
     st.operator_checked = true;
@@ -251,6 +280,7 @@ void tick(self_ptr self) {
     if (none) {
       st.detail = "no shares exist yet: nothing to calculate";
       st.last_error.clear();
+      fail_actions(self, st.detail);
       return schedule(self);
     }
   }
@@ -260,6 +290,7 @@ void tick(self_ptr self) {
   if (r.eth_timestamp < r.last_update + r.bounds.min_interval) {
     st.next_due_ms = std::max<int64_t>(due, static_cast<int64_t>(r.last_update + r.bounds.min_interval) * 1000);
     st.detail = "aKSMb accepts the next update from " + std::to_string(r.last_update + r.bounds.min_interval);
+    fail_actions(self, st.detail + " (unix seconds)");
     return schedule(self);
   }
   // The pool's holdings at the Kusama cursor.
@@ -283,9 +314,16 @@ void tick(self_ptr self) {
   p.operator_next_nonce = *nonce;
   st.busy = true;
   auto out = std::make_shared<ledger::ratio_calculation>();
-  write_task task{"ratio_decide", sql::durability::full, [r, p, out](SQLite::Database& db) {
+  // The console's publish_ratio actions complete with the calculation they caused.
+  write_task task{"ratio_decide", sql::durability::full,
+                  [r, p, out, ids = st.pending_actions](SQLite::Database& db) {
                     ledger::with_statements(db, [&](ledger::statement_cache& sc) {
                       *out = ledger::decide_ratio(sc, r, p, now_ms());
+                      auto outcome = "calculation " + std::to_string(out->id) + ": " + out->decision
+                                     + (out->published_ratio.empty() ? "" : " " + out->published_ratio)
+                                     + (out->reason.empty() ? "" : " (" + out->reason + ")");
+                      for (auto id : ids)
+                        ledger::complete_action(sc, id, "DONE", outcome, now_ms());
                     });
                   }};
   self->request(st.storage, st.cfg.storage_timeout, write_atom_v, std::move(task))
@@ -294,6 +332,7 @@ void tick(self_ptr self) {
         auto& st = self->state;
         st.busy = false;
         st.publish_now = false;
+        st.pending_actions.clear();
         st.last_error.clear();
         st.last = out->to_json();
         st.detail = "calculation " + std::to_string(out->id) + ": " + out->decision

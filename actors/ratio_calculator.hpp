@@ -7,7 +7,12 @@
 //   NOT_PUBLISHED: ledger::settle_publications).
 // - A calculation is due `interval` after the last one (daily by default), and
 //   never before aKSMb's nextRatioUpdateAt; publish_now makes one due at once
-//   (still within the contract's interval).
+//   (still within the contract's interval). So does a PENDING publish_ratio
+//   action of the console (storage/admin_actions.hpp), read on each tick: it
+//   is completed DONE in the transaction that records the calculation, or
+//   FAILED with the reason when none can be made now (flow paused, too soon
+//   for aKSMb, no shares yet, no operator role); transient errors leave it
+//   PENDING for the next tick.
 // - Reads each chain AT ITS FOLLOWER'S CURSOR, so the chain's holdings and the
 //   ledger's shares describe the same moment: the pool accounts' free balance
 //   and bonded stake (chain/rpc/kusama_staking.hpp) at the Kusama cursor;
@@ -66,6 +71,7 @@ struct ratio_calculator_state {
   kusama::runtime_cache runtimes;
   bool busy = false;
   bool publish_now = false;
+  std::vector<int64_t> pending_actions; // the console's PENDING publish_ratio actions being served
   bool operator_checked = false; // the operator key holds aKSMb's OPERATOR_ROLE
   std::optional<int64_t> next_due_ms; // when the next calculation is due (status, API)
   std::string detail = "starting";

@@ -1,5 +1,6 @@
 #include "actors/supervisor.hpp"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -24,6 +25,24 @@ caf::error validate(const supervisor_config& cfg) {
 }
 
 namespace {
+
+std::string status_json(const kusama_watcher_status& s) {
+  return nlohmann::json{{"cursor", s.has_cursor ? nlohmann::json(s.cursor) : nlohmann::json()},
+                        {"cursor_hash", s.cursor_hash},       {"final_head", s.finalized},
+                        {"lag", s.lag},                       {"spec_version", s.spec_version},
+                        {"blocks_per_second", s.blocks_per_second},
+                        {"eta_seconds", s.eta_seconds},       {"halted", s.halted},
+                        {"last_error", s.last_error}}
+    .dump();
+}
+
+std::string status_json(const eth_watcher_status& s) {
+  return nlohmann::json{{"cursor", s.has_cursor ? nlohmann::json(s.cursor) : nlohmann::json()},
+                        {"cursor_hash", s.cursor_hash}, {"final_head", s.final_head},
+                        {"lag", s.lag},                 {"window", s.window},
+                        {"halted", s.halted},           {"last_error", s.last_error}}
+    .dump();
+}
 
 using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
@@ -173,6 +192,27 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self, supervisor
             });
       }
       return collector->rp;
+    },
+    [self](status_atom, const std::string& name) -> caf::result<std::string> {
+      auto it = self->state.children.find(name);
+      if (it == self->state.children.end() || !it->second.handle || name == "storage")
+        return make_error(ec::unavailable, name + " is not running");
+      auto rp = self->make_response_promise<std::string>();
+      auto timeout = self->state.cfg.health_timeout;
+      auto fail = [rp](caf::error& err) mutable { rp.deliver(std::move(err)); };
+      if (name == "kusama_watcher") {
+        self->request(caf::actor_cast<kusama_watcher_actor>(it->second.handle), timeout, status_atom_v)
+          .then([rp](const kusama_watcher_status& s) mutable { rp.deliver(status_json(s)); }, fail);
+      } else if (name == "eth_watcher") {
+        self->request(caf::actor_cast<eth_watcher_actor>(it->second.handle), timeout, status_atom_v)
+          .then([rp](const eth_watcher_status& s) mutable { rp.deliver(status_json(s)); }, fail);
+      } else {
+        // Every other role that answers status_atom answers JSON text.
+        using status_text = caf::typed_actor<caf::replies_to<status_atom>::with<std::string>>;
+        self->request(caf::actor_cast<status_text>(it->second.handle), timeout, status_atom_v)
+          .then([rp](std::string& s) mutable { rp.deliver(std::move(s)); }, fail);
+      }
+      return rp;
     },
     [self](storage_atom) { return self->state.storage; },
     [self](notary_atom) {

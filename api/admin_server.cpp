@@ -12,7 +12,7 @@ namespace {
 counter_metric& auth_failures() {
   return metrics_registry::global().counter(
     "lstaked_admin_auth_failures_total",
-    "Admin requests refused 401 (missing or wrong bearer token)");
+    "Admin requests refused 401 (missing or wrong token, or no live console session)");
 }
 
 // Constant time in the token's content (its length is not a secret worth hiding).
@@ -40,6 +40,7 @@ http_config admin_server::listener_config(const config& cfg) {
 admin_server::admin_server(const config& cfg, std::string token)
   : token_(std::move(token)), server_(listener_config(cfg), "admin") {
   auth_failures(); // present (0) in /metrics from the start
+  add_session_routes();
 }
 
 admin_server::~admin_server() {
@@ -47,29 +48,74 @@ admin_server::~admin_server() {
   sodium_memzero(token_.data(), token_.size());
 }
 
-http_server::handler admin_server::authenticated(http_server::handler h) const {
-  return [this, h = std::move(h)](const httplib::Request& req, httplib::Response& res) {
-    static const std::string scheme = "Bearer ";
-    auto header = req.get_header_value("Authorization");
-    bool ok = header.size() > scheme.size() && header.compare(0, scheme.size(), scheme) == 0
-              && same_secret(header.substr(scheme.size()), token_);
-    if (!ok) {
-      auth_failures().inc();
-      res.set_header("WWW-Authenticate", "Bearer");
-      return json_error(res, 401, "unauthorized",
-                        header.empty() ? "an Authorization: Bearer token is required"
-                                       : "wrong admin token");
+bool admin_server::bearer_ok(const httplib::Request& req) const {
+  static const std::string scheme = "Bearer ";
+  auto header = req.get_header_value("Authorization");
+  return header.size() > scheme.size() && header.compare(0, scheme.size(), scheme) == 0
+         && same_secret(header.substr(scheme.size()), token_);
+}
+
+http_server::handler admin_server::authenticated(http_server::handler h, bool needs_csrf) {
+  return [this, needs_csrf, h = std::move(h)](const httplib::Request& req,
+                                              httplib::Response& res) {
+    if (bearer_ok(req))
+      return h(req, res);
+    auto session = admin_sessions::cookie_from_header(req.get_header_value("Cookie"));
+    if (!session.empty() && sessions_.csrf_of(session)) {
+      if (needs_csrf && !sessions_.csrf_matches(session, req.get_header_value("X-CSRF-Token")))
+        return json_error(res, 403, "csrf_mismatch",
+                          "a console POST must carry the session's X-CSRF-Token");
+      return h(req, res);
     }
-    h(req, res);
+    auth_failures().inc();
+    res.set_header("WWW-Authenticate", "Bearer");
+    auto header = req.get_header_value("Authorization");
+    json_error(res, 401, "unauthorized",
+               !header.empty()    ? "wrong admin token"
+               : !session.empty() ? "the console session expired or ended: log in again"
+                                  : "an Authorization: Bearer token or a console session is required");
   };
 }
 
 void admin_server::get(const std::string& pattern, http_server::handler h) {
-  server_.get(pattern, authenticated(std::move(h)));
+  server_.get(pattern, authenticated(std::move(h), false));
 }
 
 void admin_server::post(const std::string& pattern, http_server::handler h) {
-  server_.post(pattern, authenticated(std::move(h)));
+  server_.post(pattern, authenticated(std::move(h), true));
+}
+
+void admin_server::get_public(const std::string& pattern, http_server::handler h) {
+  server_.get(pattern, std::move(h));
+}
+
+void admin_server::add_session_routes() {
+  server_.post("/admin/v1/session", [this](const httplib::Request& req, httplib::Response& res) {
+    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body.contains("token") || !body["token"].is_string())
+      return json_error(res, 400, "invalid_body", "expected {\"token\": \"<admin token>\"}");
+    if (!same_secret(body["token"].get<std::string>(), token_)) {
+      auth_failures().inc();
+      return json_error(res, 401, "unauthorized", "wrong admin token");
+    }
+    auto login = sessions_.create();
+    res.set_header("Set-Cookie", admin_sessions::set_cookie(login));
+    res.set_header("Cache-Control", "no-store");
+    json_reply(res, {{"csrfToken", login.csrf}, {"expiresInSeconds", login.ttl.count()}});
+  });
+  // Public: the login page asks whether its cookie still names a live session
+  // (a page load is no failed login, so it is not counted).
+  server_.get("/admin/v1/session", [this](const httplib::Request& req, httplib::Response& res) {
+    auto id = admin_sessions::cookie_from_header(req.get_header_value("Cookie"));
+    auto csrf = sessions_.csrf_of(id);
+    res.set_header("Cache-Control", "no-store");
+    json_reply(res, {{"session", csrf.has_value()}, {"csrfToken", csrf ? *csrf : ""}});
+  });
+  post("/admin/v1/session/logout", [this](const httplib::Request& req, httplib::Response& res) {
+    sessions_.end(admin_sessions::cookie_from_header(req.get_header_value("Cookie")));
+    res.set_header("Set-Cookie", admin_sessions::clear_cookie());
+    json_reply(res, {{"loggedOut", true}});
+  });
 }
 
 caf::expected<uint16_t> admin_server::start() {

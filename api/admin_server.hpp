@@ -1,15 +1,24 @@
 // The admin listener: its own address, connection guard and workers, so it
 // stays reachable while the user API is flooded (docs/http.md).
 //
-// Contract: every route registered here requires `Authorization: Bearer
-// <token>` with the token of admin.token_file (read once at construction,
-// compared in constant time, never logged). A missing or wrong token is
-// answered 401 `unauthorized` (with `WWW-Authenticate: Bearer`), counted in
-// `lstaked_admin_auth_failures_total`, and the handler does not run. Routes
-// live under /admin/v1/. Register routes (`get`, `post`) before `start()`;
-// the admin console adds its own the same way. Not copyable.
+// Contract: every route registered with `get`/`post` requires either
+// `Authorization: Bearer <token>` with the token of admin.token_file (read
+// once at construction, compared in constant time, never logged), or the
+// console's session cookie (api/admin_session.hpp) — and then a POST must
+// also carry `X-CSRF-Token` equal to the session's CSRF token, else 403
+// `csrf_mismatch` (bearer callers need none: a browser never sends a bearer
+// header on its own). Anything else is answered 401 `unauthorized` (with
+// `WWW-Authenticate: Bearer`), counted in `lstaked_admin_auth_failures_total`,
+// and the handler does not run. The session routes are built in:
+// POST /admin/v1/session {"token"} logs in (a wrong token is a counted 401),
+// GET /admin/v1/session (no login needed) says whether the cookie names a
+// live session and gives the page its CSRF token again, POST
+// /admin/v1/session/logout ends it. `get_public` serves what needs no login:
+// the console's static page (it holds no data). Routes live under /admin/.
+// Register routes before `start()`. Not copyable.
 #pragma once
 
+#include "api/admin_session.hpp"
 #include "api/http_server.hpp"
 #include "config/config.hpp"
 
@@ -28,6 +37,8 @@ public:
 
   void get(const std::string& pattern, http_server::handler h);
   void post(const std::string& pattern, http_server::handler h);
+  /// No authentication: only for the console's static files.
+  void get_public(const std::string& pattern, http_server::handler h);
 
   /// Every route registered so far (all behind the token).
   const std::vector<route>& routes() const { return server_.routes(); }
@@ -39,9 +50,12 @@ public:
   static http_config listener_config(const config& cfg);
 
 private:
-  http_server::handler authenticated(http_server::handler h) const;
+  http_server::handler authenticated(http_server::handler h, bool needs_csrf);
+  bool bearer_ok(const httplib::Request& req) const;
+  void add_session_routes();
 
   std::string token_;
+  admin_sessions sessions_;
   http_server server_;
 };
 

@@ -1,6 +1,8 @@
 #include "api/api_routes.hpp"
 
 #include "actors/ratio_calculator.hpp"
+#include "api/admin_routes.hpp"
+#include "api/console_assets.hpp"
 #include "api/deposit_routes.hpp"
 #include "api/ratio_routes.hpp"
 #include "api/status_routes.hpp"
@@ -52,6 +54,14 @@ void add_api_routes(http_server& server, admin_server& admin, const config& cfg,
   admin.get("/admin/v1/status", [status](const httplib::Request&, httplib::Response& res) {
     status_reply(status, res);
   });
+  // The admin console: its JSON endpoints and actions, and the page itself.
+  admin_routes_context console{env.system, env.supervisor, cfg.database_path(), cfg.kusama.ss58_prefix,
+                               cfg.admin.fee_withdrawal_account};
+  console.ratio_enabled = ratio_calculator_enabled(cfg);
+  console.bonding_enabled = !cfg.staking.deposit_key_file.empty(); // as make_bond_manager_config
+  console.status = status;
+  add_admin_routes(admin, console);
+  add_console_routes(admin);
 }
 
 } // namespace lstaked::api

@@ -6,6 +6,12 @@
 namespace lstaked::api {
 
 void status_reply(const status_context& ctx, httplib::Response& res) {
+  auto body = status_body(ctx);
+  bool ok = body["ok"].get<bool>();
+  json_reply(res, body, ok ? 200 : 503);
+}
+
+nlohmann::json status_body(const status_context& ctx) {
   nlohmann::json actors = nlohmann::json::array();
   bool all_ok = true;
   caf::scoped_actor self{*ctx.system};
@@ -25,13 +31,11 @@ void status_reply(const status_context& ctx, httplib::Response& res) {
   auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
                   std::chrono::steady_clock::now() - ctx.started)
                   .count();
-  json_reply(res,
-             {{"version", version_string()},
-              {"uptimeSeconds", uptime},
-              {"schemaVersion", ctx.schema_version},
-              {"ok", all_ok},
-              {"actors", actors}},
-             all_ok ? 200 : 503);
+  return {{"version", version_string()},
+          {"uptimeSeconds", uptime},
+          {"schemaVersion", ctx.schema_version},
+          {"ok", all_ok},
+          {"actors", actors}};
 }
 
 void add_status_routes(http_server& server, status_context ctx) {

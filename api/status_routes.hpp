@@ -24,5 +24,7 @@ void add_status_routes(http_server& server, status_context ctx);
 
 /// The GET /v1/status answer (also served by the admin listener).
 void status_reply(const status_context& ctx, httplib::Response& res);
+/// Its body ("ok": every actor healthy).
+nlohmann::json status_body(const status_context& ctx);
 
 } // namespace lstaked::api

@@ -311,6 +311,11 @@ std::vector<key_spec> make_specs() {
   v.push_back(unsigned_key("admin.threads", "2", 1, 64,
                            "Worker threads of the admin listener.",
                            [](config& c) -> uint32_t& { return c.admin.threads; }));
+  v.push_back(text_key("admin.fee_withdrawal_account", "",
+                       "Kusama account (SS58 with kusama.ss58_prefix) that the admin console's "
+                       "\"withdraw fees\" action pays the fee ledger to. Empty: the action is "
+                       "refused (docs/console.md).",
+                       [](config& c) -> std::string& { return c.admin.fee_withdrawal_account; }));
   {
     key_spec s;
     s.type = kind::text;
@@ -556,6 +561,8 @@ void validate(const config& cfg, std::vector<config_problem>& problems) {
   };
   if (!cfg.kusama.deposit_address.empty())
     check_ss58("kusama.deposit_address", cfg.kusama.deposit_address);
+  if (!cfg.admin.fee_withdrawal_account.empty())
+    check_ss58("admin.fee_withdrawal_account", cfg.admin.fee_withdrawal_account);
   for (auto& a : cfg.kusama.pool_accounts)
     check_ss58("kusama.pool_accounts", a);
   auto minimum = chain::eth::parse_amount(cfg.kusama.minimum_deposit, chain::eth::ksm_decimals);

@@ -49,6 +49,8 @@ struct admin_config {
   uint16_t port = 8646;
   uint32_t threads = 2;
   bool listen_set = false; // admin.listen given (file, env or flag), not the default
+  /// SS58 account the console's "withdraw fees" sends to; empty: withdrawals refused.
+  std::string fee_withdrawal_account;
 };
 
 /// [kusama]: the node, where deposits arrive and what the watcher reads.

@@ -331,7 +331,22 @@ ALTER TABLE fee_ledger_v9 RENAME TO fee_ledger;
 -- One payout fee per payout extrinsic (reserved at begin_payout, set at settle).
 CREATE UNIQUE INDEX fee_ledger_payout_once ON fee_ledger (outbox_id) WHERE kind = 'PAYOUT_FEE';
 )sql"},
-    {10, "operator transfers: refunds of BELOW_MINIMUM deposits and fee withdrawals (issue #15)",
+    {10, "admin console audit log: every operator action, when, what, outcome (issue #15)",
+     R"sql(
+CREATE TABLE admin_actions (
+  id         INTEGER PRIMARY KEY,
+  at_ms      INTEGER NOT NULL,                 -- unix ms, when the operator asked
+  action     TEXT NOT NULL,                    -- pause_flow, release_held, publish_ratio, ...
+  target     TEXT NOT NULL DEFAULT '',         -- flow name, request id, alert id, deposit id
+  params     TEXT NOT NULL DEFAULT '{}',       -- JSON, validated parameters
+  state      TEXT NOT NULL CHECK (state IN ('PENDING', 'DONE', 'FAILED')),
+  outcome    TEXT NOT NULL DEFAULT '',         -- one line for the operator
+  done_at_ms INTEGER,                          -- unix ms, NULL while PENDING
+  CHECK ((state = 'PENDING') = (done_at_ms IS NULL))
+) STRICT;
+CREATE INDEX admin_actions_pending ON admin_actions (action, id) WHERE state = 'PENDING';
+)sql"},
+    {11, "operator transfers: refunds of BELOW_MINIMUM deposits and fee withdrawals (issue #15)",
      R"sql(
 CREATE TABLE operator_transfers (
   id            INTEGER PRIMARY KEY,

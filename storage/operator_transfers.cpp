@@ -1,5 +1,6 @@
 #include "storage/operator_transfers.hpp"
 
+#include "storage/admin_actions.hpp"
 #include "storage/ratio_ledger.hpp"
 
 #include <SQLiteCpp/Statement.h>
@@ -210,6 +211,13 @@ caf::expected<operator_transfer> settle_transfer(statement_cache& sc, int64_t in
     f.exec();
     f.reset();
   }
+  // The console's action that asked for it is completed with it.
+  if (t->action_id)
+    complete_action(sc, *t->action_id, success ? "DONE" : "FAILED",
+                    success ? (t->kind == "REFUND" ? "refunded" : "withdrawn") + std::string(" in ")
+                                + extrinsic
+                            : "failed: " + reason,
+                    now_ms);
   t->status = success ? "DONE" : "FAILED";
   t->reason = success ? "" : reason;
   t->kusama_extrinsic = success ? extrinsic : "";
