@@ -186,7 +186,8 @@ void add_staking_keys(std::vector<key_spec>& v) {
                            [](config& c) -> uint64_t& { return c.staking.nomination_interval_seconds; }));
   v.push_back(text_key("staking.deposit_buffer", "0",
                        "KSM kept free on the deposit account beyond the existential deposit and "
-                       "fee reserve (for payouts until the payout queue sizes it).",
+                       "fee reserve, so unstakes are paid at once instead of after an unbond "
+                       "(docs/payouts.md).",
                        [](config& c) -> std::string& { return c.staking.deposit_buffer; }));
   v.push_back(text_key("staking.fee_reserve", "0.1",
                        "KSM kept free on every pool account for transaction fees.",

@@ -104,11 +104,19 @@ await open('audit', ['pause_flow', 'bonding', 'publish_ratio']);
 
 // ---- CSRF: a cookie-only POST without the token is refused and changes nothing --------------
 const forged = await page.evaluate(async () => {
-  const r = await fetch('/admin/v1/flows/claims/pause', { method: 'POST', body: '{}' });
+  const r = await fetch('/admin/v1/flows/claims/pause', {
+    method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
   return { status: r.status, body: await r.json() };
 });
 assert.equal(forged.status, 403);
 assert.equal(forged.body.error.code, 'csrf_mismatch');
+// The cross-site "simple request" form (text/plain) is refused even earlier.
+const simple = await page.evaluate(async () => {
+  const r = await fetch('/admin/v1/flows/claims/pause', { method: 'POST', body: '{}' });
+  return { status: r.status, body: await r.json() };
+});
+assert.equal(simple.status, 415);
+assert.equal(simple.body.error.code, 'unsupported_media_type');
 let flows = (await adminApi('/admin/v1/overview')).body.flows;
 assert.equal(flows.find((f) => f.flow === 'claims').paused, 0);
 log('POST without X-CSRF-Token refused');

@@ -10,7 +10,7 @@
 // through the user API, the admin API and the database: pause claims -> POST
 // /v1/claims refused, resume -> accepted; release the HELD payout; acknowledge
 // the alert; publish ratio now -> a calculation, action DONE; rotate
-// validators -> action completed; refund and fee withdrawal recorded PENDING
+// validators -> action completed; refund and fee withdrawal paid on chain once each
 // with their parameters; a POST without the CSRF token changes nothing.
 #include "chain/common/bytes.hpp"
 #include "chain/sig/keypair.hpp"
@@ -54,7 +54,7 @@ dev_key key(const std::string& uri) {
 }
 
 const dev_key ferdie = key("//Ferdie"), eve = key("//Eve"), alice_stash = key("//Alice//stash"),
-              dave = key("//Dave");
+              dave = key("//Dave"), bob = key("//Bob");
 
 void write_file(const std::string& path, const std::string& text, mode_t mode = 0600) {
   { std::ofstream{path} << text; }
@@ -277,9 +277,34 @@ TEST_F(console_browser_e2e, an_operator_logs_in_sees_every_page_and_every_action
             "0");
   EXPECT_EQ(db_value("SELECT json_extract(params, '$.amount_planck') FROM admin_actions WHERE action = 'refund_deposit'"),
             "500000000000");
-  EXPECT_EQ(db_value("SELECT state FROM admin_actions WHERE action = 'refund_deposit'"), "PENDING");
   EXPECT_EQ(db_value("SELECT json_extract(params, '$.amount_planck') FROM admin_actions WHERE action = 'withdraw_fees'"),
             "100000000");
+  // The refund and the fee withdrawal are paid by the payout actor through the
+  // outbox and settle with their finalized block; their actions complete then.
+  for (int i = 0; i < 200 && db_value("SELECT COUNT(*) FROM operator_transfers WHERE status IN ('DONE', 'FAILED')") != "2"; ++i)
+    tick();
+  EXPECT_EQ(db_value("SELECT status FROM operator_transfers WHERE kind = 'REFUND'"), "DONE") << d.last_log();
+  EXPECT_EQ(db_value("SELECT status FROM deposits WHERE amount_planck = '500000000000'"), "REFUNDED");
+  EXPECT_EQ(db_value("SELECT state FROM admin_actions WHERE action = 'refund_deposit'"), "DONE");
+  EXPECT_EQ(db_value("SELECT status FROM operator_transfers WHERE kind = 'FEE_WITHDRAWAL'"), "DONE");
+  EXPECT_EQ(db_value("SELECT state FROM admin_actions WHERE action = 'withdraw_fees'"), "DONE");
+  EXPECT_EQ(db_value("SELECT COUNT(*) FROM fee_ledger WHERE kind = 'WITHDRAWAL' AND amount_planck = '100000000'"), "1");
+  // On chain (@polkadot/api): exactly one transfer of each from the deposit account.
+  auto chain = test::run_process({"/usr/bin/env", "node", repo + "/tests/payout_queue/payouts_on_chain.mjs",
+                                  node->url, ferdie.ss58, "1", std::to_string(node->finalized_number())},
+                                 dir.path(), 300s);
+  ASSERT_EQ(chain.exit_code, 0) << chain.err;
+  auto out = chain.out;
+  while (!out.empty() && out.back() == '\n')
+    out.pop_back();
+  auto transfers = json::parse(out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1))["transfers"];
+  int refunds = 0, withdrawals = 0;
+  for (auto& t : transfers) {
+    refunds += t["to"] == bob.hex && t["amount"] == "500000000000";
+    withdrawals += t["to"] == dave.hex && t["amount"] == "100000000";
+  }
+  EXPECT_EQ(refunds, 1) << transfers.dump();
+  EXPECT_EQ(withdrawals, 1) << transfers.dump();
   for (auto action : {"pause_flow", "resume_flow", "release_held", "ack_alert"})
     EXPECT_NE(db_value(std::string("SELECT COUNT(*) FROM admin_actions WHERE state = 'DONE' AND action = '")
                        + action + "'"),
