@@ -168,43 +168,6 @@ caf::expected<uint32_t> batch_limit(payout_queue_state& st, const sub::metadata&
   return n;
 }
 
-// Payout rows the chain decided without per-item results: REPLACED, or
-// FINALIZED failed (every item shares the extrinsic's fate). Settled here.
-std::vector<int64_t> rows_to_settle_without_items(SQLite::Database& db) {
-  std::vector<int64_t> out;
-  SQLite::Statement q(db, "SELECT DISTINCT o.id FROM unstake_requests u JOIN outbox o ON o.id = u.outbox_id "
-                          "WHERE u.status = 'PAYING' AND (o.status = 'REPLACED' OR "
-                          "(o.status = 'FINALIZED' AND o.outcome = 'failed')) ORDER BY o.id");
-  while (q.executeStep())
-    out.push_back(q.getColumn(0).getInt64());
-  return out;
-}
-
-// Operator transfers whose outbox row was REPLACED (their nonce taken):
-// FAILED here; FINALIZED ones settle in the follower's hook.
-std::vector<int64_t> transfers_to_fail(SQLite::Database& db) {
-  std::vector<int64_t> out;
-  SQLite::Statement q(db, "SELECT o.id FROM operator_transfers t JOIN outbox o ON o.id = t.outbox_id "
-                          "WHERE t.status = 'PAYING' AND o.status = 'REPLACED' ORDER BY o.id");
-  while (q.executeStep())
-    out.push_back(q.getColumn(0).getInt64());
-  return out;
-}
-
-ledger::u256 included_fee(ledger::statement_cache& sc, int64_t intent_id) {
-  auto& q = sc("SELECT fee FROM outbox_attempts WHERE intent_id = ? AND status = 'INCLUDED' "
-               "ORDER BY attempt DESC LIMIT 1");
-  q.bind(1, intent_id);
-  ledger::u256 fee{};
-  if (q.executeStep() && !q.getColumn(0).isNull()) {
-    auto v = ledger::u256::from_dec(q.getColumn(0).getString());
-    if (v)
-      fee = *v;
-  }
-  q.reset();
-  return fee;
-}
-
 // Open rows of the payout account that change what it may pay: transfers
 // out. payout_stakers (anyone may call it; it costs only a fee, covered by
 // the fee reserve) does not, so the queue does not wait for it: the bond
@@ -242,7 +205,7 @@ void tick(self_ptr self) {
     paused = ledger::flow_paused(*st.db, "payouts");
     for (auto& r : ledger::open_intents(*st.db, "kusama"))
       open += r.account == st.cfg.payer && moves_funds(r.purpose);
-    unsettled = rows_to_settle_without_items(*st.db);
+    unsettled = ledger::payouts_decided_without_items(*st.db);
     totals = ledger::queue_totals_of(*st.db);
     // What is on the payout account but not the pool's. The fee ledger's
     // balance is not: fees are restaked with the rewards (payee Staked), so
@@ -255,7 +218,7 @@ void tick(self_ptr self) {
     funded = ledger::funded_batch(*st.db, st.cfg.policy.max_batch_items);
     counts = ledger::unstake_counts(*st.db);
     transfers = ledger::transfers_in_state(*st.db, "REQUESTED", 1);
-    transfers_unsettled = transfers_to_fail(*st.db);
+    transfers_unsettled = ledger::transfers_replaced(*st.db);
     st.db->exec("COMMIT");
   } catch (const std::exception& e) {
     try { st.db->exec("ROLLBACK"); } catch (...) {}
@@ -309,7 +272,7 @@ void tick(self_ptr self) {
     write_task task{"payout_settle", sql::durability::full, [unsettled](SQLite::Database& db) {
                       ledger::with_statements(db, [&](ledger::statement_cache& sc) {
                         for (auto id : unsettled) {
-                          auto r = ledger::settle_payout(sc, id, {}, included_fee(sc, id), now_ms());
+                          auto r = ledger::settle_payout(sc, id, {}, ledger::included_fee(sc, id), now_ms());
                           if (!r)
                             spdlog::error("payout_queue: cannot settle outbox {}: {}", id,
                                           describe(r.error()));
@@ -528,28 +491,15 @@ payout_queue(payout_queue_actor::stateful_pointer<payout_queue_state> self, payo
 
 follower::block_hook payout_settle_hook() {
   return [](ledger::statement_cache& sc, const follower::applied_block& b) {
-    // Payout rows finalized in this very block (kusama_outbox_hook ran first).
-    auto& q = sc("SELECT DISTINCT o.id, o.extrinsic_index FROM outbox o JOIN unstake_requests u "
-                 "ON u.outbox_id = o.id WHERE u.status = 'PAYING' AND o.chain = 'kusama' "
-                 "AND o.status = 'FINALIZED' AND o.outcome = 'success' AND o.block_hash = ?");
-    q.bind(1, b.ref.hash);
-    std::vector<std::pair<int64_t, int64_t>> rows;
-    while (q.executeStep())
-      rows.emplace_back(q.getColumn(0).getInt64(),
-                        q.getColumn(1).isNull() ? -1 : q.getColumn(1).getInt64());
-    q.reset();
-    // Operator transfers (refunds, fee withdrawals) finalized in this block.
-    auto& t = sc("SELECT o.id, o.outcome, IFNULL(o.dispatch_error, ''), o.extrinsic_index FROM outbox o "
-                 "JOIN operator_transfers t ON t.outbox_id = o.id WHERE t.status = 'PAYING' "
-                 "AND o.chain = 'kusama' AND o.status = 'FINALIZED' AND o.block_hash = ?");
-    t.bind(1, b.ref.hash);
-    std::vector<std::tuple<int64_t, bool, std::string, int64_t>> finished;
-    while (t.executeStep())
-      finished.emplace_back(t.getColumn(0).getInt64(), t.getColumn(1).getString() == "success",
-                            t.getColumn(2).getString(),
-                            t.getColumn(3).isNull() ? -1 : t.getColumn(3).getInt64());
-    t.reset();
-    for (auto& [id, ok, error, index] : finished) {
+    // Payout rows and operator transfers finalized in this very block
+    // (kusama_outbox_hook ran first).
+    auto rows = ledger::payouts_finalized_in(sc, b.ref.hash);
+    auto finished = ledger::transfers_finalized_in(sc, b.ref.hash);
+    for (auto& f : finished) {
+      auto id = f.intent_id;
+      bool ok = f.success;
+      auto& error = f.dispatch_error;
+      auto index = f.extrinsic_index;
       auto r = ledger::settle_transfer(sc, id, ok,
                                        std::to_string(b.ref.number) + "-" + std::to_string(index),
                                        error.empty() ? "the transfer failed" : error, follower::now_ms());
@@ -574,7 +524,7 @@ follower::block_hook payout_settle_hook() {
           for (auto& e : it->second)
             items.push_back({e.empty(), e});
       }
-      auto r = ledger::settle_payout(sc, id, items, included_fee(sc, id), follower::now_ms());
+      auto r = ledger::settle_payout(sc, id, items, ledger::included_fee(sc, id), follower::now_ms());
       if (!r) {
         auto why = "payout outbox " + std::to_string(id) + " finalized in block "
                    + std::to_string(b.ref.number) + " cannot be settled: " + describe(r.error())

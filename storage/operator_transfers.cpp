@@ -279,4 +279,27 @@ u256 pending_fee_withdrawals(statement_cache& sc) {
   return total;
 }
 
+std::vector<int64_t> transfers_replaced(SQLite::Database& db) {
+  std::vector<int64_t> out;
+  SQLite::Statement q(db, "SELECT o.id FROM operator_transfers t JOIN outbox o ON o.id = t.outbox_id "
+                          "WHERE t.status = 'PAYING' AND o.status = 'REPLACED' ORDER BY o.id");
+  while (q.executeStep())
+    out.push_back(q.getColumn(0).getInt64());
+  return out;
+}
+
+std::vector<finalized_transfer> transfers_finalized_in(statement_cache& sc,
+                                                       const std::string& block_hash) {
+  auto& q = sc("SELECT o.id, o.outcome, IFNULL(o.dispatch_error, ''), o.extrinsic_index FROM outbox o "
+               "JOIN operator_transfers t ON t.outbox_id = o.id WHERE t.status = 'PAYING' "
+               "AND o.chain = 'kusama' AND o.status = 'FINALIZED' AND o.block_hash = ?");
+  q.bind(1, block_hash);
+  std::vector<finalized_transfer> out;
+  while (q.executeStep())
+    out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString() == "success",
+                   q.getColumn(2).getString(), q.getColumn(3).isNull() ? -1 : q.getColumn(3).getInt64()});
+  q.reset();
+  return out;
+}
+
 } // namespace lstaked::ledger

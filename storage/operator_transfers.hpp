@@ -82,4 +82,16 @@ std::vector<operator_transfer> recent_transfers(SQLite::Database& db, size_t lim
 /// Fee withdrawals REQUESTED or PAYING, planck.
 u256 pending_fee_withdrawals(statement_cache& sc);
 
+/// Outbox ids of PAYING transfers whose row was REPLACED (nonce taken): to FAIL.
+std::vector<int64_t> transfers_replaced(SQLite::Database& db);
+/// PAYING transfers whose outbox row was FINALIZED in block `block_hash`.
+struct finalized_transfer {
+  int64_t intent_id = 0;
+  bool success = false;
+  std::string dispatch_error;
+  int64_t extrinsic_index = -1;
+};
+std::vector<finalized_transfer> transfers_finalized_in(statement_cache& sc,
+                                                       const std::string& block_hash);
+
 } // namespace lstaked::ledger

@@ -579,4 +579,38 @@ std::map<std::string, uint64_t> unstake_counts(SQLite::Database& db) {
   return out;
 }
 
+std::vector<int64_t> payouts_decided_without_items(SQLite::Database& db) {
+  std::vector<int64_t> out;
+  SQLite::Statement q(db, "SELECT DISTINCT o.id FROM unstake_requests u JOIN outbox o ON o.id = u.outbox_id "
+                          "WHERE u.status = 'PAYING' AND (o.status = 'REPLACED' OR "
+                          "(o.status = 'FINALIZED' AND o.outcome = 'failed')) ORDER BY o.id");
+  while (q.executeStep())
+    out.push_back(q.getColumn(0).getInt64());
+  return out;
+}
+
+std::vector<std::pair<int64_t, int64_t>> payouts_finalized_in(statement_cache& sc,
+                                                              const std::string& block_hash) {
+  auto& q = sc("SELECT DISTINCT o.id, o.extrinsic_index FROM outbox o JOIN unstake_requests u "
+               "ON u.outbox_id = o.id WHERE u.status = 'PAYING' AND o.chain = 'kusama' "
+               "AND o.status = 'FINALIZED' AND o.outcome = 'success' AND o.block_hash = ?");
+  q.bind(1, block_hash);
+  std::vector<std::pair<int64_t, int64_t>> rows;
+  while (q.executeStep())
+    rows.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).isNull() ? -1 : q.getColumn(1).getInt64());
+  q.reset();
+  return rows;
+}
+
+u256 included_fee(statement_cache& sc, int64_t intent_id) {
+  auto& q = sc("SELECT fee FROM outbox_attempts WHERE intent_id = ? AND status = 'INCLUDED' "
+               "ORDER BY attempt DESC LIMIT 1");
+  q.bind(1, intent_id);
+  u256 fee{};
+  if (q.executeStep() && !q.getColumn(0).isNull())
+    fee = dec(q.getColumn(0).getString());
+  q.reset();
+  return fee;
+}
+
 } // namespace lstaked::ledger

@@ -210,4 +210,16 @@ std::vector<unstake_request> requests_of_intent(SQLite::Database& db, int64_t in
 /// Requests per status (metrics, console).
 std::map<std::string, uint64_t> unstake_counts(SQLite::Database& db);
 
+/// Payout outbox rows the chain decided without per-item results (REPLACED,
+/// or FINALIZED failed: every item shares the extrinsic's fate) whose
+/// requests are still PAYING: the payout actor settles them.
+std::vector<int64_t> payouts_decided_without_items(SQLite::Database& db);
+/// Payout outbox rows FINALIZED with success in block `block_hash` whose
+/// requests are still PAYING: (outbox id, extrinsic index or -1). Read in the
+/// follower's transaction, right after the outbox hook matched the block.
+std::vector<std::pair<int64_t, int64_t>> payouts_finalized_in(statement_cache& sc,
+                                                              const std::string& block_hash);
+/// The fee of the attempt the chain included for `intent_id` (0 when none).
+u256 included_fee(statement_cache& sc, int64_t intent_id);
+
 } // namespace lstaked::ledger
