@@ -1,6 +1,8 @@
 // The console's actions (contract: api/admin_routes.hpp; docs/console.md).
 #include "api/admin_routes.hpp"
 
+#include "api/strict_json.hpp"
+
 #include "chain/ethereum/amount.hpp"
 #include "chain/sig/ss58.hpp"
 #include "storage/admin_actions.hpp"
@@ -87,10 +89,13 @@ void run_action(const admin_routes_context& ctx, const std::string& name, httpli
 json body_of(const httplib::Request& req) {
   if (req.body.empty())
     return json::object();
-  auto j = json::parse(req.body, nullptr, false);
-  if (!j.is_object())
+  // Strict: a key given twice is ambiguous (api/strict_json.hpp).
+  auto parsed = parse_json_body(req.body);
+  if (!parsed.duplicate_key.empty())
+    throw action_refused(400, "invalid_body", "\"" + parsed.duplicate_key + "\" is given twice");
+  if (!parsed.ok || !parsed.value.is_object())
     throw action_refused(400, "invalid_body", "the body must be a JSON object");
-  return j;
+  return parsed.value;
 }
 
 // Only `allowed` keys, every one a string of at most 200 characters.
@@ -168,6 +173,9 @@ void add_admin_action_routes(admin_server& admin, const admin_routes_context& ct
   admin.post("/admin/v1/payouts/:requestId/release", [ctx](const httplib::Request& req,
                                                           httplib::Response& res) {
     auto request_id = req.matches[1].str();
+    json body;
+    if (!parse_body(req, res, {}, body))
+      return;
     if (request_id.empty() || request_id.size() > 78
         || !std::all_of(request_id.begin(), request_id.end(), ::isdigit))
       return json_error(res, 400, "invalid_id", "the request id is a decimal integer");
@@ -192,6 +200,9 @@ void add_admin_action_routes(admin_server& admin, const admin_routes_context& ct
   admin.post("/admin/v1/alerts/:id/ack", [ctx](const httplib::Request& req,
                                                    httplib::Response& res) {
     auto text = req.matches[1].str();
+    json body;
+    if (!parse_body(req, res, {}, body))
+      return;
     run_action(ctx, "ack_alert", res, [=](ledger::statement_cache& sc) {
       auto alert = id_of(text, "the alert id");
       auto r = ledger::acknowledge_alert(sc, alert, now_ms());

@@ -1,5 +1,7 @@
 #include "api/admin_server.hpp"
 
+#include "api/strict_json.hpp"
+
 #include "actors/metrics.hpp"
 #include "config/secret_file.hpp"
 
@@ -91,8 +93,9 @@ void admin_server::get_public(const std::string& pattern, http_server::handler h
 
 void admin_server::add_session_routes() {
   server_.post("/admin/v1/session", [this](const httplib::Request& req, httplib::Response& res) {
-    auto body = nlohmann::json::parse(req.body, nullptr, false);
-    if (!body.is_object() || !body.contains("token") || !body["token"].is_string())
+    auto parsed = parse_json_body(req.body); // strict: a key given twice is refused
+    auto& body = parsed.value;
+    if (!parsed.ok || !body.is_object() || !body.contains("token") || !body["token"].is_string())
       return json_error(res, 400, "invalid_body", "expected {\"token\": \"<admin token>\"}");
     if (!same_secret(body["token"].get<std::string>(), token_)) {
       auth_failures().inc();
@@ -112,6 +115,12 @@ void admin_server::add_session_routes() {
     json_reply(res, {{"session", csrf.has_value()}, {"csrfToken", csrf ? *csrf : ""}});
   });
   post("/admin/v1/session/logout", [this](const httplib::Request& req, httplib::Response& res) {
+    // No parameters: no body or {} (as every console action without any).
+    if (!req.body.empty()) {
+      auto parsed = parse_json_body(req.body);
+      if (!parsed.ok || !parsed.value.is_object() || !parsed.value.empty())
+        return json_error(res, 400, "invalid_body", "the body must be {} or empty");
+    }
     sessions_.end(admin_sessions::cookie_from_header(req.get_header_value("Cookie")));
     res.set_header("Set-Cookie", admin_sessions::clear_cookie());
     json_reply(res, {{"loggedOut", true}});
