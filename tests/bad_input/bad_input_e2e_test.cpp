@@ -106,10 +106,25 @@ TEST_F(bad_input_e2e, every_route_and_field_refuses_bad_input_with_a_documented_
                   {"requestId", "1"},
                   {"limit", 10},
                   {"before", 5},
-                  {"extrinsic", "1-0"}};
+                  {"extrinsic", "1-0"},
+                  // The admin console's (docs/console.md).
+                  {"flow", "deposits"},
+                  {"id", "1"},
+                  {"status", "CREDITED"}};
   // Bodies are only ever sent spoiled: an unused signed claim, a deposit id.
   valid.bodies = {{"requestClaim", json::parse(claims.front())},
-                  {"submitDeposit", json{{"extrinsic", "1-0"}}}};
+                  {"submitDeposit", json{{"extrinsic", "1-0"}}},
+                  // The admin console's: the admin token (a login), a reason, an amount.
+                  {"adminLogin", json{{"token", token}}},
+                  {"adminLogout", json::object()},
+                  {"adminPauseFlow", json{{"reason", "bad input corpus"}}},
+                  {"adminResumeFlow", json{{"reason", "bad input corpus"}}},
+                  {"adminReleasePayout", json::object()},
+                  {"adminAckAlert", json::object()},
+                  {"adminPublishRatio", json::object()},
+                  {"adminRotateValidators", json::object()},
+                  {"adminRefundDeposit", json::object()},
+                  {"adminWithdrawFees", json{{"nativeAmount", "1"}}}};
   auto corpus = bi::build_corpus(doc, mutations, valid);
   for (auto& m : corpus.missing)
     ADD_FAILURE() << "the corpus has no valid value for " << m
@@ -217,7 +232,7 @@ TEST_F(bad_input_e2e, every_route_and_field_refuses_bad_input_with_a_documented_
       if (param["in"] == "path")
         target.replace(target.find("{" + name + "}"), name.size() + 2, bi::percent_encode(text));
     }
-    bool admin = path.rfind("/admin/", 0) == 0;
+    bool admin = path == "/admin" || path.rfind("/admin/", 0) == 0;
     raw_conn c{admin ? admin_port : lstaked->port};
     c.send(request("GET", target, "", admin ? "Authorization: Bearer " + token + "\r\n" : ""));
     auto answer = c.read_response(20s);

@@ -54,11 +54,21 @@ TEST(bad_input_corpus, every_documented_operation_gets_cases_and_no_valid_value_
   valid.admin_token = std::string(32, 't');
   valid.fields = {{"address", "HNZata7iMYWmk5RvZRTiAsSDhV8366zq2YGb3tLH5Upf74F"},
                   {"claimId", "0x" + std::string(64, 'a')}, {"requestId", "1"}, {"limit", 10},
-                  {"before", 5}};
+                  {"before", 5}, {"flow", "deposits"}, {"id", "1"}, {"status", "CREDITED"}};
   valid.bodies = {{"requestClaim", json{{"address", "x"}, {"ethAddress", "y"}, {"amount", "1"},
                                         {"nonce", "n"}, {"expiresAt", 1}, {"scheme", "sr25519"},
                                         {"signature", "0x"}}},
-                  {"submitDeposit", json{{"extrinsic", "1-0"}}}};
+                  {"submitDeposit", json{{"extrinsic", "1-0"}}},
+                  {"adminLogin", json{{"token", std::string(32, 't')}}},
+                  {"adminLogout", json::object()},
+                  {"adminPauseFlow", json{{"reason", "r"}}},
+                  {"adminResumeFlow", json::object()},
+                  {"adminReleasePayout", json::object()},
+                  {"adminAckAlert", json::object()},
+                  {"adminPublishRatio", json::object()},
+                  {"adminRotateValidators", json::object()},
+                  {"adminRefundDeposit", json::object()},
+                  {"adminWithdrawFees", json{{"nativeAmount", "1"}}}};
   auto c = bi::build_corpus(doc, mutations, valid);
   EXPECT_TRUE(c.missing.empty()) << c.missing.front();
   std::set<std::string> covered;

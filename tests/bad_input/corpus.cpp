@@ -209,7 +209,7 @@ corpus build_corpus(const json& doc, const json& m, const valid_values& valid) {
   corpus c;
   static const std::vector<std::string> http_methods = {"get", "post", "put", "delete", "patch"};
   for (auto& [path, item] : doc["paths"].items()) {
-    bool admin = path.rfind("/admin/", 0) == 0;
+    bool admin = path == "/admin" || path.rfind("/admin/", 0) == 0;
     std::set<std::string> served;
     for (auto& hm : http_methods)
       if (item.contains(hm))
@@ -374,6 +374,9 @@ corpus build_corpus(const json& doc, const json& m, const valid_values& valid) {
 
       // Bodies: whole-body junk, content types, oversize.
       for (auto& b : m["bodies"]) {
+        // No body at all is valid where the document says the body is optional.
+        if (raw_bytes(b).empty() && !op["requestBody"].value("required", false))
+          continue;
         auto parsed = json::parse(raw_bytes(b), nullptr, false);
         if (!parsed.is_discarded() && schema_accepts(doc, body_schema, parsed))
           continue; // e.g. {"a": 1} for a body with no required field: not bad input
