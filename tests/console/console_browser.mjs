@@ -44,7 +44,7 @@ await context.route('**/*', (route) => (route.request().url().startsWith(adminUr
 const page = context.pages()[0] || (await context.newPage());
 const errors = [];
 page.on('pageerror', (e) => errors.push(String(e)));
-page.on('console', (m) => { if (m.type() === 'error' && !/401|403|409|400/.test(m.text())) errors.push(m.text()); });
+page.on('console', (m) => { if (m.type() === 'error' && !/401|403|409|400|415/.test(m.text())) errors.push(m.text()); });
 const shot = (name) => page.screenshot({ path: path.join(artefacts, `${name}.png`), fullPage: true });
 
 async function open(name, mustContain) {

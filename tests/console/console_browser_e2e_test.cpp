@@ -100,6 +100,10 @@ protected:
         << "[staking]\ndeposit_key_file = \"" << dir.file("deposit.key") << "\"\n"
         << "stashes = [\"" << eve.ss58 << "\"]\nstash_key_files = [\"" << dir.file("eve.key")
         << "\"]\nvalidators = [\"" << alice_stash.ss58 << "\"]\npoll_interval_ms = 200\n"
+        // Free KSM kept on the deposit account: the fee withdrawal is paid from
+        // it at once instead of after an unbond (28 eras on this runtime).
+        << "deposit_buffer = \"5\"\n"
+        << "[payouts]\npoll_interval_ms = 200\n"
         << "[ethereum]\nrpc_url = \"" << anvil->url << "\"\nchain_id = 31337\npool_address = \""
         << contracts.pool << "\"\ntoken_address = \"" << contracts.token
         << "\"\nstart_block = " << contracts.block << "\npoll_interval_ms = 200\n"
