@@ -126,6 +126,8 @@ struct applied_block {
   // Kusama: each extrinsic's Utility item outcomes ("" completed, else the
   // error name), in order (kusama::block_scan::batch_items).
   const std::map<uint32_t, std::vector<std::string>>* batch_items = nullptr;
+  // Kusama: each signed extrinsic's fee as paid (TransactionFeePaid: fee + tip).
+  const std::map<uint32_t, ledger::u256>* fees_paid = nullptr;
   // Ethereum: the window's pool logs of this block (log_count may be 0).
   const rpc::eth_log* logs = nullptr;
   size_t log_count = 0;

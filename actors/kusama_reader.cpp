@@ -65,6 +65,28 @@ caf::expected<block_scan> scan_events(const runtime& rt, chain::byte_view events
     }
     if (!r.fields)
       continue;
+    if (pallet == "TransactionPayment" && name == "TransactionFeePaid" && in_extrinsic) {
+      auto& items = r.fields->items;
+      const sub::value* fee = r.fields->find("actual_fee");
+      const sub::value* tip = r.fields->find("tip");
+      if (!fee && items.size() == 3) { // (who, actual_fee, tip), unnamed
+        fee = &items[1];
+        tip = &items[2];
+      }
+      if (!fee || !tip)
+        return make_error(ec::decode_error, "TransactionPayment.TransactionFeePaid without actual_fee/tip");
+      auto f = to_planck(*fee);
+      auto t = to_planck(*tip);
+      if (!f)
+        return f.error();
+      if (!t)
+        return t.error();
+      auto sum = chain::eth::checked_add(*f, *t);
+      if (!sum)
+        return make_error(ec::decode_error, "TransactionFeePaid: fee + tip overflows");
+      out.fees_paid[r.extrinsic_index] = *sum;
+      continue;
+    }
     if (pallet == "Balances" && name == "Transfer") {
       auto* from = r.fields->find("from");
       auto* to = r.fields->find("to");

@@ -29,6 +29,10 @@ struct block_scan {
   // for a completed item, the error name ("Token.BelowMinimum") for a failed
   // one. A force_batch's per-item outcome (the payout queue settles from it).
   std::map<uint32_t, std::vector<std::string>> batch_items;
+  // TransactionPayment.TransactionFeePaid of each extrinsic: actual_fee + tip,
+  // what the signer really paid (a payout's fee is booked from it, not from
+  // the quote taken at signing, which may be missing).
+  std::map<uint32_t, ledger::u256> fees_paid;
 };
 
 /// Decodes a block's System.Events (SCALE bytes, as state_getStorage returns

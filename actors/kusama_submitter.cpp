@@ -405,7 +405,8 @@ void step(self_ptr self) {
         for (auto& [id, a] : attempts) {
           metrics().signed_total.inc();
           spdlog::info("kusama_submitter: outbox {} signed as {} (era {}+{}, fee {})", id,
-                       a.tx_hash, a.era_birth.value_or(0), a.era_period.value_or(0), a.fee);
+                       a.tx_hash, a.era_birth.value_or(0), a.era_period.value_or(0),
+                       a.fee.empty() ? "not quoted" : a.fee);
           submit(st, a, id, notes);
         }
         if (notes.empty())

@@ -81,6 +81,7 @@ struct kusama_block {
   std::map<uint32_t, bool> extrinsic_success;               // for hooks
   std::map<uint32_t, std::string> extrinsic_errors;
   std::map<uint32_t, std::vector<std::string>> batch_items; // Utility item outcomes
+  std::map<uint32_t, ledger::u256> fees_paid;               // TransactionFeePaid
 };
 
 /// A step as read and decoded on the RPC worker.
@@ -250,6 +251,7 @@ public:
         b.extrinsic_success = std::move(scan->extrinsic_success);
         b.extrinsic_errors = std::move(scan->extrinsic_errors);
         b.batch_items = std::move(scan->batch_items);
+        b.fees_paid = std::move(scan->fees_paid);
       }
     }
     follower::window_read w;
@@ -338,6 +340,7 @@ public:
           a.extrinsic_success = &b.extrinsic_success;
           a.extrinsic_errors = &b.extrinsic_errors;
           a.batch_items = &b.batch_items;
+          a.fees_paid = &b.fees_paid;
           each(a);
         }
       }

@@ -272,7 +272,8 @@ void tick(self_ptr self) {
     write_task task{"payout_settle", sql::durability::full, [unsettled](SQLite::Database& db) {
                       ledger::with_statements(db, [&](ledger::statement_cache& sc) {
                         for (auto id : unsettled) {
-                          auto r = ledger::settle_payout(sc, id, {}, ledger::included_fee(sc, id), now_ms());
+                          auto r = ledger::settle_payout(sc, id, {}, ledger::payout_fee_to_book(sc, id, std::nullopt),
+                                                                        now_ms());
                           if (!r)
                             spdlog::error("payout_queue: cannot settle outbox {}: {}", id,
                                           describe(r.error()));
@@ -524,7 +525,12 @@ follower::block_hook payout_settle_hook() {
           for (auto& e : it->second)
             items.push_back({e.empty(), e});
       }
-      auto r = ledger::settle_payout(sc, id, items, ledger::included_fee(sc, id), follower::now_ms());
+      std::optional<ledger::u256> paid_fee;
+      if (b.fees_paid && index >= 0)
+        if (auto f = b.fees_paid->find(static_cast<uint32_t>(index)); f != b.fees_paid->end())
+          paid_fee = f->second;
+      auto r = ledger::settle_payout(sc, id, items, ledger::payout_fee_to_book(sc, id, paid_fee),
+                                     follower::now_ms());
       if (!r) {
         auto why = "payout outbox " + std::to_string(id) + " finalized in block "
                    + std::to_string(b.ref.number) + " cannot be settled: " + describe(r.error())

@@ -602,15 +602,25 @@ std::vector<std::pair<int64_t, int64_t>> payouts_finalized_in(statement_cache& s
   return rows;
 }
 
-u256 included_fee(statement_cache& sc, int64_t intent_id) {
+std::optional<u256> included_fee(statement_cache& sc, int64_t intent_id) {
   auto& q = sc("SELECT fee FROM outbox_attempts WHERE intent_id = ? AND status = 'INCLUDED' "
                "ORDER BY attempt DESC LIMIT 1");
   q.bind(1, intent_id);
-  u256 fee{};
+  std::optional<u256> fee;
   if (q.executeStep() && !q.getColumn(0).isNull())
-    fee = dec(q.getColumn(0).getString());
+    if (auto v = u256::from_dec(q.getColumn(0).getString()))
+      fee = *v;
   q.reset();
   return fee;
+}
+
+u256 payout_fee_to_book(statement_cache& sc, int64_t intent_id,
+                        const std::optional<u256>& from_chain) {
+  if (from_chain)
+    return *from_chain;
+  if (auto quoted = included_fee(sc, intent_id))
+    return *quoted;
+  return payout_fee_row(sc, intent_id).value_or(u256{});
 }
 
 } // namespace lstaked::ledger

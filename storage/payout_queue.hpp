@@ -219,7 +219,16 @@ std::vector<int64_t> payouts_decided_without_items(SQLite::Database& db);
 /// follower's transaction, right after the outbox hook matched the block.
 std::vector<std::pair<int64_t, int64_t>> payouts_finalized_in(statement_cache& sc,
                                                               const std::string& block_hash);
-/// The fee of the attempt the chain included for `intent_id` (0 when none).
-u256 included_fee(statement_cache& sc, int64_t intent_id);
+/// The fee quoted at signing for the attempt the chain included for
+/// `intent_id`; nullopt when there is none or the quote was not taken (the
+/// node did not answer): never throws on an empty quote.
+std::optional<u256> included_fee(statement_cache& sc, int64_t intent_id);
+
+/// The fee to book when settling payout `intent_id`: what the chain says was
+/// paid (`from_chain`, TransactionFeePaid) when known, else the quote taken
+/// at signing, else the reserve booked when it was signed (a payout is never
+/// left unsettled for want of a fee figure).
+u256 payout_fee_to_book(statement_cache& sc, int64_t intent_id,
+                        const std::optional<u256>& from_chain);
 
 } // namespace lstaked::ledger

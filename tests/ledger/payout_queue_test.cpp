@@ -680,3 +680,51 @@ TEST(payout_queue_migration, rebuilding_unstake_requests_keeps_every_row_and_map
   EXPECT_THROW(db.exec("UPDATE unstake_requests SET amount_planck = '1.5' WHERE request_id = '1'"),
                SQLite::Exception);
 }
+
+// Regression (payout_outage_e2e in CI): the node did not answer the fee quote,
+// the attempt was signed with fee "", and settling it threw "corrupt amount"
+// inside the watcher's block transaction: the watcher stopped for good.
+TEST_F(payout_queue_fixture, a_payout_signed_without_a_fee_quote_settles_from_the_chain_fee) {
+  apply({{1, 10, 0, 1000, who('a')}});
+  queue();
+  fund(5000);
+  book_fee(100);
+  auto intent = payout_intent();
+  ASSERT_FALSE(begin({"1"}, intent, 10));
+  ASSERT_FALSE(tx([&](statement_cache& sc) {
+    auto a = attempt('p');
+    a.fee = ""; // no quote
+    record_attempt(sc, intent, a, 5);
+    return caf::error{};
+  }));
+  finalize('p');
+  u256 from_chain, reserve_only;
+  ASSERT_FALSE(tx([&](statement_cache& sc) {
+    EXPECT_FALSE(included_fee(sc, intent)) << "an empty quote is no quote, not an error";
+    from_chain = payout_fee_to_book(sc, intent, planck(9));
+    reserve_only = payout_fee_to_book(sc, intent, std::nullopt);
+    return caf::error{};
+  }));
+  EXPECT_EQ(from_chain, planck(9)) << "TransactionFeePaid wins";
+  EXPECT_EQ(reserve_only, planck(10)) << "no event, no quote: the reserve booked at signing";
+  auto settled = settle(intent, {{true, ""}}, 9);
+  ASSERT_TRUE(settled) << describe(settled.error());
+  EXPECT_EQ(status(1), "PAID");
+  EXPECT_EQ(fee_left(), planck(91));
+}
+
+TEST_F(payout_queue_fixture, the_quote_is_booked_when_the_chain_reports_no_fee) {
+  apply({{1, 10, 0, 1000, who('a')}});
+  queue();
+  fund(5000);
+  book_fee(100);
+  auto intent = payout_intent();
+  ASSERT_FALSE(begin({"1"}, intent, 10));
+  sign(intent, 'p'); // quoted 7
+  finalize('p');
+  ASSERT_FALSE(tx([&](statement_cache& sc) {
+    EXPECT_EQ(included_fee(sc, intent), std::optional<u256>(planck(7)));
+    EXPECT_EQ(payout_fee_to_book(sc, intent, std::nullopt), planck(7));
+    return caf::error{};
+  }));
+}
