@@ -198,9 +198,11 @@ void add_staking_keys(std::vector<key_spec>& v) {
   v.push_back(unsigned_key("staking.payouts_per_batch", "8", 1, 64,
                            "payout_stakers calls per utility.batch_all.",
                            [](config& c) -> uint64_t& { return c.staking.payouts_per_batch; }));
-  v.push_back(unsigned_key("staking.mortality_blocks", "64", 4, 65536,
+  v.push_back(unsigned_key("staking.mortality_blocks", "64", 4, 4096,
                            "Mortal era of every extrinsic the daemon signs, in blocks (rounded up "
-                           "to a power of two): an unused nonce is re-signed after it.",
+                           "to a power of two; at most Kusama's BlockHashCount, 4096, beyond which "
+                           "the birth block's hash is gone and the extrinsic invalid before its "
+                           "era ends): an unused nonce is re-signed after it.",
                            [](config& c) -> uint64_t& { return c.staking.mortality_blocks; }));
   v.push_back(unsigned_key("staking.poll_interval_ms", "6000", 50, 3600000,
                            "How often the submitter and the bond manager look at the chain.",

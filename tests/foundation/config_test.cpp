@@ -227,3 +227,15 @@ TEST(config, a_ratio_fee_below_zero_or_above_100_percent_is_refused) {
   EXPECT_TRUE(whole.ok());
   EXPECT_EQ(whole.value.ratio.fee_bps, 10000u);
 }
+
+// Kusama keeps the last BlockHashCount (4096) block hashes: an era longer than
+// that outlives its birth block's hash, and the extrinsic turns invalid while
+// the daemon still waits for its era to end before re-signing the nonce.
+TEST(config, a_mortality_beyond_the_block_hash_count_is_refused) {
+  test::temp_dir dir;
+  auto beyond = load_config(write(dir, "b.toml", "[staking]\nmortality_blocks = 8192\n"), no_env, {});
+  EXPECT_FALSE(beyond.ok());
+  EXPECT_TRUE(has_problem(beyond, "staking.mortality_blocks", "between 4 and 4096"));
+  auto most = load_config(write(dir, "m.toml", "[staking]\nmortality_blocks = 4096\n"), no_env, {});
+  EXPECT_TRUE(most.ok());
+}
