@@ -131,7 +131,33 @@ void chain_follower::failed(const caf::error& err, bool rpc) {
   backoff_ = backoff_.count() == 0 ? cfg_.error_backoff
                                    : std::min(cfg_.max_error_backoff, backoff_ * 2);
   spdlog::warn("{}: {} (retry in {} ms)", cfg_.name, last_error_, backoff_.count());
+  if (rpc && !pruned_alerted_ && last_error_.find("State already discarded") != std::string::npos)
+    alert_pruned_state();
   arm(backoff_);
+}
+
+// A pruned Substrate node (the default keeps the state of the last 256
+// blocks, ~25 minutes) cannot serve the events of blocks further back: after
+// a longer downtime the watcher would retry forever, silently. Say so once
+// per run, as an alert the console shows; the retries go on (an operator
+// fixes it by pointing the daemon at an archive node; nothing is skipped).
+void chain_follower::alert_pruned_state() {
+  pruned_alerted_ = true;
+  auto what = "the node has pruned the state of a block the watcher must still read (" + last_error_
+              + "): point " + cfg_.chain + ".rpc_url at an archive node (--state-pruning archive) "
+              + "and restart; no block is skipped meanwhile";
+  spdlog::critical("{}: {}", cfg_.name, what);
+  write_task task{cfg_.task_prefix + "_pruned_alert", sql::durability::full,
+                  [what, source = cfg_.name](SQLite::Database& db) {
+                    ledger::with_statements(db, [&](ledger::statement_cache& sc) {
+                      ledger::raise_alert(sc, "critical", source, what, now_ms());
+                    });
+                  }};
+  host_.write(
+    std::move(task), [] {},
+    [name = cfg_.name](caf::error& err) {
+      spdlog::critical("{}: could not store the pruned-state alert: {}", name, describe(err));
+    });
 }
 
 void chain_follower::succeeded() {

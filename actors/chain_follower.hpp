@@ -291,6 +291,7 @@ private:
   void step();
   void load_cursor();
   void halt_on_break(const std::string& what);
+  void alert_pruned_state();
   void confirm_break(const std::string& what);
   void pin(head_answer answer);
   void wrong_chain(const std::string& what);
@@ -325,6 +326,7 @@ private:
   bool fetching_ = false; // a reader call is running on the worker
   bool tick_armed_ = false;
   bool halted_ = false;
+  bool pruned_alerted_ = false; // the node's pruned state was reported (once per run)
   std::optional<ledger::chain_identity> pinned_; // loaded with the cursor, or pinned at first start
   std::string wrong_chain_;      // non-empty while the node is not the pinned chain
   bool check_identity_ = true;   // the next step reads the head (and compares the identity)

@@ -419,6 +419,29 @@ TEST_P(kusama_watcher_node, reports_catch_up_progress_in_the_log_and_metrics) {
   stop(w);
 }
 
+// Further behind than a pruned node keeps state (256 blocks by default, as a
+// Substrate node): the events of the cursor's next block cannot be read. The
+// watcher does not skip it; it retries and says why once, as a critical alert
+// naming the fix (an archive node), instead of retrying silently forever.
+TEST_P(kusama_watcher_node, a_node_that_pruned_the_needed_state_raises_one_alert_naming_the_fix) {
+  call("dev_newBlocks", {300}); // block 1's state is gone
+  auto w = start_watcher();
+  auto s = status(w);
+  EXPECT_NE(s.last_error.find("State already discarded"), std::string::npos) << s.last_error;
+  EXPECT_EQ(s.cursor, 0u) << "no block skipped";
+  s = status(w); // a retry: still one alert
+  stop(w);
+  SQLite::Database db(db_path, SQLite::OPEN_READONLY);
+  SQLite::Statement q(db, "SELECT severity, message FROM alerts WHERE message LIKE '%archive node%'");
+  int alerts = 0;
+  while (q.executeStep()) {
+    ++alerts;
+    EXPECT_EQ(q.getColumn(0).getString(), "critical");
+    EXPECT_NE(q.getColumn(1).getString().find("kusama.rpc_url"), std::string::npos);
+  }
+  EXPECT_EQ(alerts, 1);
+}
+
 // Two watchers on one database (a restart overlapping the old instance): each
 // refuses the other's blocks at commit, drops what it read ahead, re-reads
 // from the stored cursor and goes on; every deposit is applied once.
