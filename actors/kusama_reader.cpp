@@ -93,7 +93,8 @@ caf::expected<block_scan> scan_events(const runtime& rt, chain::byte_view events
       auto* amount = r.fields->find("amount");
       if (!from || !to || !amount)
         return make_error(ec::decode_error, "Balances.Transfer without from/to/amount");
-      if (from->unwrap().data == deposit_account && in_extrinsic) {
+      // One transfer as a ledger record; `account` is the other side.
+      auto record = [&](const sub::value& account) -> caf::expected<ledger::kusama_deposit> {
         auto planck = to_planck(*amount);
         if (!planck)
           return planck.error();
@@ -102,9 +103,15 @@ caf::expected<block_scan> scan_events(const runtime& rt, chain::byte_view events
         t.block_number = block.number;
         t.extrinsic_index = r.extrinsic_index;
         t.event_index = r.index;
-        t.account = hex_of(to->unwrap().data);
+        t.account = hex_of(account.unwrap().data);
         t.amount_planck = *planck;
-        out.outgoing.push_back(std::move(t));
+        return t;
+      };
+      if (from->unwrap().data == deposit_account && in_extrinsic) {
+        auto t = record(*to);
+        if (!t)
+          return t.error();
+        out.outgoing.push_back(std::move(*t));
       }
       if (to->unwrap().data != deposit_account)
         continue;
@@ -115,17 +122,10 @@ caf::expected<block_scan> scan_events(const runtime& rt, chain::byte_view events
                      block.number);
         continue;
       }
-      auto planck = to_planck(*amount);
-      if (!planck)
-        return planck.error();
-      ledger::kusama_deposit d;
-      d.block_hash = block.hash;
-      d.block_number = block.number;
-      d.extrinsic_index = r.extrinsic_index;
-      d.event_index = r.index;
-      d.account = hex_of(from->unwrap().data);
-      d.amount_planck = *planck;
-      out.deposits.push_back(std::move(d));
+      auto d = record(*from);
+      if (!d)
+        return d.error();
+      out.deposits.push_back(std::move(*d));
     } else if (pallet == "Staking") {
       auto& items = r.fields->items;
       const sub::value* stash = r.fields->find("stash");
