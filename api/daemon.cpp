@@ -71,6 +71,13 @@ int run_daemon(const config& cfg) {
       spdlog::error("crypto self-check failed: {}", describe(err));
       return 1;
     }
+  // Every role from its section; a bad key file or address stops here, before
+  // the data directory or the database is touched and before any actor runs.
+  auto roles = children(cfg);
+  if (!roles) {
+    spdlog::error("{}", describe(roles.error()));
+    return 1;
+  }
   if (auto err = prepare_data_dir(cfg.data_dir)) {
     spdlog::error("{}", describe(err));
     return 1;
@@ -92,13 +99,6 @@ int run_daemon(const config& cfg) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
-  // Every role from its section; a bad key file or address stops here, before any actor runs.
-  auto roles = children(cfg);
-  if (!roles) {
-    spdlog::error("{}", describe(roles.error()));
-    return 1;
-  }
 
   caf::actor_system_config sys_cfg;
   sys_cfg.set("logger.verbosity", caf::atom("quiet"));

@@ -6,6 +6,7 @@
 #include "api/status_command.hpp"
 #include "api/logging.hpp"
 #include "api/version.hpp"
+#include "actors/children.hpp"
 #include "config/config.hpp"
 #include "config/secret_file.hpp"
 #include "storage/database.hpp"
@@ -138,9 +139,19 @@ int main(int argc, char** argv) {
     auto result = load_config(check_file, [](const char*) -> const char* { return nullptr; }, {});
     for (auto& p : result.problems)
       std::cerr << "error: config " << p.key << ": " << p.message << "\n";
-    if (result.ok())
-      std::cout << check_file << ": ok\n";
-    exit_code = result.ok() ? 0 : 1;
+    if (!result.ok()) {
+      exit_code = 1;
+      return;
+    }
+    // What start-up checks next: every key file (present, 0600, a valid key,
+    // the account it is configured for) and every address of each role.
+    if (auto roles = children(result.value); !roles) {
+      std::cerr << "error: " << describe(roles.error()) << "\n";
+      exit_code = 1;
+      return;
+    }
+    std::cout << check_file << ": ok (keys and addresses too)\n";
+    exit_code = 0;
   });
   auto cfg_keys = cfg_cmd->add_subcommand("keys", "Print every key with default and meaning");
   cfg_keys->callback([] { std::cout << config_reference_markdown(); });

@@ -159,6 +159,28 @@ TEST(daemon_e2e, cli_reports_versions_and_checks_config) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("http.threads"), std::string::npos);
   EXPECT_NE(bad.err.find("log.level"), std::string::npos);
+  // Key files too, as start-up would: missing, readable by others, or not a key.
+  write(dir.file("keys.toml"), "[ethereum]\npool_address = \"0x" + std::string(40, '1')
+                                 + "\"\ntoken_address = \"0x" + std::string(40, '2')
+                                 + "\"\n[claims]\nnotary_key_file = \"" + dir.file("missing.key") + "\"\n");
+  auto missing = test::run_process({binary, "config", "check", dir.file("keys.toml")}, dir.path());
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("missing.key"), std::string::npos) << missing.err;
+  write(dir.file("missing.key"), "not a key\n");
+  ::chmod(dir.file("missing.key").c_str(), 0644);
+  auto open_key = test::run_process({binary, "config", "check", dir.file("keys.toml")}, dir.path());
+  EXPECT_EQ(open_key.exit_code, 1);
+  EXPECT_NE(open_key.err.find("missing.key"), std::string::npos) << open_key.err;
+  ::chmod(dir.file("missing.key").c_str(), 0600);
+  auto garbage = test::run_process({binary, "config", "check", dir.file("keys.toml")}, dir.path());
+  EXPECT_EQ(garbage.exit_code, 1);
+  EXPECT_EQ(garbage.err.find("not a key"), std::string::npos) << "never echo a key file: " << garbage.err;
+  // ... and start-up refuses it before it creates the data directory.
+  auto run = test::run_process({binary, "run", "--config", dir.file("keys.toml"), "--data-dir",
+                                dir.file("never")}, dir.path());
+  EXPECT_NE(run.exit_code, 0);
+  struct stat st{};
+  EXPECT_NE(::stat(dir.file("never").c_str(), &st), 0) << "the data directory was created";
   auto usage = test::run_process({binary, "no-such-command"}, dir.path());
   EXPECT_EQ(usage.exit_code, 2);
   auto migrate = test::run_process({binary, "db", "migrate", "--data-dir", dir.file("d")}, dir.path());
