@@ -58,8 +58,9 @@ storage_actor::behavior_type storage(storage_actor::stateful_pointer<storage_sta
   auto db = sql::open_database(cfg.path, sql::open_mode::read_write);
   if (!db)
     return fail(db.error());
-  if (auto err = sql::integrity_check(**db))
-    return fail(std::move(err));
+  if (cfg.check_integrity)
+    if (auto err = sql::integrity_check(**db))
+      return fail(std::move(err));
   if (auto applied = sql::migrate(**db); !applied)
     return fail(applied.error());
   try {

@@ -106,6 +106,7 @@ int run_daemon(const config& cfg) {
   caf::actor_system system{sys_cfg};
   supervisor_config sup_cfg;
   sup_cfg.storage.path = cfg.database_path();
+  sup_cfg.storage.check_integrity = false; // prepare_database checked this file moments ago
   sup_cfg.children = std::move(*roles);
   sup_cfg.restart_backoff = std::chrono::milliseconds(cfg.supervisor.restart_backoff_ms);
   sup_cfg.max_restart_backoff = std::chrono::milliseconds(cfg.supervisor.max_restart_backoff_ms);
