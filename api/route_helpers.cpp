@@ -24,6 +24,28 @@ SQLite::Database& read_connection(const std::string& database_path) {
   return *slot;
 }
 
+namespace {
+ledger::statement_cache& read_statements(const std::string& database_path) {
+  // Declared after read_connection's map on first use, so destroyed before
+  // it: the statements are finalized before their connection closes.
+  auto& db = read_connection(database_path);
+  thread_local std::map<std::string, std::unique_ptr<ledger::statement_cache>> caches;
+  auto& slot = caches[database_path];
+  if (!slot || &slot->db() != &db)
+    slot = std::make_unique<ledger::statement_cache>(db);
+  return *slot;
+}
+} // namespace
+
+read_scope::read_scope(const std::string& database_path)
+  : statements_(read_statements(database_path)) {
+  statements_.end_transaction(); // whatever the last request left, from a fresh snapshot
+}
+
+read_scope::~read_scope() {
+  statements_.end_transaction();
+}
+
 nlohmann::json amount_json(const chain::eth::u256& planck) {
   return {{"amount", chain::eth::format_amount(planck, chain::eth::ksm_decimals)},
           {"nativeAmount", planck.to_dec()}};

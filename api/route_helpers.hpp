@@ -8,6 +8,7 @@
 
 #include "api/http_server.hpp"
 #include "chain/ethereum/u256.hpp"
+#include "storage/ledger.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,24 @@
 namespace lstaked::api {
 
 SQLite::Database& read_connection(const std::string& database_path);
+
+/// This thread's read connection with its prepared statements, for the hot
+/// read routes (account summary, history, claim lookup): preparing the
+/// statements cost more than running them (issue #16, P4). Every statement
+/// is reset when the scope ends, so no read snapshot outlives the request
+/// (a statement left stepping would pin the WAL and serve stale reads on
+/// this thread). One scope at a time per thread; not shared between threads.
+class read_scope {
+public:
+  explicit read_scope(const std::string& database_path);
+  ~read_scope();
+  read_scope(const read_scope&) = delete;
+  read_scope& operator=(const read_scope&) = delete;
+  ledger::statement_cache& statements() { return statements_; }
+
+private:
+  ledger::statement_cache& statements_;
+};
 
 /// {"amount": "<KSM decimal>", "nativeAmount": "<planck>"}
 nlohmann::json amount_json(const chain::eth::u256& planck);

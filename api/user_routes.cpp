@@ -188,7 +188,11 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
     auto raw = chain::from_hex(id);
     if (!raw || raw->size() != 32 || id.rfind("0x", 0) != 0)
       return json_error(res, 400, "invalid_claim_id", "claimId must be 0x + 64 hex digits");
-    auto claim = ledger::find_claim(read_connection(ctx.database_path), chain::to_hex(*raw));
+    std::optional<ledger::claim_record> claim;
+    {
+      read_scope reads{ctx.database_path};
+      claim = ledger::find_claim(reads.statements(), chain::to_hex(*raw));
+    }
     if (!claim)
       return json_error(res, 404, "unknown_claim", "no claim with this id");
     json_reply(res, claim_json(*claim, ctx));
@@ -198,7 +202,11 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
     auto account = account_from_path(req.matches[1].str(), ctx.ss58_prefix, res);
     if (!account)
       return;
-    auto s = ledger::summarize_account(read_connection(ctx.database_path), *account);
+    caf::expected<ledger::account_summary> s{ledger::account_summary{}};
+    {
+      read_scope reads{ctx.database_path};
+      s = ledger::summarize_account(reads.statements(), *account);
+    }
     if (!s)
       return json_error(res, 500, "internal_error", "cannot compute the account summary");
     json_reply(res, {{"address", req.matches[1].str()},
@@ -231,8 +239,12 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
                  return;
                json entries = json::array();
                int64_t last = 0;
-               for (auto& h : ledger::history_of(read_connection(ctx.database_path), *account,
-                                                 before, limit)) {
+               std::vector<ledger::history_entry> page;
+               {
+                 read_scope reads{ctx.database_path};
+                 page = ledger::history_of(reads.statements(), *account, before, limit);
+               }
+               for (auto& h : page) {
                  last = h.id;
                  json e = amount_json(h.amount_planck);
                  e["id"] = h.id;

@@ -842,9 +842,15 @@ caf::error check_notary_set(statement_cache& sc, const std::vector<std::string>&
 
 std::vector<history_entry> history_of(SQLite::Database& db, const std::string& account,
                                       int64_t before, int64_t limit) {
-  SQLite::Statement q(db, "SELECT id, kind, amount_planck, status, reference, chain_ref, "
-                          "created_at, updated_at FROM history WHERE account = ? AND id < ? "
-                          "ORDER BY id DESC LIMIT ?");
+  statement_cache sc{db};
+  return history_of(sc, account, before, limit);
+}
+
+std::vector<history_entry> history_of(statement_cache& sc, const std::string& account,
+                                      int64_t before, int64_t limit) {
+  auto& q = sc("SELECT id, kind, amount_planck, status, reference, chain_ref, "
+               "created_at, updated_at FROM history WHERE account = ? AND id < ? "
+               "ORDER BY id DESC LIMIT ?");
   q.bind(1, account);
   q.bind(2, before);
   q.bind(3, limit);
@@ -864,6 +870,7 @@ std::vector<history_entry> history_of(SQLite::Database& db, const std::string& a
     e.updated_at = q.getColumn(7).getInt64();
     out.push_back(std::move(e));
   }
+  q.reset();
   return out;
 }
 

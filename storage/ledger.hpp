@@ -362,6 +362,8 @@ struct account_summary {
 
 /// Zeroes for an unknown account.
 caf::expected<account_summary> summarize_account(SQLite::Database& db, const std::string& account);
+/// The same with a caller's cache (the API's per-thread read statements).
+caf::expected<account_summary> summarize_account(statement_cache& sc, const std::string& account);
 
 struct claim_record {
   std::string claim_id;
@@ -418,6 +420,7 @@ caf::expected<claim_record> reserve_claim(statement_cache& sc, const claim_inten
                                           const claim_signer& sign, int64_t now_ms);
 
 std::optional<claim_record> find_claim(SQLite::Database& db, const std::string& claim_id);
+std::optional<claim_record> find_claim(statement_cache& sc, const std::string& claim_id);
 std::vector<claim_record> claims_of(SQLite::Database& db, const std::string& account,
                                     size_t limit);
 
@@ -436,6 +439,8 @@ struct history_entry {
 /// The account's entries with id < `before`, newest first, at most `limit`.
 /// Read-only; fine on a read-only connection.
 std::vector<history_entry> history_of(SQLite::Database& db, const std::string& account,
+                                      int64_t before, int64_t limit);
+std::vector<history_entry> history_of(statement_cache& sc, const std::string& account,
                                       int64_t before, int64_t limit);
 
 // ---- alerts and flow switches ---------------------------------------------

@@ -41,6 +41,12 @@ constexpr const char* request_columns =
   "amount_planck, status, held_reason, outbox_id, batch_index, kusama_extrinsic, "
   "expected_release_at, created_at, updated_at";
 
+// An amount sum_where can add in SQL: at most 18 decimal digits. The table's
+// CHECK (amount_planck <> '' AND NOT GLOB '*[^0-9]*') already guarantees
+// digits only, so the length is all that is left to test (a GLOB per row here
+// cost more than the sum itself).
+constexpr const char* plain_amount = "(length(amount_planck) <= 18)";
+
 // The queue's order: numeric block number, then numeric log index.
 constexpr const char* queue_order = " ORDER BY block_number, log_index, request_id";
 
@@ -91,12 +97,40 @@ std::optional<unstake_request> request_in(statement_cache& sc, const std::string
   return rows.front();
 }
 
+// Sum of amount_planck over the rows matching `where`. Amounts are decimal
+// TEXT (u256), so SQLite cannot sum them directly; decoding every row in C++
+// made each payout step cost O(rows set aside) several times over (issue #16:
+// 5k -> 20k requests took 6-7x longer). One aggregate pass instead: every
+// amount of at most 18 digits is split into its high and low 9 digits, each
+// summed as INTEGER (no overflow below 9.2e9 rows), and recombined exactly
+// here. Rows over 18 digits (> 10^6 KSM in one request) are summed by the
+// exact slow path.
 u256 sum_where(statement_cache& sc, const std::string& where) {
-  auto& q = sc("SELECT amount_planck FROM unstake_requests WHERE " + where);
-  u256 total{};
-  while (q.executeStep())
-    total = add(total, dec(q.getColumn(0).getString()));
+  const std::string plain = plain_amount;
+  // substr(a, 1, length(a) - 9) is '' (0) for 9 digits or fewer.
+  auto& q = sc("SELECT coalesce(sum(CASE WHEN " + plain + " THEN CAST(substr(amount_planck, 1, "
+               "length(amount_planck) - 9) AS INTEGER) ELSE 0 END), 0), "
+               "coalesce(sum(CASE WHEN " + plain + " THEN CAST(substr(amount_planck, -9) "
+               "AS INTEGER) ELSE 0 END), 0), "
+               "coalesce(sum(CASE WHEN " + plain + " THEN 0 ELSE 1 END), 0) "
+               "FROM unstake_requests WHERE " + where);
+  if (!q.executeStep())
+    abort_tx("sum of unstake amounts returned no row");
+  auto high = q.getColumn(0).getInt64(), low = q.getColumn(1).getInt64();
+  auto odd = q.getColumn(2).getInt64();
   q.reset();
+  static const u256 billion{1'000'000'000ULL};
+  auto high_part = chain::eth::checked_mul(u256{static_cast<uint64_t>(high)}, billion);
+  if (!high_part)
+    abort_tx("sum overflows");
+  u256 total = add(*high_part, u256{static_cast<uint64_t>(low)});
+  if (odd == 0)
+    return total;
+  auto& slow = sc("SELECT amount_planck FROM unstake_requests WHERE (" + where + ") AND NOT "
+                  + plain);
+  while (slow.executeStep())
+    total = add(total, dec(slow.getColumn(0).getString()));
+  slow.reset();
   return total;
 }
 
@@ -301,19 +335,29 @@ funding_result fund_in_order(statement_cache& sc, const u256& available_planck, 
   funding_result out;
   auto aside = set_aside(sc);
   auto room = sub_or_zero(available_planck, aside);
-  auto rows = requests_where(sc, std::string{"status IN ('REQUESTED', 'QUEUED')"} + queue_order,
-                             [](SQLite::Statement&) {});
-  for (auto& r : rows) {
-    // FIFO: the first request that cannot be funded now (not queued yet, or
-    // too large for what is left) stops the walk; nothing behind it is funded.
-    if (r.status != "QUEUED" || r.amount_planck > room) {
-      out.blocked_by = r.request_id;
-      break;
+  // The queue is read a page at a time, not whole: the walk usually stops
+  // after a few requests (room runs out), and reading every queued row on
+  // every call made a long queue cost O(queue) per tick. A funded request
+  // leaves the IN (...) set, so each page starts at the first one not funded.
+  constexpr int64_t page = 64;
+  for (bool walking = true; walking;) {
+    auto rows = requests_where(
+      sc, std::string{"status IN ('REQUESTED', 'QUEUED')"} + queue_order + " LIMIT ?",
+      [](SQLite::Statement& q) { q.bind(1, page); });
+    for (auto& r : rows) {
+      // FIFO: the first request that cannot be funded now (not queued yet, or
+      // too large for what is left) stops the walk; nothing behind it is funded.
+      if (r.status != "QUEUED" || r.amount_planck > room) {
+        out.blocked_by = r.request_id;
+        walking = false;
+        break;
+      }
+      to_funded(sc, r.request_id, now_ms);
+      room = u256::wrapping_sub(room, r.amount_planck);
+      out.funded_planck = add(out.funded_planck, r.amount_planck);
+      out.funded.push_back(r.request_id);
     }
-    to_funded(sc, r.request_id, now_ms);
-    room = u256::wrapping_sub(room, r.amount_planck);
-    out.funded_planck = add(out.funded_planck, r.amount_planck);
-    out.funded.push_back(r.request_id);
+    walking = walking && rows.size() == static_cast<size_t>(page);
   }
   out.set_aside_planck = add(aside, out.funded_planck);
   return out;

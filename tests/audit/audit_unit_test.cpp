@@ -6,6 +6,7 @@
 #include "storage/audit.hpp"
 #include "storage/database.hpp"
 #include "storage/ledger.hpp"
+#include "storage/outbox.hpp"
 #include "storage/ratio_ledger.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -225,6 +226,40 @@ TEST_F(audit_unit, a_claims_wei_edited_consistently_is_caught_by_its_BondsClaime
   audit::report r;
   audit::check_eth_events(*db, events, r);
   EXPECT_TRUE(has(r, "claim_event_mismatch", claimed_id)) << dump(r);
+}
+
+TEST_F(audit_unit, payout_fees_are_spent_from_the_fee_ledger_not_fees_without_a_calculation) {
+  // Found on the issue #16 data set: every paid payout's PAYOUT_FEE row was
+  // reported as fee_without_calculation and counted as a fee earned.
+  auto clean = ledger_report();
+  ASSERT_TRUE(clean.ok()) << dump(clean);
+  int64_t paid_intent = 0, reserved_intent = 0;
+  tx([&](statement_cache& sc) {
+    paid_intent = add_intent(sc, "kusama", alice, "payout", nlohmann::json::object(), 0, 9).id;
+    reserved_intent = add_intent(sc, "kusama", alice, "payout", nlohmann::json::object(), 1, 9).id;
+  });
+  exec("INSERT INTO fee_ledger (kind, amount_planck, outbox_id, reference, created_at, settled_at) "
+       "VALUES ('PAYOUT_FEE', '7', " + std::to_string(paid_intent) + ", '500-2', 9, 9)");
+  exec("INSERT INTO fee_ledger (kind, amount_planck, outbox_id, reference, created_at) "
+       "VALUES ('PAYOUT_FEE', '5', " + std::to_string(reserved_intent) + ", 'reserved', 9)");
+  auto r = ledger_report();
+  EXPECT_TRUE(r.ok()) << dump(r);
+  auto fees = std::find_if(r.checks().begin(), r.checks().end(),
+                           [](auto& c) { return c.name == "ledger.fees"; });
+  ASSERT_NE(fees, r.checks().end());
+  EXPECT_NE(fees->detail.find("payout fees paid 7 "), std::string::npos) << fees->detail;
+}
+
+TEST_F(audit_unit, payout_fees_paid_beyond_the_fees_booked_are_a_negative_balance) {
+  int64_t intent = 0;
+  tx([&](statement_cache& sc) {
+    intent = add_intent(sc, "kusama", alice, "payout", nlohmann::json::object(), 0, 9).id;
+  });
+  exec("INSERT INTO fee_ledger (kind, amount_planck, outbox_id, reference, created_at, settled_at) "
+       "VALUES ('PAYOUT_FEE', '999999999999999999999', " + std::to_string(intent)
+       + ", '500-2', 9, 9)");
+  auto r = ledger_report();
+  EXPECT_TRUE(has(r, "fee_balance_negative", "payout fees paid 999999999999999999999")) << dump(r);
 }
 
 TEST_F(audit_unit, a_fee_row_without_a_calculation_is_reported_naming_the_row) {

@@ -161,6 +161,41 @@ TEST_F(claims_api_test, resubmitting_returns_the_same_claim_and_reserves_once) {
   EXPECT_EQ(history["entries"][1]["kind"], "STAKE");
 }
 
+TEST_F(claims_api_test, reads_on_one_connection_see_each_commit_between_them) {
+  // The read routes keep their prepared statements per HTTP thread
+  // (api::read_scope): a statement left stepping from one request would keep
+  // that thread on an old snapshot. One keep-alive connection is served by
+  // one thread: read, commit a claim, read again.
+  auto v = vector("sr25519_valid");
+  auto address = v["body"]["address"].get<std::string>();
+  auto summary = [&] {
+    auto res = client->Get(("/v1/accounts/" + address).c_str());
+    EXPECT_TRUE(res && res->status == 200);
+    return res ? json::parse(res->body) : json();
+  };
+  auto history_size = [&] {
+    auto res = client->Get(("/v1/accounts/" + address + "/history?limit=5").c_str());
+    EXPECT_TRUE(res && res->status == 200);
+    return res ? json::parse(res->body)["entries"].size() : 0u;
+  };
+  // Each read first after the commit is a different route from the last one
+  // before it: statements are reset when fetched again, so only a reset at
+  // the end of every request keeps the other routes off the old snapshot.
+  EXPECT_EQ(summary()["claimable"]["amount"], "100");
+  auto [status, claim] = post(v["body"]);
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(history_size(), 2u);
+  EXPECT_EQ(summary()["claimable"]["amount"], "87.8766");
+  EXPECT_EQ(summary()["inActiveClaims"]["amount"], "12.1234");
+  auto id = claim["claim"]["data"]["claimId"].get<std::string>();
+  auto found = client->Get(("/v1/claims/" + id).c_str());
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->status, 200);
+  // A claim lookup stops at its one row; the next commit must still be seen.
+  ASSERT_EQ(post(vector("sr25519_valid_small")["body"]).first, 200);
+  EXPECT_EQ(history_size(), 3u);
+}
+
 TEST_F(claims_api_test, signed_but_unacceptable_requests_are_refused) {
   ASSERT_EQ(post(vector("sr25519_valid")["body"]).first, 200);
   expect_refused(vector("sr25519_nonce_reused")["body"], 409, "nonce_reused");

@@ -282,6 +282,60 @@ TEST_F(payout_queue_fixture, funded_total_never_exceeds_available) {
   EXPECT_EQ(queue_totals_of(*db).unfunded_planck, u256{});
 }
 
+TEST_F(payout_queue_fixture, set_aside_and_totals_are_exact_for_amounts_of_any_length) {
+  // The sums are taken in SQL for amounts of up to 18 digits and in C++ for
+  // longer ones (storage/payout_queue.cpp sum_where): both paths, mixed, at
+  // the 9- and 18-digit boundaries, must give the exact total.
+  std::vector<std::string> amounts = {"1", "999999999", "1000000000", "999999999999999999",
+                                      "1000000000000000000", "123456789012345678901234567890"};
+  eth_batch b;
+  u256 total{};
+  for (size_t i = 0; i < amounts.size(); ++i) {
+    auto planck_amount = *u256::from_dec(amounts[i]);
+    total = *checked_add(total, planck_amount);
+    u256 wei = *checked_mul(planck_amount, wei_per_planck());
+    b.burns.push_back({u256{i + 1}, eth_alice, wei, wei, who('a'), h('b', int(i + 1)), i, 10});
+  }
+  b.to = {11, "0x11"};
+  ASSERT_FALSE(tx([&](statement_cache& sc) { return apply_eth_batch(sc, b, 1); }));
+  queue();
+  EXPECT_EQ(queue_totals_of(*db).unfunded_planck, total);
+  ASSERT_FALSE(tx([&](statement_cache& sc) {
+    auto r = fund_in_order(sc, total, 3);
+    EXPECT_EQ(r.funded.size(), amounts.size());
+    EXPECT_EQ(r.set_aside_planck, total);
+    return caf::error{};
+  }));
+  EXPECT_EQ(queue_totals_of(*db).set_aside_planck, total);
+  EXPECT_EQ(queue_totals_of(*db).unfunded_planck, u256{});
+  // One planck more set aside than available: nothing else is funded.
+  apply({{100, 20, 0, 1, who('b')}});
+  queue();
+  auto r = fund(0);
+  EXPECT_TRUE(r.funded.empty());
+  EXPECT_EQ(r.set_aside_planck, total);
+}
+
+TEST_F(payout_queue_fixture, funding_walks_a_queue_longer_than_one_page_in_order) {
+  // fund_in_order reads the queue a page (64) at a time: a walk that crosses
+  // pages funds in order and stops at the first request that does not fit.
+  std::vector<burn> burns;
+  for (uint64_t i = 1; i <= 150; ++i)
+    burns.push_back({i, 10 + i / 7, i % 7, 10, who('a')});
+  apply(burns);
+  queue();
+  auto r = fund(1305); // 130 requests of 10, 5 planck left
+  ASSERT_EQ(r.funded.size(), 130u);
+  for (uint64_t i = 0; i < 130; ++i)
+    EXPECT_EQ(r.funded[i], std::to_string(i + 1));
+  EXPECT_EQ(r.blocked_by, std::optional<std::string>{"131"});
+  EXPECT_EQ(r.set_aside_planck, planck(1300));
+  r = fund(5000);
+  EXPECT_EQ(r.funded.size(), 20u);
+  EXPECT_FALSE(r.blocked_by);
+  EXPECT_EQ(r.set_aside_planck, planck(1500));
+}
+
 TEST_F(payout_queue_fixture, out_of_order_funding_is_refused_and_changes_nothing) {
   apply({{1, 10, 0, 100, who('a')}, {2, 11, 0, 100, who('b')}});
   queue();
