@@ -403,8 +403,9 @@ void check_fees(SQLite::Database& db, report& r) {
                        amount(r, q.getColumn(2), "ratio calculation " + std::to_string(id))};
     }
   }
-  u256 fees, withdrawals;
-  SQLite::Statement q(db, "SELECT id, kind, amount_planck, calculation_id FROM fee_ledger ORDER BY id");
+  u256 fees, withdrawals, payout_fees, reserved;
+  SQLite::Statement q(db, "SELECT id, kind, amount_planck, calculation_id, settled_at FROM fee_ledger "
+                          "ORDER BY id");
   while (q.executeStep()) {
     auto id = q.getColumn(0).getInt64();
     auto kind = q.getColumn(1).getString();
@@ -412,6 +413,17 @@ void check_fees(SQLite::Database& db, report& r) {
     auto planck = amount(r, q.getColumn(2), name);
     if (kind == "WITHDRAWAL") {
       withdrawals = add(withdrawals, planck);
+      continue;
+    }
+    // A payout's transaction fee is spent from the fee ledger once settled;
+    // while only reserved (settled_at NULL) its KSM is still the operator's
+    // (storage/ratio_ledger.cpp fee_balance, docs/payouts.md "Fees"). It
+    // names an outbox intent, never a ratio calculation.
+    if (kind == "PAYOUT_FEE") {
+      if (q.getColumn(4).isNull())
+        reserved = add(reserved, planck);
+      else
+        payout_fees = add(payout_fees, planck);
       continue;
     }
     fees = add(fees, planck);
@@ -438,12 +450,14 @@ void check_fees(SQLite::Database& db, report& r) {
     if (c.status == "IN_EFFECT" && !c.fee.is_zero() && !c.booked)
       r.add("fee_not_booked", "ratio calculation " + std::to_string(id) + " is IN_EFFECT with a fee of "
                                 + text(c.fee) + " planck and no FEE row");
-  auto balance = sub(fees, withdrawals);
+  auto spent = add(withdrawals, payout_fees);
+  auto balance = sub(fees, spent);
   if (!balance)
-    r.add("fee_balance_negative", "withdrawals " + text(withdrawals) + " planck exceed fees "
-                                    + text(fees) + " planck");
-  r.finish("fees " + text(fees) + " - withdrawals " + text(withdrawals) + " = "
-           + (balance ? text(*balance) : std::string("negative")) + " planck");
+    r.add("fee_balance_negative", "withdrawals " + text(withdrawals) + " planck and payout fees "
+                                    + text(payout_fees) + " planck exceed fees " + text(fees) + " planck");
+  r.finish("fees " + text(fees) + " - withdrawals " + text(withdrawals) + " - payout fees paid "
+           + text(payout_fees) + " = " + (balance ? text(*balance) : std::string("negative"))
+           + " planck (" + text(reserved) + " reserved for payouts in flight)");
 }
 
 void check_ratios(SQLite::Database& db, report& r) {
