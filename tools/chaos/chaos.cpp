@@ -503,8 +503,15 @@ private:
   // SIGTERM; counted as "in a batch" when a payout extrinsic was between intent
   // and finality at that moment. It must exit 0, promptly.
   void sigterm() {
-    bool in_batch = count("SELECT COUNT(*) FROM outbox WHERE purpose = 'payout' AND status IN "
-                          "('INTENT', 'SUBMITTED', 'IN_BLOCK')") > 0;
+    // Aim at a batch: a payout stays SUBMITTED until the next block, so wait
+    // (without producing blocks) up to 3 s for one to be in flight.
+    bool in_batch = false;
+    for (int i = 0; i < 60 && !in_batch; ++i) {
+      in_batch = count("SELECT COUNT(*) FROM outbox WHERE purpose = 'payout' AND status IN "
+                       "('INTENT', 'SUBMITTED', 'IN_BLOCK')") > 0;
+      if (!in_batch)
+        std::this_thread::sleep_for(50ms);
+    }
     auto code = daemon_->stop(60s);
     ++figures_.sigterms;
     if (in_batch)
