@@ -122,6 +122,11 @@ caf::expected<block_scan> scan_events(const runtime& rt, chain::byte_view events
                      block.number);
         continue;
       }
+      // The pool's own accounts (its stashes sweeping withdrawn KSM back to
+      // pay unstakes) are not users: crediting such a move would mint shares
+      // for KSM the pool already counts (found by tools/chaos, issue #16).
+      if (std::find(stashes.begin(), stashes.end(), from->unwrap().data) != stashes.end())
+        continue;
       auto d = record(*from);
       if (!d)
         return d.error();

@@ -37,8 +37,10 @@ struct block_scan {
 
 /// Decodes a block's System.Events (SCALE bytes, as state_getStorage returns
 /// them; empty = no events) under `rt`. Deposits are transfers to
-/// `deposit_account` inside an extrinsic (extrinsic_hash left empty);
-/// staking events are those whose stash is one of `stashes`.
+/// `deposit_account` inside an extrinsic (extrinsic_hash left empty) from an
+/// account that is not one of `stashes` (the pool's own accounts: a stash
+/// sweeping KSM back is not a user's deposit); staking events are those whose
+/// stash is one of `stashes`.
 caf::expected<block_scan> scan_events(const runtime& rt, chain::byte_view events,
                                       const chain::bytes& deposit_account,
                                       const std::vector<chain::bytes>& stashes,

@@ -115,8 +115,19 @@ storage_actor::behavior_type storage(storage_actor::stateful_pointer<storage_sta
       return ++self->state.commits;
     },
     [self](checkpoint_atom) -> caf::result<int64_t> {
+      // A reader (an API read-only connection, an actor finishing a read as
+      // the daemon shuts down) may hold a snapshot for a moment: TRUNCATE
+      // waits for it through the busy handler, for up to 5 s, instead of
+      // failing at once (a SIGTERM then exited 1, found by tools/chaos, issue
+      // #16). Only here: the one writer never waits otherwise.
+      auto& db = *self->state.db;
+      struct no_wait_after {
+        SQLite::Database& db;
+        ~no_wait_after() { db.setBusyTimeout(0); }
+      } restore{db};
       try {
-        SQLite::Statement q(*self->state.db, "PRAGMA wal_checkpoint(TRUNCATE)");
+        db.setBusyTimeout(5000);
+        SQLite::Statement q(db, "PRAGMA wal_checkpoint(TRUNCATE)");
         q.executeStep();
         if (q.getColumn(0).getInt() != 0)
           return make_error(ec::database_error, "WAL checkpoint blocked by a reader");

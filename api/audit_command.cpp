@@ -152,7 +152,7 @@ struct kusama_scan {
 };
 
 kusama_scan scan_kusama(rpc::json_rpc_client& client, const chain::bytes& deposit_account,
-                        uint64_t from, uint64_t to, const audit_options& opts, const std::string& where,
+                        const std::vector<chain::bytes>& pool_accounts, uint64_t from, uint64_t to, const audit_options& opts, const std::string& where,
                         std::ostream& err) {
   kusama_scan out;
   kusama::runtime_cache runtimes;
@@ -215,7 +215,7 @@ kusama_scan scan_kusama(rpc::json_rpc_client& client, const chain::bytes& deposi
                                           "state_getStorage"),
                       where + ": block " + std::to_string(n));
       auto scan = need(kusama::scan_events(*runtime_of[n - a], chain::byte_view(raw.data(), raw.size()),
-                                           deposit_account, {}, {n, hash(n)}),
+                                           deposit_account, pool_accounts, {n, hash(n)}),
                        "Kusama block " + std::to_string(n) + ": System.Events");
       for (auto& t : scan.outgoing)
         out.outgoing.push_back({t.block_number, t.block_hash, t.extrinsic_index, t.event_index,
@@ -294,11 +294,20 @@ void audit_kusama(const config& cfg, const audit_options& opts, SQLite::Database
   }
   auto where = "Kusama node " + cfg.kusama.rpc_url;
   auto client = need(rpc::json_rpc_client::make(rpc_config(cfg.kusama.rpc_url)), where);
+  // The pool's other accounts: KSM moved to them is the bond manager's, not a
+  // payout, and KSM they sweep back is not a deposit (as the watcher decides).
+  std::vector<std::string> own;
+  std::vector<chain::bytes> own_ids;
+  for (auto* list : {&cfg.staking.stashes, &cfg.kusama.pool_accounts})
+    for (auto& a : *list) {
+      own.push_back(need(kusama_account_hex(cfg.kusama, a), "a pool account " + a));
+      own_ids.push_back(need(kusama::account_id(own.back(), "pool account"), "a pool account " + a));
+    }
   std::vector<ledger::kusama_deposit> transfers;
   std::vector<audit::pool_transfer> outgoing;
   std::string node_hash;
   if (from <= cursor->number) {
-    auto scan = scan_kusama(*client, deposit_account, from, cursor->number, opts, where, err);
+    auto scan = scan_kusama(*client, deposit_account, own_ids, from, cursor->number, opts, where, err);
     transfers = std::move(scan.transfers);
     outgoing = std::move(scan.outgoing);
     node_hash = std::move(scan.cursor_hash);
@@ -316,11 +325,6 @@ void audit_kusama(const config& cfg, const audit_options& opts, SQLite::Database
   r.finish("block " + std::to_string(cursor->number) + " " + cursor->hash);
   audit::check_kusama_deposits(db, transfers, from, cursor->number, r);
   r.note(range_note);
-  // The pool's other accounts: KSM moved to them is the bond manager's, not a payout.
-  std::vector<std::string> own;
-  for (auto* list : {&cfg.staking.stashes, &cfg.kusama.pool_accounts})
-    for (auto& a : *list)
-      own.push_back(need(kusama_account_hex(cfg.kusama, a), "a pool account " + a));
   audit::check_kusama_payouts(db, outgoing, own, from, cursor->number, r);
   r.note(range_note);
 }

@@ -403,9 +403,9 @@ void check_fees(SQLite::Database& db, report& r) {
                        amount(r, q.getColumn(2), "ratio calculation " + std::to_string(id))};
     }
   }
-  u256 fees, withdrawals, payout_fees;
-  SQLite::Statement q(db, "SELECT id, kind, amount_planck, calculation_id, settled_at "
-                          "FROM fee_ledger ORDER BY id");
+  u256 fees, withdrawals, payout_fees, reserved;
+  SQLite::Statement q(db, "SELECT id, kind, amount_planck, calculation_id, settled_at FROM fee_ledger "
+                          "ORDER BY id");
   while (q.executeStep()) {
     auto id = q.getColumn(0).getInt64();
     auto kind = q.getColumn(1).getString();
@@ -415,12 +415,14 @@ void check_fees(SQLite::Database& db, report& r) {
       withdrawals = add(withdrawals, planck);
       continue;
     }
-    // A payout's transaction fee, borne by the fee ledger (storage/
-    // payout_queue.hpp): spent once settled, only reserved before. It names
-    // its outbox intent, never a calculation (the schema's CHECK). Counting
-    // it as a FEE reported every paid payout as fee_without_calculation.
+    // A payout's transaction fee is spent from the fee ledger once settled;
+    // while only reserved (settled_at NULL) its KSM is still the operator's
+    // (storage/ratio_ledger.cpp fee_balance, docs/payouts.md "Fees"). It
+    // names an outbox intent, never a ratio calculation.
     if (kind == "PAYOUT_FEE") {
-      if (!q.getColumn(4).isNull())
+      if (q.getColumn(4).isNull())
+        reserved = add(reserved, planck);
+      else
         payout_fees = add(payout_fees, planck);
       continue;
     }
@@ -451,12 +453,11 @@ void check_fees(SQLite::Database& db, report& r) {
   auto spent = add(withdrawals, payout_fees);
   auto balance = sub(fees, spent);
   if (!balance)
-    r.add("fee_balance_negative", "withdrawals " + text(withdrawals) + " + payout fees paid "
-                                    + text(payout_fees) + " planck exceed fees " + text(fees)
-                                    + " planck");
+    r.add("fee_balance_negative", "withdrawals " + text(withdrawals) + " planck and payout fees "
+                                    + text(payout_fees) + " planck exceed fees " + text(fees) + " planck");
   r.finish("fees " + text(fees) + " - withdrawals " + text(withdrawals) + " - payout fees paid "
            + text(payout_fees) + " = " + (balance ? text(*balance) : std::string("negative"))
-           + " planck");
+           + " planck (" + text(reserved) + " reserved for payouts in flight)");
 }
 
 void check_ratios(SQLite::Database& db, report& r) {

@@ -30,10 +30,10 @@
 //   [unstake_amount_mismatch].
 // - ledger.fees — every FEE row belongs to an IN_EFFECT calculation with the
 //   same fee, every IN_EFFECT calculation with a fee has its FEE row, and
-//   Σ FEE − Σ WITHDRAWAL − Σ settled PAYOUT_FEE ≥ 0 (a PAYOUT_FEE row is a
-//   payout's transaction fee: it names an outbox intent, not a calculation,
-//   and is spent only once settled) [fee_without_calculation,
-//   fee_amount_mismatch, fee_not_booked, fee_balance_negative].
+//   Σ FEE − Σ WITHDRAWAL − Σ PAYOUT_FEE settled ≥ 0 (a PAYOUT_FEE row names a
+//   payout intent, not a calculation; unsettled it is only a reservation)
+//   [fee_without_calculation, fee_amount_mismatch, fee_not_booked,
+//   fee_balance_negative].
 // - ledger.ratio — every IN_EFFECT calculation's ratio is in ratio_history
 //   [ratio_not_in_history].
 // - ethereum.claims / ethereum.burns / ethereum.ratio (check_eth_events) —

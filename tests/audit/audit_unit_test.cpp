@@ -259,7 +259,7 @@ TEST_F(audit_unit, payout_fees_paid_beyond_the_fees_booked_are_a_negative_balanc
        "VALUES ('PAYOUT_FEE', '999999999999999999999', " + std::to_string(intent)
        + ", '500-2', 9, 9)");
   auto r = ledger_report();
-  EXPECT_TRUE(has(r, "fee_balance_negative", "payout fees paid 999999999999999999999")) << dump(r);
+  EXPECT_TRUE(has(r, "fee_balance_negative", "payout fees 999999999999999999999")) << dump(r);
 }
 
 TEST_F(audit_unit, a_fee_row_without_a_calculation_is_reported_naming_the_row) {
@@ -448,6 +448,38 @@ TEST_F(audit_payouts, a_paid_request_whose_transfer_is_not_on_chain_is_reported)
   // A transfer to the right recipient in another extrinsic does not count as its payout.
   auto elsewhere = payouts({out(4, 5, alice, planck(1))});
   EXPECT_TRUE(has(elsewhere, "paid_without_transfer", "unstake request 7")) << dump(elsewhere);
+}
+
+// Found by the chaos driver (issue #16): every payout books a PAYOUT_FEE row,
+// which names its outbox intent and no ratio calculation; the audit took each
+// one for a forged FEE row (fee_without_calculation, exit 1) on every pool
+// that had paid an unstake.
+TEST_F(audit_payouts, payout_fees_paid_or_reserved_are_spent_from_the_fee_ledger_not_forged_fees) {
+  pay_request_7();
+  outbox_row(2, "payout", 2, 3);
+  exec("INSERT INTO fee_ledger (kind, amount_planck, outbox_id, reference, created_at, settled_at) "
+       "VALUES ('PAYOUT_FEE', '1000', 1, '2-1', 9, 10)");
+  exec("INSERT INTO fee_ledger (kind, amount_planck, outbox_id, reference, created_at) "
+       "VALUES ('PAYOUT_FEE', '500', 2, 'reserved', 9)");
+  auto r = ledger_report();
+  EXPECT_TRUE(r.ok()) << dump(r);
+  std::string detail;
+  for (auto& c : r.checks())
+    if (c.name == "ledger.fees")
+      detail = c.detail;
+  // The fixture's one FEE of 200,000 planck, less the paid payout fee only.
+  EXPECT_NE(detail.find("payout fees paid 1000 = 199000 planck (500 reserved for payouts in flight)"),
+            std::string::npos)
+    << detail;
+}
+
+TEST_F(audit_payouts, payout_fees_paid_beyond_the_fees_are_a_negative_balance) {
+  pay_request_7();
+  exec("INSERT INTO fee_ledger (kind, amount_planck, outbox_id, reference, created_at, settled_at) "
+       "VALUES ('PAYOUT_FEE', '200001', 1, '2-1', 9, 10)");
+  auto r = ledger_report();
+  EXPECT_TRUE(has(r, "fee_balance_negative", "payout fees 200001")) << dump(r);
+  EXPECT_EQ(r.codes(), std::vector<std::string>{"fee_balance_negative"}) << dump(r);
 }
 
 TEST_F(audit_payouts, a_payout_doubled_on_chain_is_reported_as_paid_twice) {

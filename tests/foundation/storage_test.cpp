@@ -7,6 +7,8 @@
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 
+#include <thread>
+
 using namespace lstaked;
 
 namespace {
@@ -138,6 +140,27 @@ TEST_F(storage_actor_test, reports_health_and_checkpoints) {
   EXPECT_TRUE(h.ok);
   EXPECT_NE(h.detail.find("schema"), std::string::npos);
   auto frames = try_ask<int64_t>(aut, checkpoint_atom_v);
+  ASSERT_TRUE(frames) << describe(frames.error());
+  EXPECT_GE(*frames, 0);
+}
+
+// Found by tools/chaos (issue #16): a reader still inside a read when the
+// daemon shut down made the TRUNCATE checkpoint fail at once, and SIGTERM
+// exited 1. The checkpoint now waits for the reader to finish.
+TEST_F(storage_actor_test, a_checkpoint_waits_for_a_reader_to_finish_its_read) {
+  ASSERT_TRUE(write({"row", sql::durability::full, [](SQLite::Database& db) {
+                       db.exec("INSERT INTO alerts (created_at, severity, source, message) "
+                               "VALUES (1, 'info', 'test', 'in the WAL')");
+                     }}));
+  SQLite::Database reader(dir.file("db.sqlite"));
+  SQLite::Statement read(reader, "SELECT id FROM alerts");
+  ASSERT_TRUE(read.executeStep()); // a read transaction, left open
+  std::thread finish([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    read.reset(); // the read ends
+  });
+  auto frames = try_ask<int64_t>(aut, checkpoint_atom_v);
+  finish.join();
   ASSERT_TRUE(frames) << describe(frames.error());
   EXPECT_GE(*frames, 0);
 }

@@ -45,6 +45,27 @@ TEST_F(kusama_watcher_scripted, applies_every_finalized_block_once_in_order_and_
   stop(w);
 }
 
+// Found by tools/chaos (issue #16): a stash sweeping withdrawn KSM back to the
+// deposit account to pay unstakes was credited as that stash's deposit,
+// minting shares for KSM the pool already counted.
+TEST_F(kusama_watcher_scripted, a_transfer_from_a_pool_account_to_the_deposit_account_is_not_a_deposit) {
+  cfg.pool_accounts = {alice_id}; // here //Alice is one of the pool's stashes
+  const std::string user_id = "0x" + std::string(64, '7');
+  node.add_transfer(3, alice_id, ferdie_id, 5'000'000'000'000); // the sweep
+  node.add_transfer(4, user_id, ferdie_id, 2'000'000'000'000);  // a user's deposit
+  auto w = start_watcher();
+  auto s = status(w);
+  EXPECT_TRUE(s.last_error.empty()) << s.last_error;
+  EXPECT_EQ(s.cursor, 8u);
+  EXPECT_EQ(count("SELECT count(*) FROM deposits"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM deposits WHERE account = '" + user_id
+                  + "' AND block_number = 4 AND status = 'CREDITED'"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM accounts WHERE account = '" + alice_id + "'"), 0)
+    << "no shares for the pool's own account";
+  stop(w);
+}
+
 TEST_F(kusama_watcher_scripted, a_finalized_block_whose_parent_is_not_the_cursor_halts_the_follower) {
   auto w = start_watcher();
   ASSERT_EQ(status(w).cursor, 8u);
