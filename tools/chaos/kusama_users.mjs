@@ -18,8 +18,9 @@
 //     {"transfers": [{"from", "to", "amount", "block", "blockHash", "extrinsic", "event"}]}.
 import { readFileSync } from 'node:fs';
 import { Keyring } from '@polkadot/keyring';
-import { u8aWrapBytes, stringToU8a, u8aToHex } from '@polkadot/util';
-import { cryptoWaitReady, decodeAddress, ethereumEncode } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
+import { cryptoWaitReady, decodeAddress } from '@polkadot/util-crypto';
+import { signedClaim } from '../../tests/support/claim_message.mjs';
 import { rpcClient, connect, KSM } from '../kusama-node/test-support/helpers.js';
 
 const [mode, ...args] = process.argv.slice(2);
@@ -29,20 +30,7 @@ if (mode === 'sign') {
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 2 });
   const out = JSON.parse(readFileSync(args[0], 'utf8')).map((f) => {
     const pair = keyring.addFromUri(f.uri);
-    const ethAddress = ethereumEncode(f.ethAddress);
-    const iso = new Date(f.expiresAt * 1000).toISOString().replace('.000Z', 'Z');
-    const message = [
-      'lstaked: claim aKSMb for staked KSM',
-      `Kusama account: ${pair.address}`,
-      `Ethereum recipient: ${ethAddress}`,
-      `Amount: ${f.amount} KSM`,
-      `Ethereum chain id: ${f.chainId}`,
-      `Nonce: ${f.nonce}`,
-      `Expires: ${iso} (${f.expiresAt})`,
-    ].join('\n');
-    const signature = u8aToHex(pair.sign(u8aWrapBytes(stringToU8a(message))));
-    return { body: { address: pair.address, ethAddress, amount: f.amount, nonce: f.nonce,
-      expiresAt: f.expiresAt, scheme: 'sr25519', signature } };
+    return { body: signedClaim(pair, 'sr25519', f).body };
   });
   console.log(JSON.stringify(out));
   process.exit(0);
