@@ -157,14 +157,22 @@ async function refresh() {
   try {
     const [data, status] = await Promise.all([api(path), api('/admin/v1/status').catch((e) => e)]);
     if (page !== state.page) return;
-    // What the operator is typing survives the refresh.
-    const typed = [...document.querySelectorAll('#page input[id]')].map((i) => [i.id, i.value, document.activeElement === i]);
-    $('#page').innerHTML = render(data);
-    for (const [id, value, focused] of typed) {
-      const input = document.getElementById(id);
-      if (input) { input.value = value; if (focused) input.focus(); }
+    // Never redraw under the operator's hands: while a field of the page has
+    // the focus, this refresh leaves the page alone (the next one redraws).
+    // Redrawing mid-typing moved the caret: "0.0001" typed over a selected
+    // "1000" became "10000.0001" (seen in console_browser_e2e).
+    const active = document.activeElement;
+    const editing = active && active.matches('#page input, #page textarea, #page select');
+    if (!editing) {
+      // What the operator typed and left survives the redraw.
+      const typed = [...document.querySelectorAll('#page input[id]')].map((i) => [i.id, i.value]);
+      $('#page').innerHTML = render(data);
+      for (const [id, value] of typed) {
+        const input = document.getElementById(id);
+        if (input) input.value = value;
+      }
+      $('#page').dataset.page = page;
     }
-    $('#page').dataset.page = page;
     const ok = status && status.ok;
     $('#health').className = 'pill ' + (ok ? 'ok' : 'bad');
     $('#health').textContent = ok ? 'all actors healthy' : 'attention: an actor is unhealthy';

@@ -182,6 +182,8 @@ await page.fill('#withdraw-amount', '1000');
 let text = await click('Withdraw fees');
 assert.match(text, /refused/);
 await page.fill('#withdraw-amount', '0.0001');
+// The amount sent is the amount typed (a redraw mid-typing once made it 10000.0001).
+assert.equal(await page.inputValue('#withdraw-amount'), '0.0001');
 text = await click('Withdraw fees');
 assert.match(text, /recorded as action \d+ \(PENDING\)/);
 
