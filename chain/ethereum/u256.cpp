@@ -18,9 +18,11 @@ int hex_digit(char c) {
   return -1;
 }
 
-// Multiply by a small factor and add a small term; false on overflow.
+// Multiply by a small factor and add a small term; false on overflow (x is
+// then unchanged). Works on the limbs: this is on the path of every amount
+// the API reads from the database.
 bool mul_small_add(u256& x, uint64_t factor, uint64_t term) {
-  uint64_t limbs[4];
+  std::array<uint64_t, 4> limbs{};
   u128 carry = term;
   for (unsigned i = 0; i < 4; ++i) {
     u128 p = u128(x.limb(i)) * factor + carry;
@@ -29,11 +31,7 @@ bool mul_small_add(u256& x, uint64_t factor, uint64_t term) {
   }
   if (carry != 0)
     return false;
-  auto bytes = std::array<uint8_t, 32>{};
-  for (unsigned i = 0; i < 4; ++i)
-    for (unsigned b = 0; b < 8; ++b)
-      bytes[31 - (8 * i + b)] = uint8_t(limbs[i] >> (8 * b));
-  x = *u256::from_be(bytes);
+  x = u256::from_limbs(limbs);
   return true;
 }
 
@@ -63,12 +61,21 @@ caf::expected<u256> u256::from_dec(std::string_view text) {
     return make_error(ec::decode_error, "empty decimal number");
   if (text.size() > 1 && text[0] == '0')
     return make_error(ec::decode_error, "decimal number with a leading zero");
-  u256 r;
-  for (char c : text) {
+  for (char c : text)
     if (c < '0' || c > '9')
       return make_error(ec::decode_error, "not a decimal digit in a number");
-    if (!mul_small_add(r, 10, uint64_t(c - '0')))
+  // Up to 19 digits at a time (10^19 < 2^64): one multiply per chunk, not per digit.
+  u256 r;
+  while (!text.empty()) {
+    size_t n = std::min<size_t>(text.size(), 19);
+    uint64_t chunk = 0, scale = 1;
+    for (size_t i = 0; i < n; ++i) {
+      chunk = chunk * 10 + uint64_t(text[i] - '0');
+      scale *= 10;
+    }
+    if (!mul_small_add(r, scale, chunk))
       return make_error(ec::overflow, "decimal number does not fit in 256 bits");
+    text.remove_prefix(n);
   }
   return r;
 }

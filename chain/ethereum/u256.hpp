@@ -36,6 +36,12 @@ public:
   static caf::expected<u256> from_hex(std::string_view text);
   /// Big-endian bytes, at most 32 (leading zeros allowed).
   static caf::expected<u256> from_be(byte_view in);
+  /// From little-endian 64-bit limbs (limbs[0] least significant).
+  static constexpr u256 from_limbs(const std::array<uint64_t, 4>& limbs) {
+    u256 r;
+    r.limbs_ = limbs;
+    return r;
+  }
 
   std::string to_dec() const;
   /// "0x" + minimal hex ("0x0" for zero), Ethereum's JSON-RPC QUANTITY form.
