@@ -368,6 +368,22 @@ CREATE UNIQUE INDEX operator_transfers_refund_once ON operator_transfers (deposi
   WHERE kind = 'REFUND' AND status != 'FAILED';
 CREATE INDEX operator_transfers_by_status ON operator_transfers (status, id);
 )sql"},
+    {12, "read paths of the user API: covering indexes (issue #16, P4 on a years-old ledger)",
+     R"sql(
+-- A history page reads 20 rows of one account; with (account, id) alone each
+-- row was a seek into the table, where one account's rows lie years apart.
+-- Carrying the page's columns in the index makes a page one contiguous range.
+CREATE INDEX history_page ON history
+  (account, id, kind, amount_planck, status, reference, chain_ref, created_at, updated_at);
+DROP INDEX history_by_account;
+-- The account summary sums an account's ACTIVE claims and unpaid unstake
+-- requests: small partial indexes that carry the amount answer both without
+-- touching the (large) tables (status is in them so SQLite sees them as covering).
+CREATE INDEX claims_active_amounts ON claims (account, status, amount_planck)
+  WHERE status = 'ACTIVE';
+CREATE INDEX unstake_unpaid_amounts ON unstake_requests (recipient, status, amount_planck)
+  WHERE status != 'PAID';
+)sql"},
   };
   return all;
 }
