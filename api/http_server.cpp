@@ -23,6 +23,15 @@ void json_reply(httplib::Response& res, const nlohmann::json& body, int status) 
   res.set_content(body.dump(), "application/json");
 }
 
+void text_json_reply(httplib::Response& res, std::string body, int status) {
+  res.status = status;
+  // set_content as httplib does it, without copying the body.
+  res.body = std::move(body);
+  auto old = res.headers.equal_range("Content-Type");
+  res.headers.erase(old.first, old.second);
+  res.set_header("Content-Type", "application/json");
+}
+
 namespace {
 
 // Stable error codes for the statuses httplib produces on its own.

@@ -40,6 +40,8 @@ void json_error(httplib::Response& res, int status, const std::string& code,
 
 /// Writes a JSON body (status 200 unless given).
 void json_reply(httplib::Response& res, const nlohmann::json& body, int status = 200);
+/// The same for a JSON text already written (api/json_writer.hpp).
+void text_json_reply(httplib::Response& res, std::string body, int status = 200);
 
 class connection_guard;
 class rate_limiter;

@@ -1,6 +1,7 @@
 #include "api/user_routes.hpp"
 
 #include "api/claim_request.hpp"
+#include "api/json_writer.hpp"
 #include "api/route_helpers.hpp"
 #include "chain/ethereum/address.hpp"
 #include "chain/ethereum/amount.hpp"
@@ -22,24 +23,47 @@ std::string checksummed(const std::string& eth_hex) {
   return a ? chain::eth::to_checksum_address(*a) : eth_hex;
 }
 
-json claim_json(const ledger::claim_record& c, const user_routes_context& ctx) {
-  json data = {{"network", 0},
-               {"claimId", c.claim_id},
-               {"claimBeforeBlock", c.claim_before_block},
-               {"amount", chain::eth::format_amount(c.amount_planck, chain::eth::ksm_decimals)},
-               {"nativeAmount", c.amount_planck.to_dec()},
-               {"signature", c.signature},
-               {"ethAddress", checksummed(c.eth_address)}};
-  json claim = {{"address", ss58_of(c.account, ctx.ss58_prefix)},
-                {"status", c.status},
-                {"data", data},
-                {"createdTimestamp", c.created_at},
-                // When the claim stops being usable: the expected time of
-                // claimBeforeBlock (SPEC 2.7), not the request's expiresAt.
-                {"expiresTimestamp", c.created_at + ctx.claim_validity_ms},
-                {"tokenAddress", ctx.token_address},
-                {"loanId", 0}};
-  return {{"claim", claim}, {"tokenAddress", ctx.token_address}};
+// A claim as the API shows it (SPEC 2.7). Keys in ascending order: the bytes
+// nlohmann's sorted objects produced before these routes wrote JSON directly.
+void write_claim(json_writer& w, const ledger::claim_record& c, const user_routes_context& ctx) {
+  w.begin_object()
+    .field("address", ss58_of(c.account, ctx.ss58_prefix))
+    .field("createdTimestamp", c.created_at)
+    .key("data")
+    .begin_object()
+    .field("amount", chain::eth::format_amount(c.amount_planck, chain::eth::ksm_decimals))
+    .field("claimBeforeBlock", static_cast<int64_t>(c.claim_before_block))
+    .field("claimId", c.claim_id)
+    .field("ethAddress", checksummed(c.eth_address))
+    .field("nativeAmount", c.amount_planck.to_dec())
+    .field("network", int64_t{0})
+    .field("signature", c.signature)
+    .end_object()
+    // When the claim stops being usable: the expected time of
+    // claimBeforeBlock (SPEC 2.7), not the request's expiresAt.
+    .field("expiresTimestamp", c.created_at + ctx.claim_validity_ms)
+    .field("loanId", int64_t{0})
+    .field("status", c.status)
+    .field("tokenAddress", ctx.token_address)
+    .end_object();
+}
+
+// {"claim": {...}, "tokenAddress": "0x..."}
+std::string claim_reply(const ledger::claim_record& c, const user_routes_context& ctx) {
+  json_writer w;
+  w.begin_object().key("claim");
+  write_claim(w, c, ctx);
+  w.field("tokenAddress", ctx.token_address).end_object();
+  return w.take();
+}
+
+// {"amount": "<KSM>", "nativeAmount": "<planck>"} as a member `name`.
+void write_amount(json_writer& w, std::string_view name, const u256& planck) {
+  w.key(name)
+    .begin_object()
+    .field("amount", chain::eth::format_amount(planck, chain::eth::ksm_decimals))
+    .field("nativeAmount", planck.to_dec())
+    .end_object();
 }
 
 // The account in a path, checked against the network's prefix.
@@ -168,7 +192,7 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
       }
       bool retry = false;
       self->request(*notary, ctx.timeout, claim_atom_v, req_claim)
-        .receive([&](ledger::claim_record& c) { json_reply(res, claim_json(c, ctx)); },
+        .receive([&](ledger::claim_record& c) { text_json_reply(res, claim_reply(c, ctx)); },
                  [&](caf::error& err) {
                    if (attempt == 0 && err == caf::sec::request_receiver_down) {
                      notary_handle->forget(*notary);
@@ -195,7 +219,7 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
     }
     if (!claim)
       return json_error(res, 404, "unknown_claim", "no claim with this id");
-    json_reply(res, claim_json(*claim, ctx));
+    text_json_reply(res, claim_reply(*claim, ctx));
   });
 
   server.get("/v1/accounts/:address", [ctx](const httplib::Request& req, httplib::Response& res) {
@@ -209,13 +233,18 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
     }
     if (!s)
       return json_error(res, 500, "internal_error", "cannot compute the account summary");
-    json_reply(res, {{"address", req.matches[1].str()},
-                     {"staked", amount_json(s->deposited_planck)},
-                     {"claimable", amount_json(s->claimable_planck)},
-                     {"inActiveClaims", amount_json(s->in_active_claims_planck)},
-                     {"pendingUnstake", amount_json(s->pending_unstake_planck)},
-                     {"shares", {{"unclaimed", s->unclaimed_shares.to_dec()},
-                                 {"reserved", s->reserved_shares.to_dec()}}}});
+    json_writer w;
+    w.begin_object().field("address", req.matches[1].str());
+    write_amount(w, "claimable", s->claimable_planck);
+    write_amount(w, "inActiveClaims", s->in_active_claims_planck);
+    write_amount(w, "pendingUnstake", s->pending_unstake_planck);
+    w.key("shares")
+      .begin_object()
+      .field("reserved", s->reserved_shares.to_dec())
+      .field("unclaimed", s->unclaimed_shares.to_dec())
+      .end_object();
+    write_amount(w, "staked", s->deposited_planck);
+    text_json_reply(res, w.end_object().take());
   });
 
   server.get("/v1/accounts/:address/claims",
@@ -223,10 +252,11 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
                auto account = account_from_path(req.matches[1].str(), ctx.ss58_prefix, res);
                if (!account)
                  return;
-               json list = json::array();
+               json_writer w;
+               w.begin_object().key("claims").begin_array();
                for (auto& c : ledger::claims_of(read_connection(ctx.database_path), *account, 100))
-                 list.push_back(claim_json(c, ctx)["claim"]);
-               json_reply(res, {{"claims", list}});
+                 write_claim(w, c, ctx);
+               text_json_reply(res, w.end_array().end_object().take());
              });
 
   server.get("/v1/accounts/:address/history",
@@ -237,28 +267,37 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
                int64_t limit = 0, before = 0;
                if (!page_query(req, res, limit, before))
                  return;
-               json entries = json::array();
-               int64_t last = 0;
                std::vector<ledger::history_entry> page;
                {
                  read_scope reads{ctx.database_path};
                  page = ledger::history_of(reads.statements(), *account, before, limit);
                }
+               json_writer w;
+               w.begin_object().key("entries").begin_array();
                for (auto& h : page) {
-                 last = h.id;
-                 json e = amount_json(h.amount_planck);
-                 e["id"] = h.id;
-                 e["kind"] = h.kind;
-                 e["status"] = h.status;
-                 e["reference"] = h.reference;
-                 e["chainRef"] = h.chain_ref ? json(*h.chain_ref) : json();
-                 e["createdTimestamp"] = h.created_at;
-                 e["updatedTimestamp"] = h.updated_at;
-                 entries.push_back(e);
+                 auto planck = h.amount_planck.to_dec();
+                 w.begin_object()
+                   .field("amount", chain::eth::format_amount(h.amount_planck, chain::eth::ksm_decimals))
+                   .key("chainRef");
+                 if (h.chain_ref)
+                   w.string(*h.chain_ref);
+                 else
+                   w.null();
+                 w.field("createdTimestamp", h.created_at)
+                   .field("id", h.id)
+                   .field("kind", h.kind)
+                   .field("nativeAmount", planck)
+                   .field("reference", h.reference)
+                   .field("status", h.status)
+                   .field("updatedTimestamp", h.updated_at)
+                   .end_object();
                }
-               json body = {{"entries", entries}};
-               body["nextBefore"] = static_cast<int64_t>(entries.size()) == limit ? json(last) : json();
-               json_reply(res, body);
+               w.end_array().key("nextBefore");
+               if (static_cast<int64_t>(page.size()) == limit && !page.empty())
+                 w.number(page.back().id);
+               else
+                 w.null();
+               text_json_reply(res, w.end_object().take());
              });
 }
 
