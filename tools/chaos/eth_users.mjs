@@ -12,7 +12,8 @@
 //   Both print [{"hash", "ok": true|false, "block"}] in order; a reverted
 //   transaction is reported, not thrown (the driver decides).
 //   node eth_users.mjs balances URL TOKEN FILE
-//     FILE: ["0x<address>", ...]; prints {"ratio": "..", "balances": {"0x..": "wei"}}.
+//     FILE: ["0x<address>", ...]; prints {"ratio": "..", "balances": {"0x..": "wei"},
+//     "shares": {"0x..": "aKSMb shares"}} (balanceOf and sharesOf, at the latest block).
 import { readFileSync } from 'node:fs';
 import { keccakAsU8a } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
@@ -65,9 +66,12 @@ if (mode === 'mint') {
   const [token, file] = args;
   const call = async (data) => BigInt(await rpc('eth_call', [{ to: token, data }, 'latest'])).toString();
   const balances = {};
-  for (const a of JSON.parse(readFileSync(file, 'utf8')))
+  const shares = {};
+  for (const a of JSON.parse(readFileSync(file, 'utf8'))) {
     balances[a] = await call(`0x${selector('balanceOf(address)')}${word(a)}`);
-  console.log(JSON.stringify({ ratio: await call(`0x${selector('ratio()')}`), balances }));
+    shares[a] = await call(`0x${selector('sharesOf(address)')}${word(a)}`);
+  }
+  console.log(JSON.stringify({ ratio: await call(`0x${selector('ratio()')}`), balances, shares }));
   process.exit(0);
 } else {
   throw new Error(`unknown mode ${mode}`);
