@@ -50,9 +50,10 @@
 //   when the token did not exist yet), M / B = Σ shares of the BondsClaimed /
 //   TokensBurned events read, U / R = Σ accounts' unclaimed / reserved shares,
 //   D = Σ shares of CREDITED deposits, X = Σ shares of the ledger's unstake
-//   requests and, per CLAIMED claim, drift = reserved shares − minted shares
-//   (the ledger reserves at its ratio rounded up, aKSMb mints at the ratio in
-//   force at the mint rounded down: 0 or 1 when the ratio did not change):
+//   requests and, per CLAIMED claim, drift = the claim's shares − minted shares
+//   (0: at the mint the ledger keeps the minted shares on the claim and moves
+//   the rest of the reservation back to unclaimed, or takes a loss's
+//   difference from unclaimed; not 0 only where unclaimed could not cover it):
 //     (token)  E − E0 = M − B                   [token_shares_not_from_pool]
 //     (ledger) (E − E0) + X + U + R = D − Σ drift   [total_shares_mismatch]
 //   i.e. "aKSMb's shares + burned + unclaimed + reserved = the ledger's total".

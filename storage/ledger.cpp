@@ -554,19 +554,40 @@ void apply_claim_event(statement_cache& sc, const eth_claim_event& e, int64_t no
                 now_ms);
     return;
   }
-  if (claim->amount_wei != e.amount_wei || claim->eth_address != e.account)
+  bool as_signed = claim->amount_wei == e.amount_wei && claim->eth_address == e.account;
+  if (!as_signed)
     raise_alert(sc, "critical", "eth_watcher",
                 "claim " + e.claim_id + " paid with different amount or recipient", now_ms);
   auto row = load_account(sc, claim->account);
   if (!row)
     abort_tx("claim " + e.claim_id + " has no account");
   row->reserved = must(checked_sub(row->reserved, claim->shares), "reserved shares");
+  // The ledger reserved at its ratio (rounded up), aKSMb minted at the ratio
+  // in force at the mint (rounded down). When a new ratio took effect in
+  // between, the two differ by the reward (or loss) of that step on the
+  // claim: the claim keeps exactly the shares minted and the difference goes
+  // back to (or, for a loss, comes from, as far as there are) the account's
+  // unclaimed shares. Without this a claimant lost the reward accrued while
+  // its claim was active, and the ratio calculator counted those shares a
+  // second time as reward (and took its fee on them again).
+  auto kept = claim->shares;
+  if (as_signed && e.shares < claim->shares) {
+    row->unclaimed = must(checked_add(row->unclaimed, *checked_sub(claim->shares, e.shares)), "unclaimed shares");
+    kept = e.shares;
+  } else if (as_signed && e.shares > claim->shares) {
+    auto more = *checked_sub(e.shares, claim->shares);
+    if (more > row->unclaimed)
+      more = row->unclaimed;
+    row->unclaimed = must(checked_sub(row->unclaimed, more), "unclaimed shares");
+    kept = must(checked_add(claim->shares, more), "claim shares");
+  }
   store_account(sc, claim->account, *row, now_ms);
-  auto& q = sc("UPDATE claims SET status = 'CLAIMED', settled_tx = ?, settled_block = ? "
+  auto& q = sc("UPDATE claims SET status = 'CLAIMED', shares = ?, settled_tx = ?, settled_block = ? "
                           "WHERE claim_id = ? AND status = 'ACTIVE'");
-  q.bind(1, e.tx_hash);
-  q.bind(2, static_cast<int64_t>(e.block_number));
-  q.bind(3, e.claim_id);
+  q.bind(1, kept.to_dec());
+  q.bind(2, e.tx_hash);
+  q.bind(3, static_cast<int64_t>(e.block_number));
+  q.bind(4, e.claim_id);
   q.exec();
   set_history_status(sc, "CLAIM", e.claim_id, "CLAIMED", e.tx_hash, now_ms);
 }

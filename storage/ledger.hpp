@@ -7,7 +7,9 @@
 //   the same event twice is a no-op, never a second credit;
 // - an account's shares only move between "unclaimed" and a claim's
 //   reservation; a claim is ACTIVE, CLAIMED or EXPIRED, and only ACTIVE ->
-//   CLAIMED or ACTIVE -> EXPIRED exist (an expired claim's shares go back);
+//   CLAIMED or ACTIVE -> EXPIRED exist (an expired claim's shares go back; a
+//   CLAIMED one keeps the shares aKSMb minted for it, the rest of the
+//   reservation goes back, a loss's extra comes from unclaimed);
 // - a claim id is signed at most once (PRIMARY KEY), a request nonce is used
 //   at most once per account;
 // - Ethereum events are applied with the cursor in the same transaction and

@@ -28,6 +28,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -89,7 +90,9 @@ struct user {
 
 struct figures {
   int kills = 0, sigterms = 0, sigterms_in_batch = 0, node_faults = 0, eth_faults = 0, reorgs = 0, upgrades = 0,
-      restarts = 0, claim_retries = 0, deposit_ids = 0, disk_full = 0, disk_full_exits = 0;
+      restarts = 0, claim_retries = 0, deposit_ids = 0, disk_full = 0, disk_full_exits = 0, time_steps = 0,
+      reorgs_dropping = 0, burns_dropped = 0, burns_resent = 0, burns_left_dropped = 0, mints_dropped = 0,
+      mints_resent = 0, mints_left_dropped = 0;
   std::map<std::string, int> fault_modes;
 };
 
@@ -140,6 +143,47 @@ std::string hex_to_dec(std::string hex) {
   return nz == std::string::npos ? "0" : out.substr(nz);
 }
 
+// Shares, wei and ratios: up to 2^128. A user's amounts are < 2^66 wei and
+// ratios <= 1e18 < 2^60, so every product below fits; one that would not
+// throws (the run then exits 2) rather than wrap.
+using u128 = unsigned __int128;
+
+u128 u128_of(const std::string& s) {
+  if (s.empty())
+    throw std::runtime_error("not a number: ''");
+  u128 v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9' || __builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, c - '0', &v))
+      throw std::runtime_error("not a 128-bit number: " + s);
+  }
+  return v;
+}
+
+std::string dec_of(u128 v) {
+  std::string out;
+  do {
+    out.insert(out.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
+    v /= 10;
+  } while (v);
+  return out;
+}
+
+// a·b/c rounded down, or up.
+u128 mul_div(u128 a, u128 b, u128 c, bool up) {
+  u128 p;
+  if (__builtin_mul_overflow(a, b, &p) || c == 0)
+    throw std::runtime_error("mul_div out of range: " + dec_of(a) + " * " + dec_of(b) + " / " + dec_of(c));
+  return p / c + (up && p % c ? 1 : 0);
+}
+
+// (block number, log index) of a log from `cast logs --json` (hex or number).
+std::pair<uint64_t, uint64_t> log_position(const json& l) {
+  auto n = [](const json& v) -> uint64_t {
+    return v.is_number() ? v.get<uint64_t>() : std::stoull(hex_to_dec(v.get<std::string>()));
+  };
+  return {n(l["blockNumber"]), n(l["logIndex"])};
+}
+
 // Decimal strings that fit: amounts here are < 2^64 planck (at most ~10^8 KSM).
 uint64_t dec(const std::string& s) { return std::stoull(s); }
 
@@ -177,8 +221,7 @@ private:
       return 2;
     plan_users();
     const int rounds = opt_.waves + 4; // the last users' claims and burns come a few rounds later
-    // Kill slots: each round has `points` places where a fault may strike;
-    // kills are spread over rounds and settlement so that the total is exact.
+    plan_faults(rounds * 3);
     for (int round = 0; round < rounds && !timed_out(); ++round) {
       say("round " + std::to_string(round));
       deposits(round);
@@ -202,10 +245,13 @@ private:
     ::setenv("FOUNDRY_DISABLE_NIGHTLY_WARNING", "1", 1);
     // Blocks only when the driver says (--block-ms 0): waits are on chain state.
     // Eras of 10 blocks, an unbonding of 2 eras, so unbond/withdraw also happen.
+    // Rewards of 200% a year (of the node's 6 s slots), so that a run of
+    // minutes earns enough for the ratio to move by more than rounding.
     // An archive node: the checks read the events of every block of the run.
     node_ = std::make_unique<test::kusama_node>(
       dir_, std::vector<std::string>{"--block-ms", "0", "--finality-lag", "1", "--era-blocks", "10",
-                                     "--bonding-duration", "2", "--state-pruning", "1000000"});
+                                     "--bonding-duration", "2", "--annual-reward-bps", "20000",
+                                     "--state-pruning", "1000000"});
     if (!node_->ok()) {
       std::cerr << "the Kusama node did not start\n" << node_->log();
       return false;
@@ -214,6 +260,11 @@ private:
     if (!anvil_->ok())
       return false;
     contracts_ = anvil_->deploy(test::anvil_address0);
+    // The admin (anvil's account 0, also the operator that publishes ratios)
+    // allows hourly updates of up to 100% a year (the contract's floor and
+    // ceiling); advance_eth_clock makes the hours pass.
+    anvil_->cast({"send", "--rpc-url", anvil_->url, "--private-key", test::anvil_key0, contracts_.token,
+                  "setRatioBounds(uint256,uint256,uint256)", "3600", "10000", "2000"});
     // The daemon reaches anvil through a fault-injecting proxy; users and checks go direct.
     eth_proxy_ = std::make_unique<test::background_process>(
       std::vector<std::string>{"/usr/bin/env", "node", repo + "/tools/chaos/eth_fault_proxy.mjs", anvil_->url},
@@ -259,6 +310,8 @@ private:
         << "[ethereum]\nrpc_url = \"http://127.0.0.1:" << eth_proxy_port_ << "\"\nchain_id = 31337\npool_address = \""
         << contracts_.pool << "\"\ntoken_address = \"" << contracts_.token
         << "\"\nstart_block = " << contracts_.block << "\npoll_interval_ms = 200\n"
+        << "operator_key_file = \"" << dir_.file("notary.key") << "\"\n"
+        << "[ratio]\nfee_bps = 200\ninterval_seconds = 60\npoll_interval_ms = 200\n"
         << "[claims]\nnotary_key_file = \"" << dir_.file("notary.key") << "\"\n"
         << "max_request_ttl_seconds = 4000000000\nvalidity_blocks = " << claims_validity_blocks << "\n";
     return path;
@@ -408,15 +461,45 @@ private:
       return;
     auto sent = node_script({"mint", anvil_->url, contracts_.pool, contracts_.token, test::anvil_address1},
                             mints, "mints.json", "eth_users.mjs");
+    // A reorg may drop the newest mints: half of them are sent again (the
+    // claim is still valid: it must mint once), the others are left to
+    // expire (the amount must come back to claimable).
+    auto dropped = reorg_drop(sent, round, "mint");
+    json again = json::array();
+    std::vector<user*> again_users;
     for (size_t i = 0; i < minting.size() && i < sent.size(); ++i) {
       if (!sent[i]["ok"].get<bool>()) {
         std::cerr << "mint of user " << minting[i]->index << " reverted: " << sent[i].dump() << "\n";
         ++failed_mints_;
         continue;
       }
+      if (dropped[i]) {
+        if (rng_() % 2) {
+          again.push_back(mints[i]);
+          again_users.push_back(minting[i]);
+        } else {
+          ++figures_.mints_left_dropped; // stays `claimed`: expires, no burn
+        }
+        continue;
+      }
       ++minted_;
       minting[i]->at = user::step::minted;
       minting[i]->due = round + 1 + static_cast<int>(rng_() % 3);
+    }
+    if (again.empty())
+      return;
+    auto resent = node_script({"mint", anvil_->url, contracts_.pool, contracts_.token, test::anvil_address1}, again,
+                              "mints.json", "eth_users.mjs");
+    for (size_t i = 0; i < again_users.size() && i < resent.size(); ++i) {
+      ++figures_.mints_resent;
+      if (!resent[i]["ok"].get<bool>()) {
+        std::cerr << "mint of user " << again_users[i]->index << " sent again reverted: " << resent[i].dump() << "\n";
+        ++failed_mints_;
+        continue;
+      }
+      ++minted_;
+      again_users[i]->at = user::step::minted;
+      again_users[i]->due = round + 1 + static_cast<int>(rng_() % 3);
     }
   }
 
@@ -445,42 +528,139 @@ private:
 
   void burns(int round) {
     json list = json::array();
-    std::vector<user*> burning;
+    std::vector<user*> due;
+    json addresses = json::array();
     for (auto& u : users_)
       if (u.at == user::step::minted && u.due <= round) {
-        u.at = user::step::burned;
-        for (auto planck : u.burns) {
-          list.push_back({{"from", u.eth}, {"recipient", u.account}, {"amountWei", std::to_string(planck) + "000000"}});
-          burning.push_back(&u);
-        }
+        due.push_back(&u);
+        addresses.push_back(u.eth);
       }
+    if (due.empty())
+      return;
+    // What each holds now: minted at a ratio below 1e18, C planck are worth
+    // floor(floor(C·1e6·r/1e18)·1e18/r) wei, which can be a wei under C·1e6.
+    // A user burns at most its whole planck (a wallet's "max" button).
+    auto held = node_script({"balances", anvil_->url, contracts_.token}, addresses, "addresses.json",
+                            "eth_users.mjs")["balances"];
+    for (auto* u : due) {
+      u->at = user::step::burned;
+      auto wei = held[u->eth].get<std::string>();
+      uint64_t left = wei.size() > 6 ? dec(wei.substr(0, wei.size() - 6)) : 0;
+      for (auto planck : u->burns) {
+        planck = std::min(planck, left);
+        left -= planck;
+        if (planck > 0)
+          list.push_back({{"from", u->eth}, {"recipient", u->account}, {"amountWei", std::to_string(planck) + "000000"}});
+      }
+    }
     if (list.empty())
       return;
     auto sent = node_script({"burn", anvil_->url, contracts_.pool, contracts_.token}, list, "burns.json",
                             "eth_users.mjs");
     for (auto& s : sent)
-      s["ok"].get<bool>() ? ++burns_sent_ : ++failed_burns_;
+      if (!s.value("skipped", false))
+        s["ok"].get<bool>() ? ++burns_sent_ : ++failed_burns_;
+    // A reorg may drop the newest burns; half of them are sent again (one
+    // burn re-mined: it must be paid, once), the others stay dropped (never
+    // on chain: they must never be paid, the user keeps the aKSMb).
+    auto dropped = reorg_drop(sent, round, "burn");
+    json again = json::array();
+    for (size_t i = 0; i < dropped.size(); ++i)
+      if (dropped[i]) {
+        --burns_sent_;
+        if (rng_() % 2)
+          again.push_back(list[i]);
+        else
+          ++figures_.burns_left_dropped;
+      }
+    if (!again.empty())
+      for (auto& s : node_script({"burn", anvil_->url, contracts_.pool, contracts_.token}, again, "burns.json",
+                                 "eth_users.mjs")) {
+        if (s.value("skipped", false))
+          continue;
+        s["ok"].get<bool>() ? ++burns_sent_ : ++failed_burns_;
+        ++figures_.burns_resent;
+      }
+  }
+
+  // Anvil reorgs that drop users' transactions: with a seeded chance per
+  // batch (and surely once in the first half of the run when none has been
+  // dropped yet), the newest 1–2 blocks, which hold the batch's last
+  // transactions and are above finality (finalized = latest - 2), are
+  // replaced by empty blocks (anvil_reorg with no transactions). Returns, per
+  // entry of `sent`, whether it was dropped; a dropped transaction must have
+  // no receipt afterwards (anvil does not put it back in its pool).
+  std::vector<bool> reorg_drop(const json& sent, int round, const std::string& what) {
+    std::vector<bool> dropped(sent.size(), false);
+    auto& done = what == "burn" ? figures_.burns_dropped : figures_.mints_dropped;
+    if (sent.empty() || !(rng_() % 100 < 20 || (done == 0 && round >= opt_.waves / 2)))
+      return dropped;
+    const uint64_t depth = 1 + rng_() % 2;
+    auto latest = std::stoull(hex_to_dec(anvil_->rpc("eth_blockNumber").get<std::string>()));
+    int n = 0;
+    for (size_t i = 0; i < sent.size(); ++i)
+      if (sent[i]["ok"].get<bool>() && sent[i]["block"].get<int64_t>() > static_cast<int64_t>(latest - depth))
+        dropped[i] = true, ++n;
+    if (n == 0)
+      return dropped;
+    anvil_->rpc("anvil_reorg", json::array({depth, json::array()}));
+    ++figures_.reorgs_dropping;
+    for (size_t i = 0; i < sent.size(); ++i)
+      if (dropped[i]) {
+        auto receipt = anvil_->rpc("eth_getTransactionReceipt", json::array({sent[i]["hash"]}));
+        if (!receipt.is_null())
+          throw std::runtime_error("a " + what + " dropped by anvil_reorg is still mined: " + sent[i].dump());
+        ++done;
+      }
+    return dropped;
   }
 
   // ---------------------------------------------------------------- faults
-  // One place in a round where a fault may strike (seeded choice).
+  enum class fault { none, node, eth, reorg, sigterm, disk };
+
+  // Which fault strikes at each of the rounds' fault points, drawn up front
+  // from the seed. Every kind is reserved `least_of_each` points first (so a
+  // long run's many kills cannot crowd any kind out), the other points are
+  // drawn with the old weights; kill -9s come on top of these faults: about
+  // 70% of them spread evenly over the points (several at one point when
+  // there are more kills than points), the rest while the payouts settle.
+  void plan_faults(int points) {
+    const int least_of_each = 3;
+    std::vector<fault> s;
+    for (auto k : {fault::node, fault::eth, fault::reorg, fault::sigterm, fault::disk})
+      for (int i = 0; i < least_of_each; ++i)
+        s.push_back(k);
+    while (static_cast<int>(s.size()) < points) {
+      auto roll = rng_() % 1000;
+      s.push_back(roll < 520 ? fault::node : roll < 600 ? fault::eth : roll < 750 ? fault::reorg
+                  : roll < 850 ? fault::sigterm : roll < 920 ? fault::disk : fault::none);
+    }
+    std::shuffle(s.begin(), s.end(), rng_);
+    schedule_ = s;
+    kills_at_.assign(s.size(), 0);
+    const int in_rounds = opt_.kills * 7 / 10;
+    const auto offset = rng_() % s.size();
+    for (int i = 0; i < in_rounds; ++i)
+      ++kills_at_[(offset + static_cast<size_t>(i) * s.size() / std::max(1, in_rounds)) % s.size()];
+  }
+
+  // One place in a round where faults strike (the plan above).
   void fault_point(int round) {
-    const int points = (opt_.waves + 4) * 3;
-    auto roll = rng_() % 1000;
-    // Kills: spread evenly, about 70% of them in the rounds, the rest while settling.
-    if (figures_.kills < opt_.kills * 7 / 10 &&
-        roll < static_cast<uint64_t>(1000 * opt_.kills * 7 / 10 / points + 1))
+    if (point_ >= schedule_.size())
+      return;
+    for (int k = 0; k < kills_at_[point_]; ++k) {
+      if (k > 0)
+        ticks(1); // the restarted daemon works a little before the next kill
       kill9();
-    else if (roll < 520)
-      node_fault();
-    else if (roll < 600)
-      eth_fault();
-    else if (roll < 750)
-      eth_reorg();
-    else if (roll < 850)
-      sigterm();
-    else if (roll < 920)
-      disk_full();
+    }
+    switch (schedule_[point_++]) {
+    case fault::node: node_fault(); break;
+    case fault::eth: eth_fault(); break;
+    case fault::reorg: eth_reorg(); break;
+    case fault::sigterm: sigterm(); break;
+    case fault::disk: disk_full(); break;
+    case fault::none: break;
+    }
     (void)round;
   }
 
@@ -619,9 +799,51 @@ private:
   void ticks(int n) {
     for (int i = 0; i < n; ++i) {
       node_->new_blocks(1);
+      advance_eth_clock();
       anvil_->mine(1);
       std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng_() % 200));
     }
+  }
+
+  // aKSMb accepts a ratio update an hour (of block time) after the last one;
+  // the daemon calculates every minute (ratio.interval_seconds = 60). So that
+  // several ratios are published in a run of minutes, anvil's clock jumps an
+  // hour every 20 s of the run (and the Kusama node's eras pay rewards as
+  // blocks are made), until the figures are read.
+  void advance_eth_clock() {
+    auto now = std::chrono::steady_clock::now();
+    if (!advance_time_ || now - last_time_step_ < 20s)
+      return;
+    anvil_->rpc("evm_increaseTime", json::array({3600}));
+    last_time_step_ = now;
+    ++figures_.time_steps;
+  }
+
+  std::string token_call(const std::string& sig, const std::vector<std::string>& args = {}) {
+    std::vector<std::string> argv{"call", "--rpc-url", anvil_->url, contracts_.token, sig};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto out = anvil_->cast(argv);
+    return out.substr(0, out.find(' '));
+  }
+
+  // No ratio update in flight, the ledger's ratio is aKSMb's, and aKSMb would
+  // refuse another update now.
+  bool ratio_quiet() {
+    if (count("SELECT COUNT(*) FROM ratio_calculations WHERE status = 'PUBLISHING'") > 0)
+      return false;
+    std::string ledger_ratio = "1000000000000000000";
+    {
+      SQLite::Database db(dir_.file("data") + "/lstaked.sqlite", SQLite::OPEN_READONLY);
+      db.setBusyTimeout(10000);
+      SQLite::Statement q(db, "SELECT ratio FROM ratio_history ORDER BY id DESC LIMIT 1");
+      if (q.executeStep())
+        ledger_ratio = q.getColumn(0).getString();
+    }
+    if (ledger_ratio != token_call("ratio()(uint256)"))
+      return false;
+    auto latest = anvil_->rpc("eth_getBlockByNumber", json::array({"latest", false}));
+    auto now = std::stoull(hex_to_dec(latest["timestamp"].get<std::string>()));
+    return std::stoull(token_call("nextRatioUpdateAt()(uint256)")) > now + 60;
   }
 
   bool timed_out() const {
@@ -640,27 +862,41 @@ private:
              count("SELECT COUNT(*) FROM outbox WHERE purpose = 'payout' AND "
                    "status NOT IN ('FINALIZED', 'EXPIRED', 'REPLACED')") == 0;
     };
+    // The faults here come on top of the kills (one every other step while
+    // any is left): SIGTERMs aimed at payout batches until at least
+    // `least_in_batch` struck one (while payouts are still due), and every
+    // other kind on its own cadence.
+    const int least_in_batch = 2;
+    auto payouts_due = [&] {
+      return count("SELECT COUNT(*) FROM unstake_requests WHERE status NOT IN ('PAID', 'HELD')") > 0;
+    };
     int step = 0;
     while (!timed_out()) {
-      if (settled()) {
-        if (figures_.kills >= opt_.kills)
-          break;
-        // Spend the remaining kills even when all is paid: a restart must not
-        // pay again. Burns already sent keep the queue busy most of the time.
-      }
+      if (settled() && figures_.kills >= opt_.kills)
+        break;
+      // Spend the remaining kills even when all is paid: a restart must not
+      // pay again. Burns already sent keep the queue busy most of the time.
       ticks(1 + rng_() % 3);
-      if (figures_.kills < opt_.kills && (step % 2 == 0))
+      if (figures_.kills < opt_.kills && step % 2 == 0)
         kill9();
-      else if (step % 7 == 3)
+      if ((figures_.sigterms_in_batch < least_in_batch && step % 2 == 1 && payouts_due()) || step % 7 == 3)
         sigterm();
-      else if (step % 11 == 5)
+      if (step % 11 == 5)
         node_fault();
-      else if (step % 11 == 9)
+      if (step % 11 == 9)
         eth_fault();
-      else if (step % 13 == 11)
+      if (step % 13 == 11)
         disk_full();
+      if (step % 5 == 2)
+        eth_reorg();
       ++step;
     }
+    // No ratio publication while the figures are read: anvil's clock stops
+    // jumping (aKSMb then refuses another update for an hour), and the driver
+    // waits until the last update is in effect in the ledger.
+    advance_time_ = false;
+    for (int i = 0; i < 600 && !timed_out() && !ratio_quiet(); ++i)
+      ticks(1);
     ticks(4);
     if (!settled()) {
       std::cerr << "NOT SETTLED within " << opt_.minutes << " minutes: "
@@ -784,16 +1020,159 @@ private:
       chain_claim_unknown += issued.count(id) ? 0 : 1;
     }
     int db_claims = static_cast<int>(count("SELECT COUNT(*) FROM claims"));
-    // Every user's KSM: deposited = paid + aKSMb at the ratio + claimable + in flight.
+    // ---- The exchange ratio: every RatioUpdated of aKSMb (cast), in chain order.
+    auto ratio_logs = cast_logs("RatioUpdated(uint256 oldRatio,uint256 newRatio,uint256 elapsed,uint256 totalShares)",
+                                contracts_.token);
+    const u128 one = u128_of("1000000000000000000");
+    struct published_ratio {
+      std::pair<uint64_t, uint64_t> at; // (block, log index)
+      u128 ratio;
+    };
+    std::vector<published_ratio> published;
+    bool loss_published = false;
+    for (auto& l : ratio_logs) {
+      auto data = l["data"].get<std::string>().substr(2);
+      auto before = u128_of(hex_to_dec(data.substr(0, 64))), after = u128_of(hex_to_dec(data.substr(64, 64)));
+      loss_published = loss_published || after > before;
+      published.push_back({log_position(l), after});
+    }
+    // aKSMb's ratio at a log's position: the last update before it.
+    auto ratio_at = [&](const std::pair<uint64_t, uint64_t>& at) {
+      u128 r = one;
+      for (auto& p : published)
+        if (p.at < at)
+          r = p.ratio;
+      return r;
+    };
+    // The ratios that were ever in effect, in order: 1e18, then each published one.
+    std::vector<u128> in_effect{one};
+    for (auto& p : published)
+      in_effect.push_back(p.ratio);
+
+    // ---- Each user's value, replayed from the chains and the contract with
+    // their rounding (aKSMb.sol, storage/ledger.cpp), in shares:
+    //  - a credited deposit of D planck: floor(D·1e6·r/1e18) shares at the
+    //    ledger's ratio r (ledger::shares_for_planck), where r must be one of
+    //    the ratios in effect and never an older one than a deposit credited
+    //    before used (the ledger's ratio only moves forward);
+    //  - a claim of C planck reserves ceil(C·1e6·r/1e18) of them (reserve_claim;
+    //    an EXPIRED claim gives them back), with the same rules for r; once
+    //    minted it holds exactly the shares of its BondsClaimed (the rest of
+    //    the reservation is the user's again);
+    //  - aKSMb.mint of A wei adds floor(A·r/1e18) shares, aKSMb.burn of A wei
+    //    removes ceil(A·r/1e18), r the ratio in force at that log (every
+    //    BondsClaimed and TokensBurned must carry exactly these shares, and
+    //    sharesOf must be their sum); a burn pays floor(A/1e6) planck;
+    //  - at the end, at aKSMb's ratio R: aKSMb = floor(sharesOf·1e18/R) wei,
+    //    claimable = floor(floor(unclaimed·1e18/R)/1e6) planck (planck_for_shares).
+    // expected = Σ burns' planck + floor(aKSMb/1e6) + claimable, and what the
+    // user has (paid on chain + pending unstakes + balanceOf/1e6 + claimable of
+    // the API) must be exactly that: the replay rounds as the contract and the
+    // ledger do, so the bound on the difference is 0 planck either way.
+    std::map<std::string, u128> dep_shares, reserved, minted_shares, burned_shares; // by account / eth address
+    std::map<std::string, uint64_t> burned_by;                                    // planck, by eth address
+    int bad_event_shares = 0, credit_ratio_unknown = 0, credit_ratio_stale = 0, claim_ratio_unknown = 0,
+        claim_ratio_stale = 0, claim_shares_not_minted = 0;
+    std::map<std::string, std::pair<u128, u128>> minted_by_claim; // claimId (decimal) -> (shares, ratio at mint)
+    for (auto& l : claimed_logs) {
+      auto data = l["data"].get<std::string>().substr(2);
+      auto amount = u128_of(hex_to_dec(data.substr(0, 64))), sh = u128_of(hex_to_dec(data.substr(64, 64)));
+      auto r = ratio_at(log_position(l));
+      if (sh != mul_div(amount, r, one, false))
+        ++bad_event_shares;
+      auto to = "0x" + l["topics"][2].get<std::string>().substr(26);
+      minted_shares[to] += sh;
+      minted_by_claim[hex_to_dec(l["topics"][1].get<std::string>())] = {sh, r};
+    }
+    for (auto& l : burned_logs) {
+      auto data = l["data"].get<std::string>().substr(2);
+      auto amount = u128_of(hex_to_dec(data.substr(0, 64))), sh = u128_of(hex_to_dec(data.substr(64, 64)));
+      if (sh != mul_div(amount, ratio_at(log_position(l)), one, true))
+        ++bad_event_shares;
+      auto from = "0x" + l["topics"][1].get<std::string>().substr(26);
+      burned_shares[from] += sh;
+      burned_by[from] += static_cast<uint64_t>(amount / 1000000);
+    }
+    // The index in `in_effect` of the ratio a ledger row was made at (the
+    // first from `from` on that gives its shares), or -1.
+    auto ratio_index = [&](u128 planck, u128 shares, bool up, size_t from) -> int {
+      for (size_t k = from; k < in_effect.size(); ++k)
+        if (mul_div(planck * 1000000, in_effect[k], one, up) == shares)
+          return static_cast<int>(k);
+      return -1;
+    };
+    {
+      size_t newest = 0;
+      SQLite::Statement q(db, "SELECT account, amount_planck, shares FROM deposits WHERE status = 'CREDITED' "
+                              "ORDER BY id");
+      while (q.executeStep()) {
+        auto planck = u128_of(q.getColumn(1).getString()), sh = u128_of(q.getColumn(2).getString());
+        auto k = ratio_index(planck, sh, false, newest);
+        if (k < 0)
+          ++(ratio_index(planck, sh, false, 0) < 0 ? credit_ratio_unknown : credit_ratio_stale);
+        else
+          newest = static_cast<size_t>(k);
+        dep_shares[q.getColumn(0).getString()] += sh;
+      }
+    }
+    // Claims: an ACTIVE or EXPIRED one holds its reservation; a CLAIMED one
+    // holds exactly the shares aKSMb minted for it (the ledger gives the rest
+    // of the reservation back, or takes a loss's difference, at the mint).
+    // For the figures, the ratio each claim was reserved at is the ledger's
+    // ratio at its creation (ratio_history.published_at is when a ratio took
+    // effect in the ledger).
+    std::vector<std::pair<int64_t, u128>> took_effect{{0, one}};
+    {
+      SQLite::Statement q(db, "SELECT published_at, ratio FROM ratio_history ORDER BY id");
+      while (q.executeStep())
+        took_effect.push_back({q.getColumn(0).getInt64(), u128_of(q.getColumn(1).getString())});
+    }
+    int claims_other_ratio = 0;
+    __int128 given_back = 0; // shares reserved beyond what was minted, for claims minted at another ratio
+    {
+      size_t newest = 0;
+      SQLite::Statement q(db, "SELECT account, amount_planck, shares, status, claim_id, created_at FROM claims "
+                              "ORDER BY rowid");
+      while (q.executeStep()) {
+        auto planck = u128_of(q.getColumn(1).getString()), sh = u128_of(q.getColumn(2).getString());
+        auto status = q.getColumn(3).getString();
+        if (status == "CLAIMED") {
+          auto m = minted_by_claim.find(hex_to_dec(q.getColumn(4).getString()));
+          if (m == minted_by_claim.end() || m->second.first != sh)
+            ++claim_shares_not_minted;
+          reserved[q.getColumn(0).getString()] += sh;
+          u128 r_s = one;
+          for (auto& [at, r] : took_effect)
+            if (at <= q.getColumn(5).getInt64())
+              r_s = r;
+          if (m != minted_by_claim.end() && r_s != m->second.second) {
+            ++claims_other_ratio;
+            given_back += static_cast<__int128>(mul_div(planck * 1000000, r_s, one, true)) -
+                          static_cast<__int128>(m->second.first);
+          }
+          continue;
+        }
+        auto k = ratio_index(planck, sh, true, newest);
+        if (k < 0)
+          ++(ratio_index(planck, sh, true, 0) < 0 ? claim_ratio_unknown : claim_ratio_stale);
+        else
+          newest = static_cast<size_t>(k);
+        if (status == "ACTIVE")
+          reserved[q.getColumn(0).getString()] += sh;
+      }
+    }
     json addresses = json::array();
     for (auto& u : users_)
       if (!u.account.empty())
         addresses.push_back(u.eth);
     auto eth = node_script({"balances", anvil_->url, contracts_.token}, addresses, "addresses.json", "eth_users.mjs");
     auto ratio = eth["ratio"].get<std::string>();
-    int unaccounted = 0;
-    uint64_t total_deposited = 0, total_paid = 0, total_held = 0, total_claimable = 0, total_in_flight = 0;
-    __int128 surplus = 0;
+    const u128 final_ratio = u128_of(ratio);
+    auto value = [&](u128 shares) { return static_cast<uint64_t>(mul_div(shares, one, final_ratio, false) / 1000000); };
+    int unaccounted = 0, shares_mismatch = 0, below_principal = 0;
+    uint64_t total_deposited = 0, total_paid = 0, total_held = 0, total_claimable = 0, total_in_flight = 0,
+             total_expected = 0;
+    __int128 surplus = 0, rewards = 0;
     for (auto& u : users_) {
       if (u.account.empty())
         continue;
@@ -806,23 +1185,62 @@ private:
       uint64_t claimable = amount("claimable"), in_flight = amount("inActiveClaims") + amount("pendingUnstake");
       if (!s.contains("claimable"))
         fail("no account summary for user " + std::to_string(u.index));
+      // The replay (see above).
+      u128 on_chain = minted_shares[u.eth] - burned_shares[u.eth];
+      if (burned_shares[u.eth] > minted_shares[u.eth] || on_chain != u128_of(eth["shares"][u.eth].get<std::string>()))
+        ++shares_mismatch;
+      u128 unclaimed = dep_shares[u.account] - reserved[u.account];
+      if (reserved[u.account] > dep_shares[u.account])
+        ++shares_mismatch;
+      uint64_t expected = burned_by[u.eth] + value(on_chain) + value(unclaimed);
       __int128 have = static_cast<__int128>(paid[u.account]) + held + claimable + in_flight;
-      __int128 diff = have - static_cast<__int128>(deposited[u.account]);
-      // At ratio 1e18 (no reward published) it must be exact; after a
-      // publication rewards only add, by at most a rounding planck per part.
-      if (ratio == "1000000000000000000" ? diff != 0 : diff < -3) {
+      __int128 diff = have - static_cast<__int128>(expected);
+      __int128 gain = have - static_cast<__int128>(deposited[u.account]);
+      // Nobody below the principal either: while no loss was published the
+      // ratio only fell, every rounding inside the path is under a share
+      // (1e-6 planck) and only the two final conversions to planck can lose
+      // up to a planck each, so at most 2 planck under what was deposited
+      // (exactly 0 at ratio 1e18, where every conversion is exact).
+      bool below = published.empty() ? gain != 0 : gain < -2;
+      below_principal += below ? 1 : 0;
+      bool short_of_principal = below && !loss_published; // a published loss is borne by every share
+      if (diff != 0 || short_of_principal) {
         if (unaccounted++ < 10)
           std::cerr << "user " << u.index << " " << u.ss58 << ": deposited " << deposited[u.account] << ", paid "
                     << paid[u.account] << ", aKSMb " << held << ", claimable " << claimable << ", in flight "
-                    << in_flight << "\n";
+                    << in_flight << "; expected " << expected << " (burned " << burned_by[u.eth] << ", aKSMb "
+                    << value(on_chain) << ", claimable " << value(unclaimed) << ")\n";
       }
       surplus += diff;
+      rewards += gain;
       total_deposited += deposited[u.account];
       total_paid += paid[u.account];
       total_held += held;
       total_claimable += claimable;
       total_in_flight += in_flight;
+      total_expected += expected;
     }
+    // The ratio calculator's side: calculations, fees booked and spent.
+    std::map<std::string, int> decisions;
+    {
+      SQLite::Statement q(db, "SELECT decision || ' ' || status, COUNT(*) FROM ratio_calculations GROUP BY 1");
+      while (q.executeStep())
+        decisions[q.getColumn(0).getString()] = q.getColumn(1).getInt();
+    }
+    auto fee_sum = [&](const std::string& where) {
+      u128 total = 0;
+      SQLite::Statement q(db, "SELECT amount_planck FROM fee_ledger WHERE " + where);
+      while (q.executeStep())
+        total += u128_of(q.getColumn(0).getString());
+      return total;
+    };
+    u128 fees_booked = fee_sum("kind = 'FEE'"), payout_fees = fee_sum("kind = 'PAYOUT_FEE' AND settled_at IS NOT NULL"),
+         withdrawn = fee_sum("kind = 'WITHDRAWAL'");
+    auto shortfalls = count("SELECT COUNT(*) FROM alerts WHERE message LIKE '%the fee ledger held%'");
+    auto ledger_ratio = [&] {
+      SQLite::Statement q(db, "SELECT ratio FROM ratio_history ORDER BY id DESC LIMIT 1");
+      return q.executeStep() ? q.getColumn(0).getString() : std::string("1000000000000000000");
+    }();
     // `lstaked audit`, on the stopped daemon's database and both chains.
     auto audit = daemon_->cli({"audit"});
     std::cout << "---- lstaked audit (exit " << audit.exit_code << ") ----\n" << audit.out;
@@ -844,16 +1262,41 @@ private:
               << "\n"
               << "faults: " << figures_.kills << " kill -9, " << figures_.sigterms << " SIGTERM ("
               << figures_.sigterms_in_batch << " during a payout batch), " << figures_.node_faults
-              << " Kusama node faults, " << figures_.eth_faults << " Ethereum RPC faults, " << figures_.reorgs << " anvil reorgs, " << figures_.upgrades
+              << " Kusama node faults, " << figures_.eth_faults << " Ethereum RPC faults, " << figures_.reorgs << " anvil reorgs of an empty block, "
+              << figures_.reorgs_dropping << " anvil reorgs dropping users' transactions (" << figures_.burns_dropped
+              << " burns: " << figures_.burns_resent << " sent again, " << figures_.burns_left_dropped << " left dropped; "
+              << figures_.mints_dropped << " mints: " << figures_.mints_resent << " sent again, "
+              << figures_.mints_left_dropped << " left to expire), " << figures_.upgrades
               << " runtime upgrades, " << figures_.disk_full << " full disks (" << figures_.disk_full_exits
               << " daemon exits), " << figures_.restarts << " restarts, " << figures_.claim_retries
               << " claim retries\n";
     for (auto& [mode, n] : figures_.fault_modes)
       std::cout << "  fault " << mode << ": " << n << "\n";
-    std::cout << "totals (planck): deposited " << total_deposited << ", paid " << total_paid << ", aKSMb "
+    std::cout << "ratio: " << published.size() << " published (RatioUpdated on chain):";
+    for (auto& p : published)
+      std::cout << " " << dec_of(p.ratio);
+    std::cout << (loss_published ? " (a loss among them)" : "") << "; calculations:";
+    for (auto& [d, n] : decisions)
+      std::cout << " " << n << " " << d << ";";
+    std::cout << " anvil clock moved " << figures_.time_steps << " h\n"
+              << "fees (planck): booked " << dec_of(fees_booked) << " (2% of rewards), payout fees paid from it "
+              << dec_of(payout_fees) << ", withdrawn " << dec_of(withdrawn) << ", balance "
+              << static_cast<int64_t>(static_cast<__int128>(fees_booked) - payout_fees - withdrawn) << "; "
+              << shortfalls << " payouts whose fee the ledger could not cover\n"
+              << "shares: events with shares other than aKSMb's rounding " << bad_event_shares
+              << "; ledger rows at a ratio never in effect " << credit_ratio_unknown + claim_ratio_unknown
+              << ", at an older ratio than an earlier row " << credit_ratio_stale + claim_ratio_stale
+              << ", CLAIMED with other shares than aKSMb minted " << claim_shares_not_minted
+              << "; users whose shares differ from the replay " << shares_mismatch << "; claims minted at another ratio "
+              << "than reserved at " << claims_other_ratio << " (" << static_cast<int64_t>(given_back)
+              << " shares of their reservations given back)\n"
+              << "totals (planck): deposited " << total_deposited << ", paid " << total_paid << ", aKSMb "
               << total_held << ", claimable " << total_claimable << ", in flight " << total_in_flight
-              << ", surplus " << static_cast<int64_t>(surplus) << " (ratio " << ratio << ")\n"
-              << "users not accounted for: " << unaccounted << "\n"
+              << "; expected by the replay " << total_expected << ", difference " << static_cast<int64_t>(surplus)
+              << "; gained over deposits (rewards) " << static_cast<int64_t>(rewards) << " (ratio " << ratio << ")\n"
+              << "users not accounted for: " << unaccounted << " (" << below_principal
+              << " more than 2 planck below their deposits" << (loss_published ? ", allowed after a published loss" : "")
+              << ")\n"
               << "time: "
               << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start_).count()
               << " s\n";
@@ -872,6 +1315,13 @@ private:
       fail("a claimId signed or used twice");
     if (unaccounted)
       fail(std::to_string(unaccounted) + " users not accounted for");
+    if (bad_event_shares || credit_ratio_unknown || credit_ratio_stale || claim_ratio_unknown || claim_ratio_stale ||
+        claim_shares_not_minted || shares_mismatch)
+      fail("shares not as aKSMb and the ledger round them (see the shares line)");
+    if (ledger_ratio != ratio)
+      fail("the ledger's ratio " + ledger_ratio + " is not aKSMb's " + ratio);
+    if (published.size() < 2)
+      fail("only " + std::to_string(published.size()) + " ratios published: the run did not exercise rewards");
     if (bad_exits_)
       fail(std::to_string(bad_exits_) + " SIGTERMs without a clean exit");
     if (refused_claims_ || failed_mints_ || failed_burns_)
@@ -882,10 +1332,10 @@ private:
     return ok;
   }
 
-  json cast_logs(const std::string& event) {
+  json cast_logs(const std::string& event, const std::string& address = "") {
     auto out = anvil_->cast({"logs", "--rpc-url", anvil_->url, "--json", "--from-block",
                              std::to_string(contracts_.block), "--to-block", "finalized", "--address",
-                             contracts_.pool, event});
+                             address.empty() ? contracts_.pool : address, event});
     return json::parse(out);
   }
 
@@ -938,6 +1388,11 @@ private:
   int starts_ = 0;
   std::vector<user> users_;
   figures figures_;
+  std::vector<fault> schedule_; // per fault point of the rounds
+  std::vector<int> kills_at_;   // kill -9s per fault point
+  size_t point_ = 0;
+  bool advance_time_ = true;
+  std::chrono::steady_clock::time_point last_time_step_{};
   std::map<std::string, std::string> claims_; // claimId -> terms
   int claims_signed_twice_ = 0, refused_claims_ = 0, failed_mints_ = 0, failed_burns_ = 0, minted_ = 0,
       bad_exits_ = 0;

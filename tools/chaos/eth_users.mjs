@@ -8,11 +8,13 @@
 //   node eth_users.mjs burn URL POOL TOKEN FILE
 //     FILE: [{"from", "recipient": "0x<32 bytes>", "amountWei"}]
 //     burnBond(token, amount, recipient) from each user's own address (anvil
-//     impersonation, funded with 1 ETH for gas).
+//     impersonation, funded with 1 ETH for gas), the amount capped at the whole
+//     planck the user holds when it is sent (nothing sent, "skipped", at 0).
 //   Both print [{"hash", "ok": true|false, "block"}] in order; a reverted
 //   transaction is reported, not thrown (the driver decides).
 //   node eth_users.mjs balances URL TOKEN FILE
-//     FILE: ["0x<address>", ...]; prints {"ratio": "..", "balances": {"0x..": "wei"}}.
+//     FILE: ["0x<address>", ...]; prints {"ratio": "..", "balances": {"0x..": "wei"},
+//     "shares": {"0x..": "aKSMb shares"}} (balanceOf and sharesOf, at the latest block).
 import { readFileSync } from 'node:fs';
 import { keccakAsU8a } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
@@ -56,18 +58,29 @@ if (mode === 'mint') {
 } else if (mode === 'burn') {
   const [pool, token, file] = args;
   const sel = selector('burnBond(address,uint256,bytes)');
+  const balanceOf = async (a) => BigInt(await rpc('eth_call', [{ to: token,
+    data: `0x${selector('balanceOf(address)')}${word(a)}` }, 'latest']));
   for (const b of JSON.parse(readFileSync(file, 'utf8'))) {
     await rpc('anvil_impersonateAccount', [b.from]);
     await rpc('anvil_setBalance', [b.from, '0xde0b6b3a7640000']);
-    out.push(await send(b.from, pool, `0x${sel}${word(token)}${num(b.amountWei)}${num(0x60)}${bytes(b.recipient)}`));
+    // As a wallet's "max": at most the whole planck the user holds right now
+    // (a ratio published since the plan was made may have moved it).
+    const held = await balanceOf(b.from);
+    const amount = [BigInt(b.amountWei), held - (held % 1000000n)].reduce((x, y) => (x < y ? x : y));
+    if (amount === 0n) { out.push({ hash: null, ok: true, skipped: true, block: -1 }); continue; }
+    out.push({ ...(await send(b.from, pool, `0x${sel}${word(token)}${num(amount)}${num(0x60)}${bytes(b.recipient)}`)),
+      amountWei: amount.toString() });
   }
 } else if (mode === 'balances') {
   const [token, file] = args;
   const call = async (data) => BigInt(await rpc('eth_call', [{ to: token, data }, 'latest'])).toString();
   const balances = {};
-  for (const a of JSON.parse(readFileSync(file, 'utf8')))
+  const shares = {};
+  for (const a of JSON.parse(readFileSync(file, 'utf8'))) {
     balances[a] = await call(`0x${selector('balanceOf(address)')}${word(a)}`);
-  console.log(JSON.stringify({ ratio: await call(`0x${selector('ratio()')}`), balances }));
+    shares[a] = await call(`0x${selector('sharesOf(address)')}${word(a)}`);
+  }
+  console.log(JSON.stringify({ ratio: await call(`0x${selector('ratio()')}`), balances, shares }));
   process.exit(0);
 } else {
   throw new Error(`unknown mode ${mode}`);
