@@ -48,6 +48,8 @@ struct transfer_row {
   std::vector<std::string> hashes, live_hex;
 };
 
+const std::string withdrawal = "123456789012"; // planck asked for by the fee withdrawals
+
 class operator_transfer_kill_e2e : public payout_fixture {
 protected:
   int admin_port = 0;
@@ -258,6 +260,31 @@ protected:
     return r.body.value("fee_balance_planck", "");
   }
 
+  // The daemon started; //Alice deposits 1,000 KSM, //Bob 0.5 KSM (below the
+  // 1 KSM minimum: `deposit` is its id); a 10 KSM reward is published as a
+  // ratio, whose 2% fee is the fee balance (`fee_planck`).
+  void deposits_and_fees(std::string& deposit, uint64_t& fee_planck) {
+    ASSERT_NO_FATAL_FAILURE(start_admin());
+    // Bonding paused: the pool's KSM stays on the deposit account, where the
+    // reward lands and from where both transfers are paid.
+    ASSERT_EQ(admin("POST", "/admin/v1/flows/bonding/pause", R"({"reason":"transfer kill test"})").status, 200);
+    // 1,000 KSM by //Alice; 0.5 KSM by //Bob, below the 1 KSM minimum.
+    ASSERT_NO_FATAL_FAILURE(transfer_to_pool("alice", "1000n * h.KSM"));
+    ASSERT_NO_FATAL_FAILURE(transfer_to_pool("bob", "h.KSM / 2n"));
+    auto both = [&] { return db_value("SELECT COUNT(*) FROM deposits") == "2"; };
+    ASSERT_TRUE(tick_until(both, 200)) << lstaked->last_log();
+    deposit = db_value("SELECT id FROM deposits WHERE status = 'BELOW_MINIMUM'");
+    ASSERT_NE(deposit, "");
+    ASSERT_EQ(db_value("SELECT account FROM deposits WHERE id = " + deposit), bob.hex);
+    ASSERT_EQ(db_value("SELECT amount_planck FROM deposits WHERE id = " + deposit), "500000000000");
+    // A 10 KSM reward published as a ratio: its 2% fee is booked.
+    ASSERT_NO_FATAL_FAILURE(reward_and_publish(1'011'500'000'000'000ull));
+    auto fee_text = fee_balance();
+    ASSERT_NE(fee_text, "");
+    fee_planck = std::stoull(fee_text);
+    ASSERT_GE(fee_planck, std::stoull(withdrawal));
+  }
+
   // Kills -9 and restarts the daemon at each stage of `kind`'s transfer,
   // starting with it REQUESTED and the node failing state_call (the payout
   // actor cannot weigh a batch, so writes no outbox row). Returns with the
@@ -344,26 +371,9 @@ protected:
 
 TEST_F(operator_transfer_kill_e2e, a_refund_and_a_fee_withdrawal_are_paid_once_through_kill9_at_every_outbox_stage) {
   auto t0 = std::chrono::steady_clock::now();
-  ASSERT_NO_FATAL_FAILURE(start_admin());
-  // Bonding paused: the pool's KSM stays on the deposit account, where the
-  // reward lands and from where both transfers are paid.
-  ASSERT_EQ(admin("POST", "/admin/v1/flows/bonding/pause", R"({"reason":"transfer kill test"})").status, 200);
-  // 1,000 KSM by //Alice; 0.5 KSM by //Bob, below the 1 KSM minimum.
-  ASSERT_NO_FATAL_FAILURE(transfer_to_pool("alice", "1000n * h.KSM"));
-  ASSERT_NO_FATAL_FAILURE(transfer_to_pool("bob", "h.KSM / 2n"));
-  auto both = [&] { return db_value("SELECT COUNT(*) FROM deposits") == "2"; };
-  ASSERT_TRUE(tick_until(both, 200)) << lstaked->last_log();
-  auto deposit = db_value("SELECT id FROM deposits WHERE status = 'BELOW_MINIMUM'");
-  ASSERT_NE(deposit, "");
-  ASSERT_EQ(db_value("SELECT account FROM deposits WHERE id = " + deposit), bob.hex);
-  ASSERT_EQ(db_value("SELECT amount_planck FROM deposits WHERE id = " + deposit), "500000000000");
-  // A 10 KSM reward published as a ratio: its 2% fee is booked.
-  ASSERT_NO_FATAL_FAILURE(reward_and_publish(1'011'500'000'000'000ull));
-  auto fee_text = fee_balance();
-  ASSERT_NE(fee_text, "");
-  const uint64_t fee_before = std::stoull(fee_text);
-  const std::string withdrawal = "123456789012"; // planck
-  ASSERT_GE(fee_before, std::stoull(withdrawal));
+  std::string deposit;
+  uint64_t fee_before = 0;
+  ASSERT_NO_FATAL_FAILURE(deposits_and_fees(deposit, fee_before));
   auto first_block = node->best_number();
 
   // Both asked for while the payout actor cannot weigh a batch (state_call
@@ -452,4 +462,58 @@ TEST_F(operator_transfer_kill_e2e, a_refund_and_a_fee_withdrawal_are_paid_once_t
   std::cout << "operator transfers through " << starts << " starts in "
             << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0).count()
             << " s\n";
+}
+
+// A fee withdrawal waits while the deposit account's free KSM (less the fee
+// reserve and the KSM of BELOW_MINIMUM deposits) cannot cover it; a refund,
+// whose KSM is kept aside, never waits — not even behind a withdrawal asked
+// for first. Killed -9 while the withdrawal waits; both paid once.
+TEST_F(operator_transfer_kill_e2e, a_refund_is_not_held_up_by_a_fee_withdrawal_waiting_for_free_ksm) {
+  std::string deposit;
+  uint64_t fee_before = 0;
+  ASSERT_NO_FATAL_FAILURE(deposits_and_fees(deposit, fee_before));
+  auto first_block = node->best_number();
+  // The deposit account keeps 0.65 KSM + ED: 0.05 KSM above the refund's
+  // 0.5 and the 0.1 fee reserve, less than the withdrawal's 0.123.
+  node->rpc("dev_setBalance", {ferdie.ss58, "650333333333"});
+  tick();
+  tick();
+  auto withdraw = admin("POST", "/admin/v1/fees/withdraw", json{{"nativeAmount", withdrawal}}.dump());
+  ASSERT_EQ(withdraw.status, 200) << withdraw.raw;
+  ASSERT_TRUE(eventually([&] {
+    return admin("GET", "/admin/v1/payouts").raw.find("waits for free KSM") != std::string::npos;
+  }, 30s)) << admin("GET", "/admin/v1/payouts").raw;
+  auto refund = admin("POST", "/admin/v1/deposits/" + deposit + "/refund");
+  ASSERT_EQ(refund.status, 200) << refund.raw;
+  ASSERT_TRUE(tick_until([&] { return row("REFUND").status == "DONE"; }, 60)) << dump();
+  EXPECT_EQ(row("FEE_WITHDRAWAL").status, "REQUESTED") << dump();
+  EXPECT_EQ(db_value("SELECT status FROM deposits WHERE id = " + deposit), "REFUNDED");
+  // Killed while it waits: still waiting after the restart, nothing re-paid.
+  ASSERT_NO_FATAL_FAILURE(restart());
+  for (int i = 0; i < 5; ++i)
+    tick();
+  EXPECT_EQ(row("FEE_WITHDRAWAL").status, "REQUESTED") << dump();
+  EXPECT_EQ(db_value("SELECT COUNT(*) FROM outbox WHERE chain = 'kusama'"), "1") << dump();
+  // Free KSM again: the withdrawal goes.
+  node->rpc("dev_setBalance", {ferdie.ss58, "1011000000000000"});
+  ASSERT_TRUE(tick_until([&] { return row("FEE_WITHDRAWAL").status == "DONE"; }, 60)) << dump();
+  for (int i = 0; i < 3; ++i)
+    tick();
+  EXPECT_EQ(db_value("SELECT COUNT(*) FROM admin_actions WHERE action IN ('refund_deposit', "
+                     "'withdraw_fees') AND state = 'DONE'"),
+            "2");
+  EXPECT_EQ(fee_balance(), std::to_string(fee_before - std::stoull(withdrawal)));
+  auto chain = run_node({repo + "/tests/payout_queue/payouts_on_chain.mjs", node->url, ferdie.ss58,
+                         std::to_string(first_block), std::to_string(node->finalized_number())});
+  int refunds = 0, withdrawals = 0;
+  for (auto& t : chain["transfers"]) {
+    refunds += t["to"] == bob.hex && t["amount"] == "500000000000";
+    withdrawals += t["to"] == dave.hex && t["amount"] == withdrawal;
+  }
+  EXPECT_EQ(refunds, 1) << chain.dump();
+  EXPECT_EQ(withdrawals, 1) << chain.dump();
+  EXPECT_EQ(chain["transfers"].size(), 2u) << chain.dump();
+  ASSERT_EQ(lstaked->stop(), 0);
+  auto audit = lstaked->cli({"audit"});
+  EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
 }
