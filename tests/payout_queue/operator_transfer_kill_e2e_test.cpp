@@ -10,13 +10,16 @@
 //              (author_submitExtrinsic fails): after the restart the SAME
 //              bytes are sent, nothing is re-signed;
 //   submitted  in the node's pool, no block made;
-//   in block   in a best block, finality stalled (dev_setFinalityLag 50).
+//   in block   in a best block, finality stalled (dev_setFinalityLag 50);
+//   (withdrawal only) its block finalized while the daemon is down.
 // Then, from the chain's Balances.Transfer events (@polkadot/api,
 // payouts_on_chain.mjs): exactly one refund (to the depositor, its amount)
 // and one withdrawal (to admin.fee_withdrawal_account, the amount asked), and
 // nothing else out of the deposit account; in the database both transfers
 // DONE with one attempt each, both admin actions DONE, the deposit REFUNDED,
 // the fee balance lower by the withdrawal exactly once; `lstaked audit` clean.
+// A second test: a refund is paid while a fee withdrawal asked for before it
+// waits for free KSM (killed -9 while it waits), then the withdrawal.
 #include "tests/payout_queue/payout_fixture.hpp"
 
 #include <functional>
