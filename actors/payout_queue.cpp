@@ -217,7 +217,13 @@ void tick(self_ptr self) {
     queued.insert(queued.end(), requested.begin(), requested.end());
     funded = ledger::funded_batch(*st.db, st.cfg.policy.max_batch_items);
     counts = ledger::unstake_counts(*st.db);
+    // The oldest REQUESTED transfer, and the oldest REQUESTED refund behind
+    // it when it is a fee withdrawal: a withdrawal waiting for free KSM must
+    // not hold up a refund (below).
     transfers = ledger::transfers_in_state(*st.db, "REQUESTED", 1);
+    if (!transfers.empty() && transfers.front().kind != "REFUND")
+      for (auto& r : ledger::transfers_in_state(*st.db, "REQUESTED", 1, "REFUND"))
+        transfers.push_back(r);
     transfers_unsettled = ledger::transfers_replaced(*st.db);
     st.db->exec("COMMIT");
   } catch (const std::exception& e) {
@@ -363,18 +369,20 @@ void tick(self_ptr self) {
   auto payer_hex = st.cfg.payer;
   // An operator transfer goes when no payout is waiting for funds: a refund
   // always (its KSM is kept aside as not the pool's), a fee withdrawal only
-  // from free KSM nobody in the queue is owed.
+  // from free KSM nobody in the queue is owed. Fee withdrawals go in order;
+  // a refund does not wait behind one (it could wait for a whole unbonding).
   std::optional<ledger::operator_transfer> transfer;
-  if (!transfers.empty()) {
-    auto& t = transfers.front();
+  st.view.erase("operator_transfer_waits");
+  for (auto& t : transfers) {
     bool queue_waits = totals.unfunded_planck != ledger::u256{};
     auto aside = totals.set_aside_planck;
     auto room = available > aside ? ledger::u256::wrapping_sub(available, aside) : ledger::u256{};
-    if (t.kind == "REFUND" || (!queue_waits && funded.empty() && t.amount_planck <= room))
+    if (t.kind == "REFUND" || (!queue_waits && funded.empty() && t.amount_planck <= room)) {
       transfer = t;
-    else
-      st.view["operator_transfer_waits"] = "fee withdrawal " + std::to_string(t.id)
-                                           + " waits for free KSM the queue is not owed";
+      break;
+    }
+    st.view["operator_transfer_waits"] = "fee withdrawal " + std::to_string(t.id)
+                                         + " waits for free KSM the queue is not owed";
   }
   st.busy = true;
   write_task task{

@@ -226,11 +226,14 @@ caf::expected<operator_transfer> settle_transfer(statement_cache& sc, int64_t in
 }
 
 std::vector<operator_transfer> transfers_in_state(SQLite::Database& db, const std::string& status,
-                                                  size_t limit) {
+                                                  size_t limit, const std::string& kind) {
   SQLite::Statement q(db, std::string("SELECT ") + columns
-                            + " FROM operator_transfers WHERE status = ? ORDER BY id LIMIT ?");
+                            + " FROM operator_transfers WHERE status = ? AND (? = '' OR kind = ?) "
+                              "ORDER BY id LIMIT ?");
   q.bind(1, status);
-  q.bind(2, static_cast<int64_t>(limit));
+  q.bind(2, kind);
+  q.bind(3, kind);
+  q.bind(4, static_cast<int64_t>(limit));
   std::vector<operator_transfer> out;
   while (q.executeStep())
     out.push_back(read(q));

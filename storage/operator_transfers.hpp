@@ -72,9 +72,9 @@ caf::expected<operator_transfer> settle_transfer(statement_cache& sc, int64_t in
                                                  bool success, const std::string& extrinsic,
                                                  const std::string& reason, int64_t now_ms);
 
-/// Reads.
+/// Reads. `transfers_in_state`: oldest first; only of `kind` when given.
 std::vector<operator_transfer> transfers_in_state(SQLite::Database& db, const std::string& status,
-                                                  size_t limit);
+                                                  size_t limit, const std::string& kind = "");
 std::optional<operator_transfer> transfer_by_id(SQLite::Database& db, int64_t id);
 std::optional<operator_transfer> transfer_of_intent(statement_cache& sc, int64_t intent_id);
 /// Newest first (the console's list).
