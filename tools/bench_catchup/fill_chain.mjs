@@ -56,12 +56,16 @@ async function rpcBatch(calls) {
 // at 100,000 blocks the fill took ~1 h one call per request, with signing and the node in turn.
 let head = 0;
 let pending = null;
+const t0 = performance.now();
+const progress = Number(process.env.FILL_PROGRESS || 0); // blocks between progress lines on stderr
+
 for (let b = 0; b < loaded; b += 1) {
   const calls = (await signBlock(b)).map((hex) => ['author_submitExtrinsic', hex]);
   calls.push(['dev_newBlocks', 1]);
   if (every > 1) calls.push(['dev_newBlocks', every - 1]);
   if (pending) head = Number((await pending).at(-1).number);
   pending = rpcBatch(calls);
+  if (progress && b > 0 && (b * every) % progress === 0) console.error(`fill_chain: block ${b * every}, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 if (pending) head = Number((await pending).at(-1).number);
 const rest = blocks - loaded * every;
