@@ -72,9 +72,14 @@
 //   request pays it twice; one left over in the daemon's payout extrinsic
 //   (outbox purpose "payout") pays nobody the ledger knows; one in no extrinsic
 //   the daemon signed moved pool KSM behind the ledger's back. A transfer in
-//   another extrinsic the daemon signed (bond manager, refunds) is not a
-//   payout [paid_without_transfer, payout_mismatch, payout_duplicate,
+//   the daemon's refund or fee-withdrawal extrinsic (outbox purpose "refund" /
+//   "fee_withdrawal") is exactly its operator transfer's recipient and amount,
+//   once, and every DONE operator transfer in the range has its transfer. A
+//   transfer in another extrinsic the daemon signed (the bond manager's) is not
+//   a payout [paid_without_transfer, payout_mismatch, payout_duplicate,
 //   payout_transfer_unmatched, transfer_out_unaccounted, payout_outside_range,
+//   operator_transfer_unmatched, operator_transfer_duplicate,
+//   operator_transfer_mismatch, operator_transfer_without_transfer,
 //   corrupt_amount].
 #pragma once
 

@@ -37,6 +37,17 @@ bool parse_extrinsic(const std::string& id, uint64_t& block, uint32_t& index) {
   return true;
 }
 
+// A refund or fee withdrawal the payout actor sent (storage/operator_transfers.hpp).
+struct operator_row {
+  int64_t id = 0, outbox_id = 0;
+  std::string kind, recipient, status, extrinsic;
+  u256 amount;
+  bool amount_ok = true;
+  uint64_t block = 0;
+  uint32_t index = 0;
+  bool extrinsic_ok = false;
+};
+
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -80,16 +91,46 @@ void check_kusama_payouts(SQLite::Database& db, const std::vector<pool_transfer>
       paid.push_back(std::move(p));
     }
   }
-  // The Kusama extrinsics the daemon signed and saw finalized: "<b>-<i>" -> purpose.
-  std::map<std::pair<uint64_t, uint32_t>, std::string> signed_by_daemon;
+  // The Kusama extrinsics the daemon signed and saw finalized: "<b>-<i>" -> (purpose, outbox id).
+  std::map<std::pair<uint64_t, uint32_t>, std::pair<std::string, int64_t>> signed_by_daemon;
   {
-    SQLite::Statement q(db, "SELECT block_number, extrinsic_index, purpose FROM outbox WHERE chain = "
+    SQLite::Statement q(db, "SELECT block_number, extrinsic_index, purpose, id FROM outbox WHERE chain = "
                             "'kusama' AND status = 'FINALIZED' AND block_number IS NOT NULL AND "
                             "extrinsic_index IS NOT NULL");
     while (q.executeStep())
       signed_by_daemon[{static_cast<uint64_t>(q.getColumn(0).getInt64()),
-                        static_cast<uint32_t>(q.getColumn(1).getInt64())}] = q.getColumn(2).getString();
+                        static_cast<uint32_t>(q.getColumn(1).getInt64())}] = {q.getColumn(2).getString(),
+                                                                              q.getColumn(3).getInt64()};
   }
+  // Operator transfers (refunds, fee withdrawals) by the outbox row that pays them.
+  std::map<int64_t, operator_row> operator_by_outbox;
+  std::vector<operator_row> operator_done;
+  {
+    SQLite::Statement q(db, "SELECT id, kind, recipient, amount_planck, status, outbox_id, "
+                            "coalesce(kusama_extrinsic, '') FROM operator_transfers "
+                            "WHERE outbox_id IS NOT NULL");
+    while (q.executeStep()) {
+      operator_row o;
+      o.id = q.getColumn(0).getInt64();
+      o.kind = q.getColumn(1).getString();
+      o.recipient = lower(q.getColumn(2).getString());
+      if (auto amount = u256::from_dec(q.getColumn(3).getString()))
+        o.amount = *amount;
+      else {
+        o.amount_ok = false;
+        r.add("corrupt_amount", "operator transfer " + std::to_string(o.id) + ": amount_planck \""
+                                  + q.getColumn(3).getString() + "\" is not a decimal integer");
+      }
+      o.status = q.getColumn(4).getString();
+      o.outbox_id = q.getColumn(5).getInt64();
+      o.extrinsic = q.getColumn(6).getString();
+      o.extrinsic_ok = parse_extrinsic(o.extrinsic, o.block, o.index);
+      operator_by_outbox[o.outbox_id] = o;
+      if (o.status == "DONE")
+        operator_done.push_back(o);
+    }
+  }
+  std::set<int64_t> operator_paid; // ids whose transfer was seen
   std::set<std::string> own;
   for (auto& a : own_accounts)
     own.insert(lower(a));
@@ -143,21 +184,43 @@ void check_kusama_payouts(SQLite::Database& db, const std::vector<pool_transfer>
     }
   }
 
-  size_t by_daemon = 0;
+  size_t by_daemon = 0, operator_matched = 0;
   for (size_t i = 0; i < out_of_pool.size(); ++i) {
     if (used[i])
       continue;
     auto& t = out_of_pool[i];
     auto to_account = lower(t.to);
     auto signed_it = signed_by_daemon.find({t.block_number, t.extrinsic_index});
-    if (auto it = paid_recipients.find(to_account); it != paid_recipients.end()) {
+    // A refund or fee withdrawal is its own extrinsic: matched to its operator
+    // transfer first (its recipient may also have been paid an unstake).
+    if (signed_it != signed_by_daemon.end()
+        && (signed_it->second.first == "refund" || signed_it->second.first == "fee_withdrawal")) {
+      // One transfer_keep_alive per refund / fee withdrawal: it must be the
+      // operator transfer's recipient and amount, once.
+      auto o = operator_by_outbox.find(signed_it->second.second);
+      if (o == operator_by_outbox.end()) {
+        r.add("operator_transfer_unmatched", where(t) + " is in the daemon's " + signed_it->second.first
+                                               + " extrinsic but no operator transfer names it");
+      } else if (!operator_paid.insert(o->second.id).second) {
+        r.add("operator_transfer_duplicate", where(t) + " pays operator transfer "
+                                               + std::to_string(o->second.id) + " a second time");
+      } else if (to_account != o->second.recipient || !o->second.amount_ok
+                 || t.amount_planck != o->second.amount) {
+        r.add("operator_transfer_mismatch",
+              where(t) + " differs from operator transfer " + std::to_string(o->second.id) + " ("
+                + o->second.kind + " of " + (o->second.amount_ok ? o->second.amount.to_dec() : "?")
+                + " planck to " + o->second.recipient + ")");
+      } else {
+        ++operator_matched;
+      }
+    } else if (auto it = paid_recipients.find(to_account); it != paid_recipients.end()) {
       r.add("payout_duplicate", where(t) + " pays the recipient of PAID unstake request "
                                   + it->second + " again: it is not that request's payout");
-    } else if (signed_it != signed_by_daemon.end() && signed_it->second == "payout") {
+    } else if (signed_it != signed_by_daemon.end() && signed_it->second.first == "payout") {
       r.add("payout_transfer_unmatched", where(t) + " is in the daemon's payout extrinsic but no PAID "
                                            "request names it");
     } else if (signed_it != signed_by_daemon.end()) {
-      ++by_daemon; // the daemon's own non-payout extrinsic (bond manager, refund)
+      ++by_daemon; // the daemon's own other extrinsics (the bond manager's)
     } else {
       r.add("transfer_out_unaccounted",
             where(t) + " left the pool's account in an extrinsic the daemon did not sign"
@@ -165,11 +228,23 @@ void check_kusama_payouts(SQLite::Database& db, const std::vector<pool_transfer>
                                                       : ""));
     }
   }
+  for (auto& o : operator_done) {
+    if (operator_paid.count(o.id))
+      continue;
+    auto name = "DONE operator transfer " + std::to_string(o.id) + " (" + o.kind + ", extrinsic \""
+                + o.extrinsic + "\")";
+    if (!o.extrinsic_ok)
+      r.add("operator_transfer_without_transfer", name + " names no extrinsic \"<block>-<index>\"");
+    else if (o.block >= from && o.block <= to)
+      r.add("operator_transfer_without_transfer", name + " has no transfer in that extrinsic");
+    // else: outside the scanned blocks, nothing to compare it with
+  }
   r.finish(std::to_string(out_of_pool.size()) + " transfers out of the pool account in blocks "
            + std::to_string(from) + ".." + std::to_string(to) + ": " + std::to_string(matched)
            + " payouts matched to " + std::to_string(paid.size()) + " PAID requests, "
            + std::to_string(internal) + " to the pool's stashes, " + std::to_string(by_daemon)
-           + " in the daemon's other extrinsics");
+           + " in the daemon's other extrinsics; " + std::to_string(operator_matched)
+           + " refunds/fee withdrawals matched to their operator transfers");
 }
 
 } // namespace lstaked::audit

@@ -521,4 +521,47 @@ TEST_F(audit_payouts, a_paid_request_outside_the_scanned_blocks_or_without_an_ex
   EXPECT_TRUE(has(payouts({}), "paid_without_transfer", "names no extrinsic"));
 }
 
+// Refunds and fee withdrawals (operator transfers, issue #16): the audit
+// accepted any transfer in a daemon-signed non-payout extrinsic, so one with
+// the wrong recipient or amount passed. Outbox 5 pays refund 1 (to bob,
+// extrinsic 2-5), outbox 6 fee withdrawal 2 (to alice, 2-6).
+class audit_operator_transfers : public audit_payouts {
+protected:
+  void transfers() {
+    outbox_row(5, "refund", 2, 5);
+    outbox_row(6, "fee_withdrawal", 2, 6);
+    exec("INSERT INTO operator_transfers (id, kind, deposit_id, recipient, amount_planck, status, "
+         "outbox_id, kusama_extrinsic, created_at, updated_at) VALUES (1, 'REFUND', (SELECT min(id) "
+         "FROM deposits), '" + bob + "', '500000000000', 'DONE', 5, '2-5', 0, 0), (2, "
+         "'FEE_WITHDRAWAL', NULL, '" + alice + "', '700', 'DONE', 6, '2-6', 0, 0)");
+  }
+};
+
+TEST_F(audit_operator_transfers, a_refund_and_a_fee_withdrawal_matching_their_rows_are_clean) {
+  pay_request_7(); // alice was also paid an unstake: her fee withdrawal is no second payout
+  transfers();
+  auto r = payouts({out(1, 5, alice, planck(1)), out(5, 9, bob, u256{500'000'000'000}),
+                    out(6, 11, alice, u256{700})});
+  EXPECT_TRUE(r.ok()) << dump(r);
+  EXPECT_NE(r.checks()[0].detail.find("2 refunds/fee withdrawals matched"), std::string::npos)
+    << r.checks()[0].detail;
+}
+
+TEST_F(audit_operator_transfers, a_wrong_recipient_or_amount_a_second_transfer_or_none_is_reported) {
+  transfers();
+  auto wrong_amount = payouts({out(5, 9, bob, u256{500'000'000'001}), out(6, 11, alice, u256{700})});
+  EXPECT_TRUE(has(wrong_amount, "operator_transfer_mismatch", "operator transfer 1")) << dump(wrong_amount);
+  auto wrong_recipient = payouts({out(5, 9, bob, u256{500'000'000'000}), out(6, 11, bob, u256{700})});
+  EXPECT_TRUE(has(wrong_recipient, "operator_transfer_mismatch", "operator transfer 2")) << dump(wrong_recipient);
+  auto twice = payouts({out(5, 9, bob, u256{500'000'000'000}), out(5, 10, bob, u256{500'000'000'000}),
+                        out(6, 11, alice, u256{700})});
+  EXPECT_TRUE(has(twice, "operator_transfer_duplicate", "operator transfer 1")) << dump(twice);
+  auto missing = payouts({out(5, 9, bob, u256{500'000'000'000})});
+  EXPECT_TRUE(has(missing, "operator_transfer_without_transfer", "operator transfer 2")) << dump(missing);
+  outbox_row(7, "refund", 2, 7); // a refund extrinsic no operator transfer names
+  auto unnamed = payouts({out(5, 9, bob, u256{500'000'000'000}), out(6, 11, alice, u256{700}),
+                          out(7, 12, bob, u256{1})});
+  EXPECT_TRUE(has(unnamed, "operator_transfer_unmatched", "refund extrinsic")) << dump(unnamed);
+}
+
 } // namespace
