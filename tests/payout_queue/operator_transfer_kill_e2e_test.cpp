@@ -58,11 +58,6 @@ protected:
   int admin_port = 0;
   std::string token;
 
-  operator_transfer_kill_e2e() {
-    // payouts_on_chain.mjs reads the events of every block of the test.
-    extra_node_args = {"--state-pruning", "100000"};
-  }
-
   void SetUp() override {
     payout_fixture::SetUp();
     if (HasFatalFailure())
