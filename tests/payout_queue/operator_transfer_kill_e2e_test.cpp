@@ -58,6 +58,22 @@ protected:
   int admin_port = 0;
   std::string token;
 
+  // The chain since `from`: exactly one refund to bob and one withdrawal to
+  // dave out of the deposit account, nothing else. Returns the transfers read.
+  nlohmann::json expect_refund_and_withdrawal_once_on_chain(uint64_t from, const std::string& amount) {
+    auto chain = run_node({repo + "/tests/payout_queue/payouts_on_chain.mjs", node->url, ferdie.ss58,
+                           std::to_string(from), std::to_string(node->finalized_number())});
+    int refunds = 0, withdrawals = 0;
+    for (auto& t : chain["transfers"]) {
+      refunds += t["to"] == bob.hex && t["amount"] == "500000000000";
+      withdrawals += t["to"] == dave.hex && t["amount"] == amount;
+    }
+    EXPECT_EQ(refunds, 1) << chain.dump();
+    EXPECT_EQ(withdrawals, 1) << chain.dump();
+    EXPECT_EQ(chain["transfers"].size(), 2u) << chain.dump();
+    return chain;
+  }
+
   void SetUp() override {
     payout_fixture::SetUp();
     if (HasFatalFailure())
@@ -434,16 +450,7 @@ TEST_F(operator_transfer_kill_e2e, a_refund_and_a_fee_withdrawal_are_paid_once_t
 
   // The chain: exactly one refund and one withdrawal out of the deposit
   // account, nothing else.
-  auto chain = run_node({repo + "/tests/payout_queue/payouts_on_chain.mjs", node->url, ferdie.ss58,
-                         std::to_string(first_block), std::to_string(node->finalized_number())});
-  int refunds = 0, withdrawals = 0;
-  for (auto& t : chain["transfers"]) {
-    refunds += t["to"] == bob.hex && t["amount"] == "500000000000";
-    withdrawals += t["to"] == dave.hex && t["amount"] == withdrawal;
-  }
-  EXPECT_EQ(refunds, 1) << chain.dump();
-  EXPECT_EQ(withdrawals, 1) << chain.dump();
-  EXPECT_EQ(chain["transfers"].size(), 2u) << chain.dump();
+  auto chain = expect_refund_and_withdrawal_once_on_chain(first_block, withdrawal);
   // Each transfer's extrinsic is the one its row names.
   for (auto& t : chain["transfers"]) {
     auto kind = t["to"] == bob.hex ? "REFUND" : "FEE_WITHDRAWAL";
@@ -501,16 +508,7 @@ TEST_F(operator_transfer_kill_e2e, a_refund_is_not_held_up_by_a_fee_withdrawal_w
                      "'withdraw_fees') AND state = 'DONE'"),
             "2");
   EXPECT_EQ(fee_balance(), std::to_string(fee_before - std::stoull(withdrawal)));
-  auto chain = run_node({repo + "/tests/payout_queue/payouts_on_chain.mjs", node->url, ferdie.ss58,
-                         std::to_string(first_block), std::to_string(node->finalized_number())});
-  int refunds = 0, withdrawals = 0;
-  for (auto& t : chain["transfers"]) {
-    refunds += t["to"] == bob.hex && t["amount"] == "500000000000";
-    withdrawals += t["to"] == dave.hex && t["amount"] == withdrawal;
-  }
-  EXPECT_EQ(refunds, 1) << chain.dump();
-  EXPECT_EQ(withdrawals, 1) << chain.dump();
-  EXPECT_EQ(chain["transfers"].size(), 2u) << chain.dump();
+  expect_refund_and_withdrawal_once_on_chain(first_block, withdrawal);
   ASSERT_EQ(lstaked->stop(), 0);
   auto audit = lstaked->cli({"audit"});
   EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
