@@ -21,7 +21,8 @@ namespace lstaked::api {
 
 class json_writer {
 public:
-  json_writer() { out_.reserve(1024); } // a history page is ~3 kB: few regrowths
+  /// `capacity`: the expected size of the text (a history page of 20 is ~3 kB).
+  explicit json_writer(size_t capacity = 1024) { out_.reserve(capacity); }
   json_writer& begin_object() { return open('{'); }
   json_writer& end_object() { return close('}'); }
   json_writer& begin_array() { return open('['); }

@@ -34,6 +34,22 @@ TEST(json_writer, every_ascii_byte_is_escaped_as_nlohmann_escapes_it) {
     EXPECT_EQ(written(s), json(s).dump());
 }
 
+TEST(json_writer, a_special_byte_anywhere_in_a_long_string_is_escaped) {
+  // Long strings are checked 8 bytes at a time: every special byte (and a
+  // plain one next to it) at every position of a 24-byte string.
+  for (int c = 0; c < 0x80; ++c)
+    for (size_t at = 0; at < 24; ++at) {
+      std::string s(24, 'f');
+      s[at] = static_cast<char>(c);
+      EXPECT_EQ(written(s), json(s).dump()) << "byte " << c << " at " << at;
+    }
+  std::string hash = "0x" + std::string(64, 'a');
+  EXPECT_EQ(written(hash), "\"" + hash + "\"");
+  std::string utf8 = std::string(9, 'x') + "\xc3\xa9";
+  EXPECT_EQ(written(utf8), json(utf8).dump());
+  EXPECT_THROW(written(std::string(15, 'x') + "\xff"), json::exception);
+}
+
 TEST(json_writer, utf8_is_kept_and_invalid_utf8_throws_as_before) {
   std::string ok = "Kusama \xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xb0";
   EXPECT_EQ(written(ok), json(ok).dump());
