@@ -39,17 +39,28 @@ caf::expected<u256> parse_amount(std::string_view text, unsigned decimals) {
 }
 
 std::string format_amount(const u256& base_units, unsigned decimals) {
-  std::string digits = base_units.to_dec();
+  return format_amount_digits(base_units.to_dec(), decimals);
+}
+
+std::string format_amount_digits(std::string_view digits, unsigned decimals) {
   if (decimals == 0)
-    return digits;
-  if (digits.size() <= decimals)
-    digits.insert(0, decimals + 1 - digits.size(), '0');
-  std::string whole = digits.substr(0, digits.size() - decimals);
-  std::string fraction = digits.substr(digits.size() - decimals);
-  size_t last = fraction.find_last_not_of('0');
-  if (last == std::string::npos)
-    return whole;
-  return whole + "." + fraction.substr(0, last + 1);
+    return std::string{digits};
+  std::string out;
+  out.reserve(digits.size() + decimals + 2);
+  if (digits.size() <= decimals) {
+    out.append("0");
+    out.push_back('.');
+    out.append(decimals - digits.size(), '0');
+    out.append(digits);
+  } else {
+    out.append(digits.substr(0, digits.size() - decimals));
+    out.push_back('.');
+    out.append(digits.substr(digits.size() - decimals));
+  }
+  // The shortest form: no trailing zero in the fraction, no point without one.
+  auto last = out.find_last_not_of('0');
+  out.resize(out[last] == '.' ? last : last + 1);
+  return out;
 }
 
 } // namespace lstaked::chain::eth

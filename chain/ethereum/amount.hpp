@@ -24,5 +24,8 @@ caf::expected<u256> parse_amount(std::string_view text, unsigned decimals);
 
 /// The shortest exact decimal form: "12.1234", "0.000000000001", "5".
 std::string format_amount(const u256& base_units, unsigned decimals);
+/// The same from the base units' canonical decimal digits (u256::to_dec's
+/// form: no sign, no leading zero but "0"); for callers that hold the digits.
+std::string format_amount_digits(std::string_view digits, unsigned decimals);
 
 } // namespace lstaked::chain::eth

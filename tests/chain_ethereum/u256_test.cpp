@@ -123,5 +123,13 @@ TEST(amount, rejects_bad_forms) {
   EXPECT_EQ(eth::parse_amount("1.000000000000", 12)->to_dec(), "1000000000000");
   EXPECT_EQ(eth::format_amount(u256{1}, 12), "0.000000000001");
   EXPECT_EQ(eth::format_amount(u256{}, 18), "0");
+  // the digits form (format_amount goes through it, so the cast vectors above cover it too)
+  EXPECT_EQ(eth::format_amount_digits("0", 12), "0");
+  EXPECT_EQ(eth::format_amount_digits("1000000000000", 12), "1");
+  EXPECT_EQ(eth::format_amount_digits("10000000000000", 12), "10");
+  EXPECT_EQ(eth::format_amount_digits("10000000000001", 12), "10.000000000001");
+  EXPECT_EQ(eth::format_amount_digits("120", 2), "1.2");
+  EXPECT_EQ(eth::format_amount_digits("5", 2), "0.05");
+  EXPECT_EQ(eth::format_amount_digits("1230", 0), "1230");
   EXPECT_FALSE(eth::parse_amount("1" + std::string(60, '0') + ".5", 18)); // > 2^256
 }
