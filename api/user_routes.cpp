@@ -267,34 +267,38 @@ void add_user_routes(http_server& server, user_routes_context ctx) {
                int64_t limit = 0, before = 0;
                if (!page_query(req, res, limit, before))
                  return;
-               std::vector<ledger::history_entry> page;
+               // Written straight from SQLite's rows (no copies), inside the
+               // read scope: the page is one snapshot.
+               json_writer w{static_cast<size_t>(256 + 160 * limit)};
+               w.begin_object().key("entries").begin_array();
+               int64_t count = 0, last_id = 0;
                {
                  read_scope reads{ctx.database_path};
-                 page = ledger::history_of(reads.statements(), *account, before, limit);
-               }
-               json_writer w;
-               w.begin_object().key("entries").begin_array();
-               for (auto& h : page) {
-                 auto planck = h.amount_planck.to_dec();
-                 w.begin_object()
-                   .field("amount", chain::eth::format_amount(h.amount_planck, chain::eth::ksm_decimals))
-                   .key("chainRef");
-                 if (h.chain_ref)
-                   w.string(*h.chain_ref);
-                 else
-                   w.null();
-                 w.field("createdTimestamp", h.created_at)
-                   .field("id", h.id)
-                   .field("kind", h.kind)
-                   .field("nativeAmount", planck)
-                   .field("reference", h.reference)
-                   .field("status", h.status)
-                   .field("updatedTimestamp", h.updated_at)
-                   .end_object();
+                 ledger::for_each_history(
+                   reads.statements(), *account, before, limit, [&](const ledger::history_row& h) {
+                     w.begin_object()
+                       .field("amount", chain::eth::format_amount_digits(h.amount_planck,
+                                                                         chain::eth::ksm_decimals))
+                       .key("chainRef");
+                     if (h.chain_ref)
+                       w.string(*h.chain_ref);
+                     else
+                       w.null();
+                     w.field("createdTimestamp", h.created_at)
+                       .field("id", h.id)
+                       .field("kind", h.kind)
+                       .field("nativeAmount", h.amount_planck)
+                       .field("reference", h.reference)
+                       .field("status", h.status)
+                       .field("updatedTimestamp", h.updated_at)
+                       .end_object();
+                     ++count;
+                     last_id = h.id;
+                   });
                }
                w.end_array().key("nextBefore");
-               if (static_cast<int64_t>(page.size()) == limit && !page.empty())
-                 w.number(page.back().id);
+               if (count == limit && count > 0)
+                 w.number(last_id);
                else
                  w.null();
                text_json_reply(res, w.end_object().take());

@@ -867,31 +867,74 @@ std::vector<history_entry> history_of(SQLite::Database& db, const std::string& a
   return history_of(sc, account, before, limit);
 }
 
-std::vector<history_entry> history_of(statement_cache& sc, const std::string& account,
-                                      int64_t before, int64_t limit) {
+namespace {
+std::string_view text_of(const SQLite::Column& c) {
+  auto* text = c.getText(); // before getBytes, as SQLite asks
+  return {text, static_cast<size_t>(c.getBytes())};
+}
+} // namespace
+
+size_t for_each_history(statement_cache& sc, const std::string& account, int64_t before,
+                        int64_t limit, const std::function<void(const history_row&)>& f) {
   auto& q = sc("SELECT id, kind, amount_planck, status, reference, chain_ref, "
                "created_at, updated_at FROM history WHERE account = ? AND id < ? "
                "ORDER BY id DESC LIMIT ?");
   q.bind(1, account);
   q.bind(2, before);
   q.bind(3, limit);
-  std::vector<history_entry> out;
+  size_t n = 0;
+  std::string reparsed;
   while (q.executeStep()) {
-    history_entry e;
-    e.id = q.getColumn(0).getInt64();
-    e.kind = q.getColumn(1).getString();
-    // Display only, as the API always read it: a corrupt amount shows as 0.
-    auto planck = u256::from_dec(q.getColumn(2).getString());
-    e.amount_planck = planck ? *planck : u256{};
-    e.status = q.getColumn(3).getString();
-    e.reference = q.getColumn(4).getString();
+    history_row r;
+    r.id = q.getColumn(0).getInt64();
+    r.kind = text_of(q.getColumn(1));
+    r.amount_planck = text_of(q.getColumn(2));
+    // Stored by u256::to_dec, so canonical; anything else is read as
+    // u256::from_dec reads it, and a corrupt amount shows as 0 (display only,
+    // as the API always read it). 77 digits always fit in 256 bits.
+    auto canonical = [](std::string_view d) {
+      if (d.empty() || d.size() > 77 || (d.size() > 1 && d[0] == '0'))
+        return false;
+      for (char c : d)
+        if (c < '0' || c > '9')
+          return false;
+      return true;
+    };
+    if (!canonical(r.amount_planck)) {
+      auto planck = u256::from_dec(std::string{r.amount_planck});
+      reparsed = planck ? planck->to_dec() : "0";
+      r.amount_planck = reparsed;
+    }
+    r.status = text_of(q.getColumn(3));
+    r.reference = text_of(q.getColumn(4));
     if (!q.getColumn(5).isNull())
-      e.chain_ref = q.getColumn(5).getString();
-    e.created_at = q.getColumn(6).getInt64();
-    e.updated_at = q.getColumn(7).getInt64();
-    out.push_back(std::move(e));
+      r.chain_ref = text_of(q.getColumn(5));
+    r.created_at = q.getColumn(6).getInt64();
+    r.updated_at = q.getColumn(7).getInt64();
+    f(r);
+    ++n;
   }
   q.reset();
+  return n;
+}
+
+std::vector<history_entry> history_of(statement_cache& sc, const std::string& account,
+                                      int64_t before, int64_t limit) {
+  std::vector<history_entry> out;
+  out.reserve(static_cast<size_t>(std::clamp<int64_t>(limit, 0, 500)));
+  for_each_history(sc, account, before, limit, [&](const history_row& r) {
+    history_entry e;
+    e.id = r.id;
+    e.kind = r.kind;
+    e.amount_planck = *u256::from_dec(std::string{r.amount_planck}); // canonical by now
+    e.status = r.status;
+    e.reference = r.reference;
+    if (r.chain_ref)
+      e.chain_ref = std::string{*r.chain_ref};
+    e.created_at = r.created_at;
+    e.updated_at = r.updated_at;
+    out.push_back(std::move(e));
+  });
   return out;
 }
 

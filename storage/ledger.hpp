@@ -70,6 +70,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lstaked::ledger {
@@ -444,6 +445,22 @@ std::vector<history_entry> history_of(SQLite::Database& db, const std::string& a
                                       int64_t before, int64_t limit);
 std::vector<history_entry> history_of(statement_cache& sc, const std::string& account,
                                       int64_t before, int64_t limit);
+
+/// One history row as stored, for writing it out without copies: the views
+/// point into SQLite's row and are valid only during the callback.
+struct history_row {
+  int64_t id = 0;
+  std::string_view kind;
+  std::string_view amount_planck; // canonical decimal digits; "0" for a corrupt stored amount
+  std::string_view status;
+  std::string_view reference;
+  std::optional<std::string_view> chain_ref;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+/// history_of's rows, each passed to `f` in order; returns how many.
+size_t for_each_history(statement_cache& sc, const std::string& account, int64_t before,
+                        int64_t limit, const std::function<void(const history_row&)>& f);
 
 // ---- alerts and flow switches ---------------------------------------------
 

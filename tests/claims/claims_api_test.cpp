@@ -3,6 +3,7 @@
 // (tools/vectors/claims). Every refusal has a stable code and changes nothing.
 #include "actors/notary.hpp"
 #include "api/user_routes.hpp"
+#include "chain/ethereum/amount.hpp"
 #include "config/secret_file.hpp"
 #include "storage/ledger.hpp"
 #include "tests/support/api_fixture.hpp"
@@ -159,6 +160,91 @@ TEST_F(claims_api_test, resubmitting_returns_the_same_claim_and_reserves_once) {
   ASSERT_EQ(history["entries"].size(), 2u);
   EXPECT_EQ(history["entries"][0]["kind"], "CLAIM");
   EXPECT_EQ(history["entries"][1]["kind"], "STAKE");
+}
+
+TEST_F(claims_api_test, history_page_writes_every_field_and_reads_stored_amounts_as_before) {
+  // The page is written straight from SQLite's rows (issue #16, P4). Its bytes
+  // must be those of the nlohmann object it replaced, including how a stored
+  // amount that is not canonical decimal reads (as u256::from_dec reads it: a
+  // corrupt one shows as 0) and a reference that needs escaping.
+  auto v = vector("sr25519_valid");
+  auto address = v["body"]["address"].get<std::string>();
+  auto account = v["accountId"].get<std::string>();
+  struct row {
+    const char* kind;
+    std::string amount;
+    const char* status;
+    std::string reference;
+    std::optional<std::string> chain_ref;
+  };
+  std::vector<row> rows{
+    {"UNSTAKE", "1", "PAID", "u-1", std::string{"0xabc"}},
+    {"UNSTAKE", "1000000000000", "REQUESTED", "u-2", std::nullopt},
+    {"UNSTAKE", "007", "REQUESTED", "u-3", std::nullopt},               // leading zeros: corrupt
+    {"UNSTAKE", "lots", "REQUESTED", "u-4", std::nullopt},              // not a number
+    {"UNSTAKE", std::string(80, '9'), "REQUESTED", "u-5", std::nullopt}, // beyond 256 bits
+    {"UNSTAKE", "115792089237316195423570985008687907853269984665640564039457584007913129639935",
+     "REQUESTED", "u-\"quoted\"\n", std::string{"7-1"}}, // 2^256-1: 78 digits
+    {"CLAIM", "123456789012345", "ACTIVE", "c-1", std::nullopt},
+  };
+  write([&](SQLite::Database& db) {
+    int64_t t = 100;
+    for (auto& r : rows) {
+      SQLite::Statement ins(db, "INSERT INTO history (account, kind, amount_planck, status, reference, "
+                                "chain_ref, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      ins.bind(1, account);
+      ins.bind(2, r.kind);
+      ins.bind(3, r.amount);
+      ins.bind(4, r.status);
+      ins.bind(5, r.reference);
+      if (r.chain_ref)
+        ins.bind(6, *r.chain_ref);
+      ins.bind(7, t);
+      ins.bind(8, t + 1);
+      ins.exec();
+      ++t;
+    }
+  });
+  // The whole history as the ledger reads it (with the fixture's STAKE entry),
+  // newest first, turned into the JSON the route wrote with nlohmann.
+  SQLite::Database reader(db_path());
+  auto all = ledger::history_of(reader, account, INT64_MAX, 100);
+  ASSERT_EQ(all.size(), rows.size() + 1);
+  auto expected_page = [&](size_t from, size_t limit) {
+    json entries = json::array();
+    for (size_t i = from; i < std::min(all.size(), from + limit); ++i) {
+      auto& h = all[i];
+      entries.push_back({{"amount", chain::eth::format_amount(h.amount_planck, 12)},
+                         {"chainRef", h.chain_ref ? json(*h.chain_ref) : json(nullptr)},
+                         {"createdTimestamp", h.created_at},
+                         {"id", h.id},
+                         {"kind", h.kind},
+                         {"nativeAmount", h.amount_planck.to_dec()},
+                         {"reference", h.reference},
+                         {"status", h.status},
+                         {"updatedTimestamp", h.updated_at}});
+    }
+    json next = from + limit <= all.size() && entries.size() == limit ? json(all[from + limit - 1].id) : json(nullptr);
+    return json{{"entries", entries}, {"nextBefore", next}}.dump();
+  };
+  // How the ledger reads the stored amounts (newest first): independent of the route.
+  EXPECT_EQ(all[1].amount_planck, u256::max());
+  EXPECT_TRUE(all[2].amount_planck.is_zero());
+  EXPECT_TRUE(all[3].amount_planck.is_zero());
+  EXPECT_TRUE(all[4].amount_planck.is_zero());
+  auto page1 = client->Get(("/v1/accounts/" + address + "/history?limit=3").c_str());
+  ASSERT_TRUE(page1);
+  ASSERT_EQ(page1->status, 200);
+  EXPECT_EQ(page1->body, expected_page(0, 3));
+  auto before = std::to_string(all[2].id);
+  auto page2 = client->Get(("/v1/accounts/" + address + "/history?limit=3&before=" + before).c_str());
+  ASSERT_TRUE(page2);
+  EXPECT_EQ(page2->body, expected_page(3, 3));
+  auto last = client->Get(("/v1/accounts/" + address + "/history?limit=3&before=" + std::to_string(all[5].id)).c_str());
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->body, expected_page(6, 3)); // 2 entries: nextBefore null
+  EXPECT_EQ(json::parse(last->body)["nextBefore"], nullptr);
+  EXPECT_EQ(json::parse(page1->body)["entries"][0]["reference"], "c-1");
 }
 
 TEST_F(claims_api_test, reads_on_one_connection_see_each_commit_between_them) {
