@@ -64,24 +64,39 @@ caf::expected<bytes> base58_decode(std::string_view text) {
   size_t zeros = 0;
   while (zeros < text.size() && text[zeros] == '1')
     ++zeros;
-  std::vector<uint8_t> value; // base256, least significant first
-  for (size_t i = zeros; i < text.size(); ++i) {
-    int d = digit_of(text[i]);
-    if (d < 0)
-      return make_error(ec::decode_error, "invalid base58 character");
-    unsigned carry = static_cast<unsigned>(d);
-    for (auto& b : value) {
-      carry += unsigned(b) * 58;
-      b = static_cast<uint8_t>(carry & 0xff);
-      carry >>= 8;
+  // Base 2^32 limbs, least significant first, up to 5 digits per step
+  // (58^5 < 2^32): every address in a path is decoded per request.
+  std::vector<uint32_t> limbs;
+  limbs.reserve(text.size() / 5 + 2);
+  for (size_t i = zeros; i < text.size();) {
+    uint64_t scale = 1, add = 0;
+    for (size_t n = 0; n < 5 && i < text.size(); ++n, ++i) {
+      int d = digit_of(text[i]);
+      if (d < 0)
+        return make_error(ec::decode_error, "invalid base58 character");
+      scale *= 58;
+      add = add * 58 + static_cast<uint64_t>(d);
     }
-    while (carry) {
-      value.push_back(static_cast<uint8_t>(carry & 0xff));
-      carry >>= 8;
+    uint64_t carry = add;
+    for (auto& limb : limbs) {
+      carry += static_cast<uint64_t>(limb) * scale;
+      limb = static_cast<uint32_t>(carry);
+      carry >>= 32;
     }
+    if (carry)
+      limbs.push_back(static_cast<uint32_t>(carry));
   }
   bytes out(zeros, 0);
-  out.insert(out.end(), value.rbegin(), value.rend());
+  out.reserve(zeros + limbs.size() * 4);
+  bool leading = true; // the value's own bytes start at its first non-zero one
+  for (auto it = limbs.rbegin(); it != limbs.rend(); ++it)
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      auto b = static_cast<uint8_t>(*it >> shift);
+      if (leading && b == 0)
+        continue;
+      leading = false;
+      out.push_back(b);
+    }
   return out;
 }
 

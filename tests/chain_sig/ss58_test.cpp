@@ -94,5 +94,46 @@ TEST(base58, round_trips_leading_zeros) {
   EXPECT_FALSE(base58_decode("0OIl"));
 }
 
+// The textbook byte-at-a-time conversion, as a reference for the decoder
+// (which works on 32-bit limbs, 5 digits a step).
+bytes reference_base58_decode(const std::string& text) {
+  static const std::string alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+  size_t zeros = 0;
+  while (zeros < text.size() && text[zeros] == '1')
+    ++zeros;
+  std::vector<uint8_t> value; // least significant first
+  for (size_t i = zeros; i < text.size(); ++i) {
+    unsigned carry = static_cast<unsigned>(alphabet.find(text[i]));
+    for (auto& b : value) {
+      carry += unsigned(b) * 58;
+      b = static_cast<uint8_t>(carry & 0xff);
+      carry >>= 8;
+    }
+    for (; carry; carry >>= 8)
+      value.push_back(static_cast<uint8_t>(carry & 0xff));
+  }
+  bytes out(zeros, 0);
+  out.insert(out.end(), value.rbegin(), value.rend());
+  return out;
+}
+
+TEST(base58, decodes_as_the_textbook_conversion_does) {
+  const std::string alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+  uint64_t seed = 0x9e3779b97f4a7c15ull;
+  auto next = [&] { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; return seed; };
+  for (int round = 0; round < 5000; ++round) {
+    std::string text(next() % 4, '1'); // leading zero bytes
+    size_t len = 1 + next() % 70;
+    for (size_t i = 0; i < len; ++i)
+      text.push_back(alphabet[next() % (round % 3 == 0 ? 2 : 58)]); // also runs of '1' and '2' inside
+    auto got = base58_decode(text);
+    ASSERT_TRUE(got) << text;
+    EXPECT_EQ(*got, reference_base58_decode(text)) << text;
+    EXPECT_EQ(base58_encode(*got), text);
+  }
+  for (std::string text : {"1", "111", "2", "z", "1z", "zzzzz", "zzzzzz", "211111", "1111121111"})
+    EXPECT_EQ(*base58_decode(text), reference_base58_decode(text)) << text;
+}
+
 } // namespace
 } // namespace lstaked::chain::sig
