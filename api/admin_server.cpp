@@ -24,6 +24,13 @@ bool same_secret(const std::string& a, const std::string& b) {
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+counter_metric& token_lockouts() {
+  return metrics_registry::global().counter(
+    "lstaked_admin_token_lockouts_total",
+    "Admin logins and Bearer requests refused 429 without checking the token: the client "
+    "guessed wrong too often");
+}
+
 } // namespace
 
 http_config admin_server::listener_config(const config& cfg) {
@@ -42,6 +49,7 @@ http_config admin_server::listener_config(const config& cfg) {
 admin_server::admin_server(const config& cfg, std::string token)
   : token_(std::move(token)), server_(listener_config(cfg), "admin") {
   auth_failures(); // present (0) in /metrics from the start
+  token_lockouts();
   add_session_routes();
 }
 
@@ -60,8 +68,15 @@ bool admin_server::bearer_ok(const httplib::Request& req) const {
 http_server::handler admin_server::authenticated(http_server::handler h, bool needs_csrf) {
   return [this, needs_csrf, h = std::move(h)](const httplib::Request& req,
                                               httplib::Response& res) {
-    if (bearer_ok(req))
-      return h(req, res);
+    bool has_bearer = req.has_header("Authorization");
+    if (has_bearer) {
+      if (!may_check_token(req, res))
+        return;
+      if (bearer_ok(req)) {
+        token_guesses_.refund(req.remote_addr);
+        return h(req, res);
+      }
+    }
     auto session = admin_sessions::cookie_from_header(req.get_header_value("Cookie"));
     if (!session.empty() && sessions_.csrf_of(session)) {
       if (needs_csrf && !sessions_.csrf_matches(session, req.get_header_value("X-CSRF-Token")))
@@ -97,10 +112,13 @@ void admin_server::add_session_routes() {
     auto& body = parsed.value;
     if (!parsed.ok || !body.is_object() || !body.contains("token") || !body["token"].is_string())
       return json_error(res, 400, "invalid_body", "expected {\"token\": \"<admin token>\"}");
+    if (!may_check_token(req, res))
+      return;
     if (!same_secret(body["token"].get<std::string>(), token_)) {
       auth_failures().inc();
       return json_error(res, 401, "unauthorized", "wrong admin token");
     }
+    token_guesses_.refund(req.remote_addr);
     auto login = sessions_.create();
     res.set_header("Set-Cookie", admin_sessions::set_cookie(login));
     res.set_header("Cache-Control", "no-store");
@@ -125,6 +143,20 @@ void admin_server::add_session_routes() {
     res.set_header("Set-Cookie", admin_sessions::clear_cookie());
     json_reply(res, {{"loggedOut", true}});
   });
+}
+
+bool admin_server::may_check_token(const httplib::Request& req, httplib::Response& res) {
+  // The admin listener trusts no proxy: the peer is the client. A wrong
+  // token stays counted; a right one is given back by the caller.
+  auto verdict = token_guesses_.take(req.remote_addr);
+  if (verdict.allowed)
+    return true;
+  token_lockouts().inc();
+  res.set_header("Retry-After", std::to_string(verdict.retry_after_seconds));
+  json_error(res, 429, "too_many_wrong_tokens",
+             "too many wrong admin tokens from this address; the token is not checked for "
+             + std::to_string(verdict.retry_after_seconds) + " s");
+  return false;
 }
 
 caf::expected<uint16_t> admin_server::start() {

@@ -20,6 +20,7 @@
 
 #include "api/admin_session.hpp"
 #include "api/http_server.hpp"
+#include "api/rate_limiter.hpp"
 #include "config/config.hpp"
 
 #include <memory>
@@ -53,9 +54,15 @@ private:
   http_server::handler authenticated(http_server::handler h, bool needs_csrf);
   bool bearer_ok(const httplib::Request& req) const;
   void add_session_routes();
+  /// A presented token may be checked (a login or a Bearer header): false
+  /// after answering 429 when this client has guessed wrong too often.
+  bool may_check_token(const httplib::Request& req, httplib::Response& res);
 
   std::string token_;
   admin_sessions sessions_;
+  // Wrong tokens per client: 10 at once, then one per 10 s. Every check
+  // takes one and a right token gives it back, so only wrong ones count.
+  rate_limiter token_guesses_{6, 10};
   http_server server_;
 };
 

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <thread>
 
 using namespace lstaked;
 using namespace std::chrono_literals;
@@ -160,6 +161,52 @@ TEST_F(admin_api_e2e, accepted_actions_are_audited_once_and_their_repeats_are_re
   EXPECT_EQ(audit_rows(), "5");
   EXPECT_EQ(value("SELECT group_concat(action || ':' || state, ',') FROM admin_actions ORDER BY id"),
             "ack_alert:DONE,release_held:DONE,refund_deposit:PENDING,withdraw_fees:PENDING,withdraw_fees:PENDING");
+}
+
+TEST_F(admin_api_e2e, wrong_tokens_are_limited_per_client_and_a_live_session_keeps_working) {
+  // Log in first: a console already open must not be locked out by a guesser.
+  httplib::Client c{"127.0.0.1", admin_port};
+  auto login = c.Post("/admin/v1/session", json{{"token", token}}.dump(), "application/json");
+  ASSERT_TRUE(login);
+  ASSERT_EQ(login->status, 200);
+  auto set_cookie = login->get_header_value("Set-Cookie");
+  auto cookie = set_cookie.substr(0, set_cookie.find(';'));
+  auto csrf = json::parse(login->body)["csrfToken"].get<std::string>();
+  auto overview = [&](const std::string& bearer) {
+    auto r = c.Get("/admin/v1/overview", {{"Authorization", "Bearer " + bearer}});
+    return r ? r->status : 0;
+  };
+  // Right tokens never count: many in a row are all accepted.
+  for (int i = 0; i < 15; ++i)
+    ASSERT_EQ(overview(token), 200) << i;
+  ASSERT_EQ(call("/admin/v1/flows/claims/pause", "{}").status, 200);
+  // 10 wrong guesses (logins and Bearer headers alike) are checked and refused 401 ...
+  for (int i = 0; i < 10; ++i) {
+    auto r = i % 2 ? call("/admin/v1/session", R"({"token": "wrong-token-123456"})", {}, false)
+                   : call("/admin/v1/flows/claims/pause", "{}", {{"Authorization", "Bearer wrong-token-1234"}}, false);
+    ASSERT_EQ(r.status, 401) << i << " " << r.body.dump();
+  }
+  // ... then no token from this address is checked, not even the right one.
+  auto locked = c.Post("/admin/v1/session", json{{"token", token}}.dump(), "application/json");
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(locked->status, 429);
+  EXPECT_EQ(json::parse(locked->body)["error"]["code"], "too_many_wrong_tokens");
+  auto retry_after = std::stoi(locked->get_header_value("Retry-After"));
+  EXPECT_GE(retry_after, 1);
+  EXPECT_LE(retry_after, 10);
+  EXPECT_EQ(call("/admin/v1/flows/claims/resume", "{}").status, 429);
+  EXPECT_EQ(value("SELECT paused FROM flows WHERE flow = 'claims'"), "1"); // the locked request did nothing
+  // The session opened before keeps working.
+  auto resumed = call("/admin/v1/flows/claims/resume", "{}", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}}, false);
+  EXPECT_EQ(resumed.status, 200) << resumed.body.dump();
+  EXPECT_EQ(value("SELECT paused FROM flows WHERE flow = 'claims'"), "0");
+  EXPECT_EQ(overview(token), 429);
+  // One guess comes back every 10 s.
+  std::this_thread::sleep_for(std::chrono::seconds(retry_after));
+  EXPECT_EQ(overview(token), 200);
+  auto metrics = d->get("/metrics").raw;
+  EXPECT_NE(metrics.find("lstaked_admin_token_lockouts_total 3"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("lstaked_admin_auth_failures_total 10"), std::string::npos) << metrics;
 }
 
 TEST_F(admin_api_e2e, a_console_post_needs_the_session_csrf_token_and_credentials_are_checked) {
