@@ -52,7 +52,8 @@ bool daemon::start(const std::string& log_name, std::chrono::milliseconds timeou
   argv.insert(argv.end(), run_args_.begin(), run_args_.end());
   log_name_ = log_name;
   proc_ = std::make_unique<background_process>(argv, dir_->file(log_name));
-  port = proc_->wait_for_port("listening on http://", timeout);
+  // "lstaked listening": the admin listener logs "admin listening on http://" too.
+  port = proc_->wait_for_port("lstaked listening on http://", timeout);
   return port > 0;
 }
 
