@@ -295,13 +295,37 @@ u256 current_ratio(statement_cache& sc) {
   return ratio_one();
 }
 
+u256 deposit_ratio(statement_cache& sc) {
+  // The newest calculation is the one being published, if any: the ratio
+  // calculator makes no calculation while one is PUBLISHING
+  // (actors/ratio_calculator.cpp). Reading it by rowid keeps this O(log n) per
+  // deposit on a ledger with years of calculations.
+  auto& q = sc("SELECT status, published_ratio FROM ratio_calculations ORDER BY id DESC LIMIT 1");
+  if (q.executeStep() && q.getColumn(0).getString() == "PUBLISHING") {
+    // The pool was last measured at this ratio and it is about to take effect:
+    // a deposit credited now buys shares worth its planck at it. At the ratio
+    // still in effect it would get, once this one takes effect, this step's
+    // reward on its deposit (taken from everyone else's by the next
+    // calculation), or bear a loss that happened before it deposited.
+    auto pending = dec(q.getColumn(1).getString());
+    q.reset();
+    if (pending.is_zero())
+      abort_tx("ratio calculation being published has a zero ratio");
+    return pending;
+  }
+  q.reset();
+  return current_ratio(sc);
+}
+
 caf::expected<deposit_outcome> credit_deposit(statement_cache& sc, const kusama_deposit& d,
                                               const u256& minimum_planck, int64_t now_ms) {
   if (d.account.size() != 66 || d.amount_planck.is_zero())
     return make_refusal(refusal::deposit_malformed,
                         "deposit needs a 32-byte account and a positive amount");
   bool credit = d.amount_planck >= minimum_planck;
-  auto ratio = current_ratio(sc);
+  // Read in this write transaction (the single writer): a deposit and a
+  // calculation, or its taking effect, are ordered one way or the other.
+  auto ratio = deposit_ratio(sc);
   auto shares = credit ? shares_for_planck(d.amount_planck, ratio) : caf::expected<u256>{u256{}};
   if (!shares)
     return shares.error();
@@ -943,6 +967,10 @@ std::vector<history_entry> history_of(statement_cache& sc, const std::string& ac
 u256 current_ratio(SQLite::Database& db) {
   statement_cache sc{db};
   return current_ratio(sc);
+}
+u256 deposit_ratio(SQLite::Database& db) {
+  statement_cache sc{db};
+  return deposit_ratio(sc);
 }
 caf::expected<deposit_outcome> credit_deposit(SQLite::Database& db, const kusama_deposit& d,
                                               const u256& minimum_planck, int64_t now_ms) {

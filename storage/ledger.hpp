@@ -5,6 +5,10 @@
 // Money rules enforced here (SPEC §6):
 // - a deposit is keyed by (block hash, extrinsic index, event index): crediting
 //   the same event twice is a no-op, never a second credit;
+// - a deposit buys shares (rounded down) at the ratio that will be in effect:
+//   a PUBLISHING calculation's ratio while there is one, else the current
+//   ratio (deposit_ratio), so it is worth its planck once that ratio is in
+//   effect and takes no part of a reward or loss that accrued before it;
 // - an account's shares only move between "unclaimed" and a claim's
 //   reservation; a claim is ACTIVE, CLAIMED or EXPIRED, and only ACTIVE ->
 //   CLAIMED or ACTIVE -> EXPIRED exist (an expired claim's shares go back; a
@@ -319,8 +323,8 @@ struct kusama_deposit {
 enum class deposit_outcome { credited, below_minimum, duplicate };
 
 /// Records a deposit and, at or above `minimum_planck`, credits its shares at
-/// the current ratio to the sender with a STAKE history entry. The same event
-/// twice is `duplicate` and changes nothing.
+/// deposit_ratio (floor, shares_for_planck) to the sender with a STAKE history
+/// entry. The same event twice is `duplicate` and changes nothing.
 caf::expected<deposit_outcome> credit_deposit(SQLite::Database& db, const kusama_deposit& deposit,
                                               const u256& minimum_planck, int64_t now_ms);
 
@@ -350,6 +354,19 @@ std::optional<kusama_block_ref> kusama_cursor(statement_cache& sc);
 
 /// The ratio in force: the last published one, or ratio_one() before any.
 u256 current_ratio(SQLite::Database& db);
+
+/// The ratio a deposit credited now buys shares at: while a ratio calculation
+/// is PUBLISHING (storage/ratio_ledger.hpp), its published ratio, the pool's
+/// value as last measured and the ratio about to take effect; otherwise
+/// current_ratio. At the ratio still in effect, a deposit credited between a
+/// calculation and its RatioUpdated being final would, once the new ratio
+/// takes effect, be worth its planck plus that step's reward (taken from
+/// everyone else's by the next calculation) or minus a loss that happened
+/// before it (docs/ratio.md, "Deposits while a ratio is being published").
+/// Read it in the write transaction that credits (credit_deposit does), so
+/// that a deposit and a calculation are ordered.
+u256 deposit_ratio(SQLite::Database& db);
+u256 deposit_ratio(statement_cache& sc);
 
 // ---- accounts and claims --------------------------------------------------
 

@@ -14,7 +14,9 @@
 //   new_ratio    = ceil(all_shares * 1e18 / ((pool_value − fee) * 1e6))
 //
 // Why no period bookkeeping: a credited deposit mints shares at the current
-// ratio, so it raises pool_value and implied by the same amount; a burn removes
+// ratio (or, while a calculation is being published, at the ratio that is in
+// effect by the next calculation: ledger::deposit_ratio), so it raises
+// pool_value and implied by the same amount; a burn removes
 // shares and adds an owed payout of the same worth. What is left between the
 // two is exactly what nobody put in: rewards (or, negative, slashes).
 // Rounding is always in the pool's favour (the users who stay): `implied` is

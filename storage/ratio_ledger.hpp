@@ -7,6 +7,9 @@
 // - a ratio takes effect only from a RatioUpdated event seen final on Ethereum
 //   (apply_ratio_updated), once per transaction (unique tx hash); from then on
 //   ledger::current_ratio returns it, for claims and account summaries alike;
+//   deposits are credited at it already while its calculation is PUBLISHING
+//   (ledger::deposit_ratio), so that a deposit in that window neither takes
+//   the step's reward nor bears its loss;
 // - the fee of a calculation is booked once (UNIQUE (kind, calculation_id)),
 //   and only when the ratio it was computed for took effect: a calculation
 //   never published takes no fee;

@@ -18,6 +18,7 @@ namespace {
 const u256 ksm = u256::pow10(12);
 const u256 e18 = u256::pow10(18);
 const std::string alice = "0x" + std::string(64, 'a');
+const std::string bob = "0x" + std::string(64, 'b');
 
 u256 k(uint64_t n) {
   return *chain::eth::checked_mul(ksm, u256{n});
@@ -166,6 +167,53 @@ struct deciding : ratio_ledger {
     tx([&](statement_cache& sc) { c = decide_ratio(sc, r, p, 5); });
     return c;
   }
+  // Bob deposits `planck` in the next finalized Kusama block (the readings
+  // follow the cursor); returns the shares credited.
+  u256 deposit_in_next_block(const u256& planck) {
+    kusama_deposit d;
+    d.block_number = r.kusama_block + 1;
+    d.block_hash = "0x" + std::string(63, '6') + "0123456789abcdef"[d.block_number % 16];
+    d.account = bob;
+    d.amount_planck = planck;
+    tx([&](statement_cache& sc) {
+      auto out = apply_kusama_block(sc, {d.block_number, d.block_hash}, {d}, k(1), 6);
+      ASSERT_TRUE(out);
+      ASSERT_EQ(out->at(0), deposit_outcome::credited);
+    });
+    r.kusama_block = d.block_number;
+    r.kusama_hash = d.block_hash;
+    return *u256::from_dec(db->execAndGet("SELECT shares FROM deposits WHERE block_hash = '"
+                                          + d.block_hash + "'").getString());
+  }
+  // The publication's transaction reverted: settle_publications ends it NOT_PUBLISHED.
+  void fail_publication(const ratio_calculation& c) {
+    tx([&](statement_cache& sc) {
+      outbox_attempt a;
+      a.tx_hash = "0x" + std::string(64, '9');
+      a.signed_hex = "0x00";
+      record_attempt(sc, *c.outbox_id, a, 6);
+      match_finalized_block(sc, "ethereum", 41, "0x" + std::string(64, '8'), {a.tx_hash},
+                            {{0, {false, "reverted"}}}, 7);
+      ASSERT_EQ(settle_publications(sc), 1u);
+    });
+  }
+  // compute_ratio on the ledger's side now, with `held` on chain and no aKSMb shares.
+  ratio_result next_calculation(const u256& held) {
+    ledger_ratio_side side;
+    tx([&](statement_cache& sc) { side = ratio_side_of(sc); });
+    ratio_inputs in;
+    in.held_on_chain = held;
+    in.owed_payouts = side.owed_payouts;
+    in.refundable = side.refundable;
+    in.fee_balance = side.fee_balance;
+    in.unclaimed_shares = side.unclaimed_shares;
+    in.reserved_shares = side.reserved_shares;
+    in.current_ratio = side.current_ratio;
+    in.fee_bps = p.fee_bps;
+    auto result = compute_ratio(in);
+    EXPECT_TRUE(result) << describe(result.error());
+    return result ? *result : ratio_result{};
+  }
 };
 
 } // namespace
@@ -275,4 +323,108 @@ TEST_F(deciding, no_reward_means_no_transaction_and_a_failed_one_takes_no_fee) {
   u256 fee;
   tx([&](statement_cache& sc) { fee = fee_balance(sc); });
   EXPECT_TRUE(fee.is_zero());
+}
+
+// The window between a calculation and its ratio taking effect (minutes: the
+// RatioUpdated must be final on Ethereum). 1,000 KSM are in the pool, 10 KSM
+// of rewards are measured and 990295107942166766 is being published.
+TEST_F(deciding, a_deposit_while_a_reward_is_published_buys_at_its_ratio_and_is_worth_its_planck_once_in_effect) {
+  auto c = decide();
+  ASSERT_EQ(c.status, "PUBLISHING");
+  const auto r1 = *u256::from_dec(c.published_ratio);
+  EXPECT_EQ(deposit_ratio(*db), r1);
+  EXPECT_EQ(current_ratio(*db), e18) << "not in effect yet";
+  const auto d = *chain::eth::checked_add(k(100), u256{123'456'789}); // any planck
+  auto shares = deposit_in_next_block(d);
+  // python: (100*10**12 + 123456789) * 10**6 * 990295107942166766 // 10**18
+  EXPECT_EQ(shares, *u256::from_dec("99029633052870865548"));
+  tx([&](statement_cache& sc) { apply_ratio_updated(sc, updated(c.published_ratio, 'c'), 8); });
+  ASSERT_EQ(current_ratio(*db), r1);
+  // Worth its planck at the ratio in effect, less at most the floor's planck
+  // (at 1e18, as before the fix, it would be worth 100.98 KSM: the step's reward).
+  auto worth = *planck_for_shares(shares, r1);
+  EXPECT_LE(worth, d);
+  EXPECT_GE(worth, *chain::eth::checked_sub(d, u256{1}));
+  // The next calculation, with the deposit's KSM on chain and the fee booked,
+  // finds no reward and no loss in it: only the floors' dust, for the pool.
+  auto next = next_calculation(*chain::eth::checked_add(k(1010), d));
+  EXPECT_FALSE(next.loss) << "a phantom loss of " << next.reward.to_dec() << " planck";
+  EXPECT_LE(next.reward, u256{2});
+  EXPECT_TRUE(next.fee.is_zero());
+}
+
+TEST_F(deciding, a_deposit_while_a_loss_is_published_buys_at_its_ratio_and_bears_none_of_it) {
+  r.held_on_chain = k(990); // 1% lost (a slash), within aKSMb's 10% bound
+  auto c = decide();
+  ASSERT_EQ(c.status, "PUBLISHING");
+  ASSERT_EQ(c.published_ratio, "1010101010101010102"); // python: -(-1000*10**30 // (990*10**18))
+  const auto r1 = *u256::from_dec(c.published_ratio);
+  EXPECT_EQ(deposit_ratio(*db), r1);
+  const auto d = *chain::eth::checked_add(k(40), u256{987'654'321});
+  auto shares = deposit_in_next_block(d);
+  tx([&](statement_cache& sc) { apply_ratio_updated(sc, updated(c.published_ratio, 'c'), 8); });
+  // At 1e18 the deposit would have borne the 1% lost before it came (worth 39.60 KSM).
+  auto worth = *planck_for_shares(shares, r1);
+  EXPECT_LE(worth, d);
+  EXPECT_GE(worth, *chain::eth::checked_sub(d, u256{1}));
+  // ... and the next calculation would have counted that 1% as a reward (and charged its fee).
+  auto next = next_calculation(*chain::eth::checked_add(k(990), d));
+  EXPECT_FALSE(next.loss) << "a loss of " << next.reward.to_dec() << " planck";
+  EXPECT_LE(next.reward, u256{2});
+  EXPECT_TRUE(next.fee.is_zero());
+}
+
+TEST_F(deciding, a_deposit_before_a_calculation_or_after_its_publication_failed_buys_at_the_ratio_in_effect) {
+  EXPECT_EQ(deposit_ratio(*db), e18);
+  r.held_on_chain = k(1000);
+  ASSERT_EQ(decide().status, "NOT_PUBLISHED"); // no_change: nothing pending
+  EXPECT_EQ(deposit_ratio(*db), e18);
+  r.held_on_chain = k(1010);
+  auto c = decide();
+  ASSERT_EQ(c.status, "PUBLISHING");
+  const auto d1 = *chain::eth::checked_add(k(100), u256{123'456'789});
+  auto in_window = deposit_in_next_block(d1);
+  EXPECT_EQ(in_window, *u256::from_dec("99029633052870865548"));
+  fail_publication(c);
+  EXPECT_EQ(recent_calculations(*db, 1)[0].status, "NOT_PUBLISHED");
+  EXPECT_EQ(deposit_ratio(*db), e18);
+  const auto d2 = k(7);
+  EXPECT_EQ(deposit_in_next_block(d2), *chain::eth::checked_mul(d2, u256::pow10(6)));
+  // The in-window deposit was valued at the measured pool value, which the
+  // next calculation measures again from the ratio still in effect (1e18):
+  // its planck above what its shares are worth at 1e18 counts as reward once
+  // more. So the step's reward (10 KSM) is recognized whole, and the fee takes
+  // fee_bps of that difference on top: here 2% of 0.970490403919 KSM. Nothing
+  // else moves (docs/ratio.md, "Deposits while a ratio is being published").
+  auto next = next_calculation(*chain::eth::checked_add(*chain::eth::checked_add(k(1010), d1), d2));
+  ASSERT_FALSE(next.loss);
+  auto at_old_ratio = *planck_for_shares(in_window, e18);
+  auto difference = *chain::eth::checked_sub(d1, at_old_ratio);
+  EXPECT_EQ(difference, u256{970'490'403'919});
+  EXPECT_EQ(next.reward, *chain::eth::checked_add(k(10), difference));
+  // python: (10*10**12 + 970490403919) * 200 // 10000 = 219409808078; had the
+  // publication succeeded the fees would be 0.2 KSM (then 0: test above).
+  EXPECT_EQ(next.fee, u256{219'409'808'078});
+  EXPECT_EQ(*chain::eth::checked_sub(next.fee, u256{200'000'000'000}), u256{19'409'808'078});
+}
+
+TEST_F(deciding, after_a_loss_whose_publication_failed_the_in_window_deposit_shows_as_more_loss) {
+  r.held_on_chain = k(990);
+  auto c = decide();
+  ASSERT_EQ(c.status, "PUBLISHING");
+  const auto d = *chain::eth::checked_add(k(40), u256{987'654'321});
+  auto in_window = deposit_in_next_block(d);
+  fail_publication(c);
+  EXPECT_EQ(deposit_ratio(*db), e18);
+  // At 1e18 the in-window shares are worth more than their planck (they were
+  // bought at the loss's ratio): the next calculation counts that as loss on
+  // top of the 10 KSM, which no fee is taken from; had it been a net reward,
+  // the fee would be smaller by fee_bps of it (in the users' favour).
+  auto next = next_calculation(*chain::eth::checked_add(k(990), d));
+  ASSERT_TRUE(next.loss);
+  auto extra = *chain::eth::checked_sub(*planck_for_shares(in_window, e18), d);
+  // python: d = 40000987654321; s = d*10**6*1010101010101010102//10**18; s//10**6 - d
+  EXPECT_EQ(extra, u256{404'050'380'346});
+  EXPECT_EQ(next.reward, *chain::eth::checked_add(k(10), extra));
+  EXPECT_TRUE(next.fee.is_zero());
 }

@@ -1051,12 +1051,14 @@ private:
 
     // ---- Each user's value, replayed from the chains and the contract with
     // their rounding (aKSMb.sol, storage/ledger.cpp), in shares:
-    //  - a credited deposit of D planck: floor(D·1e6·r/1e18) shares at the
-    //    ledger's ratio r (ledger::shares_for_planck), where r must be one of
-    //    the ratios in effect and never an older one than a deposit credited
-    //    before used (the ledger's ratio only moves forward);
+    //  - a credited deposit of D planck: floor(D·1e6·r/1e18) shares
+    //    (ledger::shares_for_planck) at exactly the ratio r its Kusama block
+    //    gives (ledger::deposit_ratio, below): the ratio in effect, or, after a
+    //    calculation published a ratio, that ratio;
     //  - a claim of C planck reserves ceil(C·1e6·r/1e18) of them (reserve_claim;
-    //    an EXPIRED claim gives them back), with the same rules for r; once
+    //    an EXPIRED claim gives them back), r one of the ratios in effect and
+    //    never an older one than an earlier claim used (the ledger's ratio
+    //    only moves forward); once
     //    minted it holds exactly the shares of its BondsClaimed (the rest of
     //    the reservation is the user's again);
     //  - aKSMb.mint of A wei adds floor(A·r/1e18) shares, aKSMb.burn of A wei
@@ -1101,17 +1103,72 @@ private:
           return static_cast<int>(k);
       return -1;
     };
+    // Deposits: the ratio each one must be credited at (ledger::deposit_ratio:
+    // a PUBLISHING calculation's ratio while there is one, else the ratio in
+    // effect), from the order the ledger applied things in. A calculation is
+    // made in the transaction where the Kusama cursor is its kusama_block
+    // (decide_ratio refuses other readings) and a block's deposits are credited
+    // in the transaction that moves the cursor to it, so a deposit comes after
+    // a calculation exactly when its block is above the calculation's; no
+    // calculation is made while one is PUBLISHING. So before the first
+    // calculation that published a ratio (published_ratio set), deposits are
+    // at 1e18; after one, until the next, at its ratio (pending, then in
+    // effect: the same ratio), or, if its publication failed (NOT_PUBLISHED),
+    // at its ratio and then, from some deposit on, at the ratio in effect
+    // before it, never back. A deposit at any other ratio is counted: at a
+    // ratio never in effect nor published (unknown), or at one that was, but
+    // not for its block (stale: it includes an older ratio than a previous
+    // deposit's). A ratio update nobody here calculated would count here too;
+    // the run makes none (and lstaked audit checks RatioUpdated against the
+    // ledger's history).
     {
-      size_t newest = 0;
-      SQLite::Statement q(db, "SELECT account, amount_planck, shares FROM deposits WHERE status = 'CREDITED' "
-                              "ORDER BY id");
+      struct publication {
+        uint64_t kusama_block;
+        u128 ratio;
+        bool failed;
+        u128 before; // the ratio in effect when it was calculated
+      };
+      std::vector<publication> publications;
+      std::set<u128> known(in_effect.begin(), in_effect.end());
+      {
+        u128 effect = one;
+        SQLite::Statement q(db, "SELECT kusama_block, published_ratio, status FROM ratio_calculations "
+                                "WHERE published_ratio IS NOT NULL ORDER BY id");
+        while (q.executeStep()) {
+          publication p{static_cast<uint64_t>(q.getColumn(0).getInt64()), u128_of(q.getColumn(1).getString()),
+                        q.getColumn(2).getString() == "NOT_PUBLISHED", effect};
+          if (!p.failed)
+            effect = p.ratio;
+          known.insert(p.ratio);
+          publications.push_back(p);
+        }
+      }
+      size_t passed = 0;    // publications made before the deposit's block
+      bool back = false;    // a failed publication's window went back to the ratio before it
+      SQLite::Statement q(db, "SELECT account, amount_planck, shares, block_number FROM deposits "
+                              "WHERE status = 'CREDITED' ORDER BY id");
       while (q.executeStep()) {
         auto planck = u128_of(q.getColumn(1).getString()), sh = u128_of(q.getColumn(2).getString());
-        auto k = ratio_index(planck, sh, false, newest);
-        if (k < 0)
-          ++(ratio_index(planck, sh, false, 0) < 0 ? credit_ratio_unknown : credit_ratio_stale);
-        else
-          newest = static_cast<size_t>(k);
+        auto block = static_cast<uint64_t>(q.getColumn(3).getInt64());
+        while (passed < publications.size() && publications[passed].kusama_block < block) {
+          ++passed;
+          back = false;
+        }
+        auto at = [&](u128 r) { return mul_div(planck * 1000000, r, one, false) == sh; };
+        bool right;
+        if (passed == 0) {
+          right = at(one);
+        } else {
+          auto& p = publications[passed - 1];
+          if (!back && at(p.ratio))
+            right = true;
+          else if (p.failed && at(p.before))
+            right = back = true;
+          else
+            right = false;
+        }
+        if (!right)
+          ++(std::any_of(known.begin(), known.end(), at) ? credit_ratio_stale : credit_ratio_unknown);
         dep_shares[q.getColumn(0).getString()] += sh;
       }
     }
@@ -1284,8 +1341,10 @@ private:
               << static_cast<int64_t>(static_cast<__int128>(fees_booked) - payout_fees - withdrawn) << "; "
               << shortfalls << " payouts whose fee the ledger could not cover\n"
               << "shares: events with shares other than aKSMb's rounding " << bad_event_shares
-              << "; ledger rows at a ratio never in effect " << credit_ratio_unknown + claim_ratio_unknown
-              << ", at an older ratio than an earlier row " << credit_ratio_stale + claim_ratio_stale
+              << "; deposits at a ratio never in effect nor published " << credit_ratio_unknown
+              << ", at another ratio than their block's " << credit_ratio_stale
+              << "; claims at a ratio never in effect " << claim_ratio_unknown
+              << ", at an older ratio than an earlier claim " << claim_ratio_stale
               << ", CLAIMED with other shares than aKSMb minted " << claim_shares_not_minted
               << "; users whose shares differ from the replay " << shares_mismatch << "; claims minted at another ratio "
               << "than reserved at " << claims_other_ratio << " (" << static_cast<int64_t>(given_back)
