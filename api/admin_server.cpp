@@ -68,17 +68,24 @@ bool admin_server::bearer_ok(const httplib::Request& req) const {
 http_server::handler admin_server::authenticated(http_server::handler h, bool needs_csrf) {
   return [this, needs_csrf, h = std::move(h)](const httplib::Request& req,
                                               httplib::Response& res) {
-    bool has_bearer = req.has_header("Authorization");
-    if (has_bearer) {
-      if (!may_check_token(req, res))
-        return;
-      if (bearer_ok(req)) {
-        token_guesses_.refund(req.remote_addr);
-        return h(req, res);
+    auto session = admin_sessions::cookie_from_header(req.get_header_value("Cookie"));
+    bool live = !session.empty() && sessions_.csrf_of(session).has_value();
+    auto authorization = req.get_header_value("Authorization");
+    if (authorization.rfind("Bearer ", 0) == 0) {
+      if (live) {
+        // Already logged in: a wrong bearer token here guesses nothing.
+        if (bearer_ok(req))
+          return h(req, res);
+      } else {
+        if (!may_check_token(req, res))
+          return;
+        if (bearer_ok(req)) {
+          token_checked_right(req);
+          return h(req, res);
+        }
       }
     }
-    auto session = admin_sessions::cookie_from_header(req.get_header_value("Cookie"));
-    if (!session.empty() && sessions_.csrf_of(session)) {
+    if (live) {
       if (needs_csrf && !sessions_.csrf_matches(session, req.get_header_value("X-CSRF-Token")))
         return json_error(res, 403, "csrf_mismatch",
                           "a console POST must carry the session's X-CSRF-Token");
@@ -86,9 +93,8 @@ http_server::handler admin_server::authenticated(http_server::handler h, bool ne
     }
     auth_failures().inc();
     res.set_header("WWW-Authenticate", "Bearer");
-    auto header = req.get_header_value("Authorization");
     json_error(res, 401, "unauthorized",
-               !header.empty()    ? "wrong admin token"
+               !authorization.empty() ? "wrong admin token"
                : !session.empty() ? "the console session expired or ended: log in again"
                                   : "an Authorization: Bearer token or a console session is required");
   };
@@ -118,7 +124,7 @@ void admin_server::add_session_routes() {
       auth_failures().inc();
       return json_error(res, 401, "unauthorized", "wrong admin token");
     }
-    token_guesses_.refund(req.remote_addr);
+    token_checked_right(req);
     auto login = sessions_.create();
     res.set_header("Set-Cookie", admin_sessions::set_cookie(login));
     res.set_header("Cache-Control", "no-store");
@@ -146,17 +152,29 @@ void admin_server::add_session_routes() {
 }
 
 bool admin_server::may_check_token(const httplib::Request& req, httplib::Response& res) {
-  // The admin listener trusts no proxy: the peer is the client. A wrong
-  // token stays counted; a right one is given back by the caller.
-  auto verdict = token_guesses_.take(req.remote_addr);
-  if (verdict.allowed)
-    return true;
+  // The admin listener trusts no proxy: the peer is the client. All clients
+  // together are limited too (an admin listener on a routable address meets
+  // many addresses); the shared budget is checked first, so a refused guess
+  // costs the client nothing and makes no bucket. A wrong token stays
+  // counted in both; a right one is given back (token_checked_right).
+  auto verdict = token_guesses_all_.take("");
+  if (verdict.allowed) {
+    verdict = token_guesses_.take(req.remote_addr);
+    if (verdict.allowed)
+      return true;
+    token_guesses_all_.refund("");
+  }
   token_lockouts().inc();
   res.set_header("Retry-After", std::to_string(verdict.retry_after_seconds));
   json_error(res, 429, "too_many_wrong_tokens",
-             "too many wrong admin tokens from this address; the token is not checked for "
-             + std::to_string(verdict.retry_after_seconds) + " s");
+             "too many wrong admin tokens; the token is not checked for "
+               + std::to_string(verdict.retry_after_seconds) + " s");
   return false;
+}
+
+void admin_server::token_checked_right(const httplib::Request& req) {
+  token_guesses_.refund(req.remote_addr);
+  token_guesses_all_.refund("");
 }
 
 caf::expected<uint16_t> admin_server::start() {

@@ -57,12 +57,16 @@ private:
   /// A presented token may be checked (a login or a Bearer header): false
   /// after answering 429 when this client has guessed wrong too often.
   bool may_check_token(const httplib::Request& req, httplib::Response& res);
+  /// Gives back what may_check_token took: the token was right.
+  void token_checked_right(const httplib::Request& req);
 
   std::string token_;
   admin_sessions sessions_;
-  // Wrong tokens per client: 10 at once, then one per 10 s. Every check
-  // takes one and a right token gives it back, so only wrong ones count.
+  // Wrong tokens per client: 10 at once, then one per 10 s; for all clients
+  // together: 50 at once, then one per 2 s. Every check takes one from both
+  // and a right token gives them back, so only wrong ones count.
   rate_limiter token_guesses_{6, 10};
+  rate_limiter token_guesses_all_{30, 50};
   http_server server_;
 };
 

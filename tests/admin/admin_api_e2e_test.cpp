@@ -180,6 +180,16 @@ TEST_F(admin_api_e2e, wrong_tokens_are_limited_per_client_and_a_live_session_kee
   for (int i = 0; i < 15; ++i)
     ASSERT_EQ(overview(token), 200) << i;
   ASSERT_EQ(call("/admin/v1/flows/claims/pause", "{}").status, 200);
+  // A logged-in console guesses nothing: another Authorization scheme, or a
+  // wrong bearer token, beside a live session cookie is not counted.
+  for (int i = 0; i < 12; ++i) {
+    auto basic = c.Get("/admin/v1/overview", {{"Cookie", cookie}, {"Authorization", "Basic dXNlcjpwYXNz"}});
+    ASSERT_TRUE(basic);
+    ASSERT_EQ(basic->status, 200) << i;
+    auto wrong = c.Get("/admin/v1/overview", {{"Cookie", cookie}, {"Authorization", "Bearer wrong-token-1234"}});
+    ASSERT_TRUE(wrong);
+    ASSERT_EQ(wrong->status, 200) << i;
+  }
   // 10 wrong guesses (logins and Bearer headers alike) are checked and refused 401 ...
   for (int i = 0; i < 10; ++i) {
     auto r = i % 2 ? call("/admin/v1/session", R"({"token": "wrong-token-123456"})", {}, false)
