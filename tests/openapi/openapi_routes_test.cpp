@@ -182,6 +182,8 @@ TEST(openapi_routes, every_operation_documents_its_parameters_errors_and_authent
           << "admin operations state their security requirement";
         if (!op["security"].empty()) {
           EXPECT_TRUE(op["responses"].contains("401"));
+          // A presented token may be refused unchecked (too many wrong ones).
+          EXPECT_TRUE(op["responses"].contains("429")) << path << " " << m;
         }
       }
     }
