@@ -47,7 +47,10 @@ http_config admin_server::listener_config(const config& cfg) {
 }
 
 admin_server::admin_server(const config& cfg, std::string token)
-  : token_(std::move(token)), server_(listener_config(cfg), "admin") {
+  : token_(std::move(token)),
+    token_guesses_(cfg.admin.wrong_tokens_per_minute, cfg.admin.wrong_token_burst),
+    token_guesses_all_(5 * cfg.admin.wrong_tokens_per_minute, 5 * cfg.admin.wrong_token_burst),
+    server_(listener_config(cfg), "admin") {
   auth_failures(); // present (0) in /metrics from the start
   token_lockouts();
   add_session_routes();

@@ -62,11 +62,12 @@ private:
 
   std::string token_;
   admin_sessions sessions_;
-  // Wrong tokens per client: 10 at once, then one per 10 s; for all clients
-  // together: 50 at once, then one per 2 s. Every check takes one from both
-  // and a right token gives them back, so only wrong ones count.
-  rate_limiter token_guesses_{6, 10};
-  rate_limiter token_guesses_all_{30, 50};
+  // Wrong tokens per client (admin.wrong_token_burst, then
+  // admin.wrong_tokens_per_minute; defaults 10, then one per 10 s) and for all
+  // clients together (5 times both). Every check takes one from both and a
+  // right token gives them back, so only wrong ones count.
+  rate_limiter token_guesses_;
+  rate_limiter token_guesses_all_;
   http_server server_;
 };
 

@@ -314,6 +314,16 @@ std::vector<key_spec> make_specs() {
   v.push_back(unsigned_key("admin.threads", "2", 1, 64,
                            "Worker threads of the admin listener.",
                            [](config& c) -> uint32_t& { return c.admin.threads; }));
+  v.push_back(unsigned_key("admin.wrong_token_burst", "10", 1, 1000000,
+                           "Wrong admin tokens (console login or bearer) one client address may present "
+                           "before its logins and bearer requests are refused 429 too_many_wrong_tokens "
+                           "without the token being checked; all addresses together get 5 times as many "
+                           "(docs/console.md).",
+                           [](config& c) -> uint32_t& { return c.admin.wrong_token_burst; }));
+  v.push_back(unsigned_key("admin.wrong_tokens_per_minute", "6", 1, 1000000,
+                           "Wrong admin tokens a client address gets back per minute after "
+                           "admin.wrong_token_burst is spent (all addresses together: 5 times as many).",
+                           [](config& c) -> uint32_t& { return c.admin.wrong_tokens_per_minute; }));
   v.push_back(text_key("admin.fee_withdrawal_account", "",
                        "Kusama account (SS58 with kusama.ss58_prefix) that the admin console's "
                        "\"withdraw fees\" action pays the fee ledger to. Empty: the action is "

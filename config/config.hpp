@@ -51,6 +51,10 @@ struct admin_config {
   bool listen_set = false; // admin.listen given (file, env or flag), not the default
   /// SS58 account the console's "withdraw fees" sends to; empty: withdrawals refused.
   std::string fee_withdrawal_account;
+  /// Wrong admin tokens one client address may present at once, and how many
+  /// more per minute; all addresses together get 5 times both (api/admin_server).
+  uint32_t wrong_token_burst = 10;
+  uint32_t wrong_tokens_per_minute = 6;
 };
 
 /// [kusama]: the node, where deposits arrive and what the watcher reads.

@@ -89,9 +89,12 @@ std::string serialize(const bi::bad_request& r) {
 class bad_input_e2e : public load_stack {};
 
 TEST_F(bad_input_e2e, every_route_and_field_refuses_bad_input_with_a_documented_4xx_and_changes_nothing_and_valid_reads_match_the_document) {
-  // High per-client limits: the corpus is one client; rate limiting has its own tests.
+  // High per-client limits: the corpus is one client; rate limiting has its own
+  // tests (the admin's wrong-token limit: admin_api_e2e), and here every wrong
+  // token must be checked and refused 401.
   start_stack("claims_per_minute = 1000000\nclaims_burst = 1000000\n"
-              "deposits_per_minute = 1000000\ndeposits_burst = 1000000\n");
+              "deposits_per_minute = 1000000\ndeposits_burst = 1000000\n",
+              "wrong_token_burst = 1000000\nwrong_tokens_per_minute = 1000000\n");
   if (HasFatalFailure())
     return;
   auto doc = read_json(repo + "/docs/openapi.json");

@@ -34,7 +34,7 @@ protected:
   json first_claim;                // the answer to the first one
 
   /// `http_extra`: more [http] keys (TOML lines).
-  void start_stack(const std::string& http_extra) {
+  void start_stack(const std::string& http_extra, const std::string& admin_extra = "") {
     node = std::make_unique<test::kusama_node>(
       dir, std::vector<std::string>{"--metadata", "kusama", "--block-ms", "0", "--finality-lag", "2"});
     ASSERT_TRUE(node->ok()) << node->log();
@@ -45,7 +45,7 @@ protected:
     auto path = dir.file("lstaked.toml");
     std::ofstream{path} << "data_dir = \"" << dir.file("data") << "\"\n"
                         << "[http]\nlisten = \"127.0.0.1:0\"\n" << http_extra
-                        << "[admin]\nlisten = \"127.0.0.1:0\"\n"
+                        << "[admin]\nlisten = \"127.0.0.1:0\"\n" << admin_extra
                         << "[kusama]\nrpc_url = \"" << node->url << "\"\nss58_prefix = 2\n"
                         << "deposit_address = \"" << deposit_address << "\"\nminimum_deposit = \"1\"\n"
                         << "start_block = 1\npoll_interval_ms = 200\n"
