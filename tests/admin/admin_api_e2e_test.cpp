@@ -101,6 +101,17 @@ protected:
     return r;
   }
 
+  // Logs in as the console does: the session cookie ("name=value") and its CSRF token.
+  void console_login(std::string& cookie, std::string& csrf) {
+    httplib::Client c{"127.0.0.1", admin_port};
+    auto login = c.Post("/admin/v1/session", json{{"token", token}}.dump(), "application/json");
+    ASSERT_TRUE(login);
+    ASSERT_EQ(login->status, 200);
+    auto set_cookie = login->get_header_value("Set-Cookie");
+    cookie = set_cookie.substr(0, set_cookie.find(';'));
+    csrf = json::parse(login->body)["csrfToken"].get<std::string>();
+  }
+
   // A refusal: the status and code, and nothing written.
   void refused(const std::string& path, const std::string& body, int status, const std::string& code) {
     auto before = audit_rows();
@@ -166,12 +177,8 @@ TEST_F(admin_api_e2e, accepted_actions_are_audited_once_and_their_repeats_are_re
 TEST_F(admin_api_e2e, wrong_tokens_are_limited_per_client_and_a_live_session_keeps_working) {
   // Log in first: a console already open must not be locked out by a guesser.
   httplib::Client c{"127.0.0.1", admin_port};
-  auto login = c.Post("/admin/v1/session", json{{"token", token}}.dump(), "application/json");
-  ASSERT_TRUE(login);
-  ASSERT_EQ(login->status, 200);
-  auto set_cookie = login->get_header_value("Set-Cookie");
-  auto cookie = set_cookie.substr(0, set_cookie.find(';'));
-  auto csrf = json::parse(login->body)["csrfToken"].get<std::string>();
+  std::string cookie, csrf;
+  ASSERT_NO_FATAL_FAILURE(console_login(cookie, csrf));
   auto overview = [&](const std::string& bearer) {
     auto r = c.Get("/admin/v1/overview", {{"Authorization", "Bearer " + bearer}});
     return r ? r->status : 0;
@@ -223,12 +230,8 @@ TEST_F(admin_api_e2e, a_console_post_needs_the_session_csrf_token_and_credential
   EXPECT_EQ(call("/admin/v1/flows/claims/pause", "{}", {}, false).status, 401);
   EXPECT_EQ(call("/admin/v1/session", R"({"token": "wrong-token-123456"})", {}, false).status, 401);
   httplib::Client c{"127.0.0.1", admin_port};
-  auto login = c.Post("/admin/v1/session", json{{"token", token}}.dump(), "application/json");
-  ASSERT_TRUE(login);
-  ASSERT_EQ(login->status, 200);
-  auto set_cookie = login->get_header_value("Set-Cookie");
-  auto cookie = set_cookie.substr(0, set_cookie.find(';'));
-  auto csrf = json::parse(login->body)["csrfToken"].get<std::string>();
+  std::string cookie, csrf;
+  ASSERT_NO_FATAL_FAILURE(console_login(cookie, csrf));
   auto before = audit_rows();
   auto forged = call("/admin/v1/flows/claims/pause", "{}", {{"Cookie", cookie}}, false);
   EXPECT_EQ(forged.status, 403);
