@@ -214,6 +214,20 @@ struct deciding : ratio_ledger {
     EXPECT_TRUE(result) << describe(result.error());
     return result ? *result : ratio_result{};
   }
+  // A deposit of `d` planck holding `shares`, once `r1` is in effect: worth
+  // its planck less at most the floor's planck, and the next calculation
+  // (with `held` on chain) finds no reward and no loss in it, only the
+  // floors' dust, for the pool.
+  void expect_worth_its_planck_and_nothing_next(const u256& shares, const u256& r1, const u256& d,
+                                                const u256& held) {
+    auto worth = *planck_for_shares(shares, r1);
+    EXPECT_LE(worth, d);
+    EXPECT_GE(worth, *chain::eth::checked_sub(d, u256{1}));
+    auto next = next_calculation(held);
+    EXPECT_FALSE(next.loss) << "a phantom loss of " << next.reward.to_dec() << " planck";
+    EXPECT_LE(next.reward, u256{2});
+    EXPECT_TRUE(next.fee.is_zero());
+  }
 };
 
 } // namespace
@@ -340,17 +354,9 @@ TEST_F(deciding, a_deposit_while_a_reward_is_published_buys_at_its_ratio_and_is_
   EXPECT_EQ(shares, *u256::from_dec("99029633052870865548"));
   tx([&](statement_cache& sc) { apply_ratio_updated(sc, updated(c.published_ratio, 'c'), 8); });
   ASSERT_EQ(current_ratio(*db), r1);
-  // Worth its planck at the ratio in effect, less at most the floor's planck
-  // (at 1e18, as before the fix, it would be worth 100.98 KSM: the step's reward).
-  auto worth = *planck_for_shares(shares, r1);
-  EXPECT_LE(worth, d);
-  EXPECT_GE(worth, *chain::eth::checked_sub(d, u256{1}));
-  // The next calculation, with the deposit's KSM on chain and the fee booked,
-  // finds no reward and no loss in it: only the floors' dust, for the pool.
-  auto next = next_calculation(*chain::eth::checked_add(k(1010), d));
-  EXPECT_FALSE(next.loss) << "a phantom loss of " << next.reward.to_dec() << " planck";
-  EXPECT_LE(next.reward, u256{2});
-  EXPECT_TRUE(next.fee.is_zero());
+  // At 1e18, as before the fix, it would be worth 100.98 KSM: the step's reward.
+  // The next calculation has the deposit's KSM on chain and the fee booked.
+  expect_worth_its_planck_and_nothing_next(shares, r1, d, *chain::eth::checked_add(k(1010), d));
 }
 
 TEST_F(deciding, a_deposit_while_a_loss_is_published_buys_at_its_ratio_and_bears_none_of_it) {
@@ -363,15 +369,9 @@ TEST_F(deciding, a_deposit_while_a_loss_is_published_buys_at_its_ratio_and_bears
   const auto d = *chain::eth::checked_add(k(40), u256{987'654'321});
   auto shares = deposit_in_next_block(d);
   tx([&](statement_cache& sc) { apply_ratio_updated(sc, updated(c.published_ratio, 'c'), 8); });
-  // At 1e18 the deposit would have borne the 1% lost before it came (worth 39.60 KSM).
-  auto worth = *planck_for_shares(shares, r1);
-  EXPECT_LE(worth, d);
-  EXPECT_GE(worth, *chain::eth::checked_sub(d, u256{1}));
-  // ... and the next calculation would have counted that 1% as a reward (and charged its fee).
-  auto next = next_calculation(*chain::eth::checked_add(k(990), d));
-  EXPECT_FALSE(next.loss) << "a loss of " << next.reward.to_dec() << " planck";
-  EXPECT_LE(next.reward, u256{2});
-  EXPECT_TRUE(next.fee.is_zero());
+  // At 1e18 the deposit would have borne the 1% lost before it came (worth 39.60 KSM),
+  // and the next calculation would have counted that 1% as a reward (and charged its fee).
+  expect_worth_its_planck_and_nothing_next(shares, r1, d, *chain::eth::checked_add(k(990), d));
 }
 
 TEST_F(deciding, a_deposit_before_a_calculation_or_after_its_publication_failed_buys_at_the_ratio_in_effect) {
