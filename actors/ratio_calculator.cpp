@@ -3,6 +3,7 @@
 #include "chain/ethereum/abi.hpp"
 #include "chain/ethereum/keccak.hpp"
 #include "actors/eth_submitter.hpp"
+#include "actors/metrics.hpp"
 #include "chain/rpc/kusama_staking.hpp"
 #include "storage/admin_actions.hpp"
 #include "storage/outbox.hpp"
@@ -45,6 +46,20 @@ int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
            std::chrono::system_clock::now().time_since_epoch())
     .count();
+}
+
+struct calculator_metrics {
+  counter_metric& stored = metrics_registry::global().counter(
+    "lstaked_ratio_calculations_total", "Ratio calculations stored (any decision)");
+  counter_metric& moved = metrics_registry::global().counter(
+    "lstaked_ratio_readings_moved_total",
+    "Ratio readings refused because a cursor moved before the write (read again)");
+  counter_metric& failed = metrics_registry::global().counter(
+    "lstaked_ratio_failures_total", "Ratio calculations that failed (RPC, database, refusals)");
+};
+calculator_metrics& metrics() {
+  static calculator_metrics m;
+  return m;
 }
 
 void schedule(self_ptr self) {
@@ -161,6 +176,7 @@ void tick(self_ptr self) {
   if (st.busy)
     return;
   auto fail = [&](const std::string& why) {
+    metrics().failed.inc();
     st.last_error = why;
     st.detail = why;
     spdlog::warn("ratio_calculator: {}", why);
@@ -334,6 +350,8 @@ void tick(self_ptr self) {
         st.publish_now = false;
         st.pending_actions.clear();
         st.last_error.clear();
+        st.readings_moved_in_a_row = 0;
+        metrics().stored.inc();
         st.last = out->to_json();
         st.detail = "calculation " + std::to_string(out->id) + ": " + out->decision
                     + (out->published_ratio.empty() ? "" : " " + out->published_ratio);
@@ -345,6 +363,22 @@ void tick(self_ptr self) {
       [self](caf::error& err) {
         auto& st = self->state;
         st.busy = false;
+        if (ledger::refusal_of(err) == ledger::refusal::ratio_readings_moved) {
+          metrics().moved.inc();
+          st.readings_moved_in_a_row += 1;
+          st.detail = "reading again: " + message_of(err);
+          if (st.readings_moved_in_a_row < ratio_calculator_state::readings_moved_alarm) {
+            spdlog::info("ratio_calculator: {}", st.detail);
+            return schedule(self);
+          }
+          st.last_error = "no calculation stored: the readings moved "
+                          + std::to_string(st.readings_moved_in_a_row)
+                          + " times in a row (last: " + message_of(err) + ")";
+          st.detail = st.last_error;
+          spdlog::warn("ratio_calculator: {}", st.last_error);
+          return schedule(self);
+        }
+        metrics().failed.inc();
         st.last_error = "calculation not stored: " + describe(err);
         st.detail = st.last_error;
         spdlog::warn("ratio_calculator: {}", st.last_error);

@@ -77,6 +77,11 @@ struct ratio_calculator_state {
   std::string detail = "starting";
   std::string last_error;
   nlohmann::json last; // the last calculation made here
+  // A cursor that moved between the readings and the write is a race of a
+  // moving chain, read again on the next tick: not an error unless it keeps
+  // happening (then no ratio is being decided, and the actor says so).
+  uint32_t readings_moved_in_a_row = 0;
+  static constexpr uint32_t readings_moved_alarm = 5;
   static constexpr const char* name = "ratio_calculator";
 };
 

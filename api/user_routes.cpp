@@ -141,6 +141,7 @@ api_error claim_error_http(const caf::error& err) {
       case ledger::refusal::transfer_wrong_state:
       case ledger::refusal::deposit_not_refundable:
       case ledger::refusal::fee_withdrawal_exceeds_balance:
+      case ledger::refusal::ratio_readings_moved:
         break; // not claim refusals: answered by their ec below
     }
   }

@@ -85,6 +85,7 @@ const char* to_string(refusal r) {
     case refusal::transfer_wrong_state: return "transfer_wrong_state";
     case refusal::deposit_not_refundable: return "deposit_not_refundable";
     case refusal::fee_withdrawal_exceeds_balance: return "fee_withdrawal_exceeds_balance";
+    case refusal::ratio_readings_moved: return "ratio_readings_moved";
   }
   return "unknown";
 }
@@ -115,6 +116,7 @@ ec base_code(refusal r) {
     case refusal::transfer_wrong_state:
     case refusal::deposit_not_refundable:
     case refusal::fee_withdrawal_exceeds_balance:
+    case refusal::ratio_readings_moved:
     case refusal::unstake_unpayable:
     case refusal::payout_intent_unusable:
     case refusal::payout_not_final:

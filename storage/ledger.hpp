@@ -53,7 +53,8 @@
 //   where the FIFO rule is written and enforced;
 // - transfer_unknown (invalid_input), transfer_wrong_state,
 //   deposit_not_refundable, fee_withdrawal_exceeds_balance (invalid_state):
-//   operator transfers (storage/operator_transfers.hpp).
+//   operator transfers (storage/operator_transfers.hpp);
+// - ratio_readings_moved (invalid_state): decide_ratio (storage/ratio_ledger.hpp).
 // A TokensBurned that cannot be paid as asked (recipient not 32 bytes, an
 // amount under one planck) is not refused, which would stall the window: it is
 // recorded HELD with the reason and a warning alert (apply_eth_batch).
@@ -163,6 +164,12 @@ enum class refusal : uint8_t {
   /// A fee withdrawal may not exceed the fee ledger's balance less the
   /// withdrawals already asked for. Refines ec::invalid_state.
   fee_withdrawal_exceeds_balance,
+  // ---- the ratio (storage/ratio_ledger.hpp) ----
+  /// A ratio is decided only on readings taken at the followers' cursors and
+  /// at the ledger's ratio: a cursor that moved since the reading, or a
+  /// RatioUpdated not applied yet, is refused and read again (a race of a
+  /// moving chain, not a fault). Refines ec::invalid_state.
+  ratio_readings_moved,
 };
 
 /// Every refusal, in enum order (tests iterate it).
@@ -180,6 +187,7 @@ inline constexpr refusal all_refusals[] = {
   refusal::payout_results_mismatch, refusal::payout_fee_unfunded,
   refusal::transfer_unknown,       refusal::transfer_wrong_state,
   refusal::deposit_not_refundable, refusal::fee_withdrawal_exceeds_balance,
+  refusal::ratio_readings_moved,
 };
 
 /// Stable lower_snake_case name of a refusal (logs, tests).

@@ -225,7 +225,7 @@ nlohmann::json inputs_json(const ratio_inputs& in, const ratio_readings& r) {
 }
 
 [[noreturn]] void refuse_readings(const std::string& why) {
-  throw write_refused(make_error(ec::invalid_state, why));
+  throw write_refused(make_refusal(refusal::ratio_readings_moved, why));
 }
 
 } // namespace

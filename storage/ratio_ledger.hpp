@@ -94,7 +94,7 @@ struct ratio_policy {
 };
 
 /// One calculation, in the caller's transaction. Refuses (write_refused,
-/// invalid_state; nothing written) readings taken at blocks other than the
+/// refusal::ratio_readings_moved; nothing written) readings taken at blocks other than the
 /// followers' cursors now, or an on-chain ratio other than the ledger's (a
 /// RatioUpdated not applied yet). Otherwise computes (compute_ratio), bounds
 /// (bound_ratio, elapsed = eth_timestamp - last_update) and records it; for

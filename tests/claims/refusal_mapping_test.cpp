@@ -49,6 +49,8 @@ const std::map<refusal, std::pair<int, std::string>>& expected_answers() {
     {refusal::transfer_wrong_state, {500, "internal_error"}},
     {refusal::deposit_not_refundable, {500, "internal_error"}},
     {refusal::fee_withdrawal_exceeds_balance, {500, "internal_error"}},
+    // The ratio calculator's (storage/ratio_ledger.hpp): retried there, never a user's.
+    {refusal::ratio_readings_moved, {500, "internal_error"}},
   };
   return answers;
 }

@@ -45,6 +45,15 @@ const page = context.pages()[0] || (await context.newPage());
 const errors = [];
 page.on('pageerror', (e) => errors.push(String(e)));
 page.on('console', (m) => { if (m.type() === 'error' && !/401|403|409|400|415/.test(m.text())) errors.push(m.text()); });
+// The browser's "Failed to load resource" names no URL: every 5xx the page
+// got is kept with its path and body, so a failure says which (a 503 from
+// /admin/v1/status names the actor that was unhealthy).
+const serverErrors = [];
+page.on('response', async (r) => {
+  if (r.status() < 500) return;
+  const body = await r.text().catch(() => '');
+  serverErrors.push(`${r.request().method()} ${new URL(r.url()).pathname} -> ${r.status()} ${body.slice(0, 2000)}`);
+});
 const shot = (name) => page.screenshot({ path: path.join(artefacts, `${name}.png`), fullPage: true });
 
 async function open(name, mustContain) {
@@ -198,6 +207,7 @@ const after = await page.evaluate(async () => (await fetch('/admin/v1/overview')
 assert.equal(after, 401);
 log('logged out');
 
+assert.deepEqual(serverErrors, [], 'no server errors answered to the page');
 assert.deepEqual(errors, [], 'no script errors in the page');
 await context.close();
 log('all checks passed');
