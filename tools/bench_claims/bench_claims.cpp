@@ -439,6 +439,11 @@ int main(int argc, char** argv) {
   http.port = 0;
   http.threads = opt.server_threads;
   http.max_body_bytes = 4096;
+  // Every client of the load is 127.0.0.1: the per-address cap (16 by
+  // default) would refuse the 17th connection of a 64-client phase.
+  http.max_connections_per_client =
+    std::max(http.max_connections_per_client,
+             static_cast<uint32_t>(*std::max_element(opt.clients.begin(), opt.clients.end())));
   auto bound = app.serve(http, [&](api::http_server& server) {
     api::add_user_routes(server, {&app.system(), app.supervisor(), db_path, ss58_prefix, chain_id, token,
                                   3600, std::chrono::milliseconds(30000)});
