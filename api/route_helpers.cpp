@@ -16,7 +16,7 @@ SQLite::Database& read_connection(const std::string& database_path) {
   thread_local std::map<std::string, std::unique_ptr<SQLite::Database>> connections;
   auto& slot = connections[database_path];
   if (!slot) {
-    auto db = sql::open_database(database_path, sql::open_mode::read_only);
+    auto db = sql::open_database(database_path, sql::open_mode::read_only_one_thread);
     if (!db)
       throw std::runtime_error(describe(db.error()));
     slot = std::move(*db);

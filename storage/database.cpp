@@ -52,6 +52,8 @@ caf::expected<std::unique_ptr<SQLite::Database>> open_database(const std::string
   try {
     int flags = mode == open_mode::read_write ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE
                                               : SQLite::OPEN_READONLY;
+    if (mode == open_mode::read_only_one_thread)
+      flags |= SQLITE_OPEN_NOMUTEX;
     db = std::make_unique<SQLite::Database>(path, flags);
     // Reading the header fails here, not later, if the file is not a database.
     int app_id = pragma_int(*db, "application_id");
@@ -63,7 +65,7 @@ caf::expected<std::unique_ptr<SQLite::Database>> open_database(const std::string
         return make_error(ec::not_our_database,
                           path + " is not an lstaked database (application_id "
                             + std::to_string(app_id) + ")");
-      if (mode == open_mode::read_only)
+      if (mode != open_mode::read_write)
         return make_error(ec::not_found, path + " holds no lstaked database yet");
     }
     if (version > latest_schema_version())
