@@ -177,6 +177,7 @@ void tick(self_ptr self) {
     return;
   auto fail = [&](const std::string& why) {
     metrics().failed.inc();
+    st.readings_moved_in_a_row = 0; // a real failure between two races: not "in a row"
     st.last_error = why;
     st.detail = why;
     spdlog::warn("ratio_calculator: {}", why);
@@ -368,6 +369,9 @@ void tick(self_ptr self) {
           st.readings_moved_in_a_row += 1;
           st.detail = "reading again: " + message_of(err);
           if (st.readings_moved_in_a_row < ratio_calculator_state::readings_moved_alarm) {
+            // Every reading of this tick succeeded, so an earlier tick's
+            // error (an RPC failure, say) no longer holds.
+            st.last_error.clear();
             spdlog::info("ratio_calculator: {}", st.detail);
             return schedule(self);
           }
@@ -379,6 +383,7 @@ void tick(self_ptr self) {
           return schedule(self);
         }
         metrics().failed.inc();
+        st.readings_moved_in_a_row = 0;
         st.last_error = "calculation not stored: " + describe(err);
         st.detail = st.last_error;
         spdlog::warn("ratio_calculator: {}", st.last_error);

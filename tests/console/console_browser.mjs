@@ -51,8 +51,10 @@ page.on('console', (m) => { if (m.type() === 'error' && !/401|403|409|400|415/.t
 const serverErrors = [];
 page.on('response', async (r) => {
   if (r.status() < 500) return;
+  // Kept at once (the body is added when it arrives), so one just before the end is not missed.
+  const i = serverErrors.push(`${r.request().method()} ${new URL(r.url()).pathname} -> ${r.status()}`) - 1;
   const body = await r.text().catch(() => '');
-  serverErrors.push(`${r.request().method()} ${new URL(r.url()).pathname} -> ${r.status()} ${body.slice(0, 2000)}`);
+  serverErrors[i] += ` ${body.slice(0, 2000)}`;
 });
 const shot = (name) => page.screenshot({ path: path.join(artefacts, `${name}.png`), fullPage: true });
 
