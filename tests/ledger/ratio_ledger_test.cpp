@@ -334,15 +334,7 @@ TEST_F(deciding, no_reward_means_no_transaction_and_a_failed_one_takes_no_fee) {
   r.held_on_chain = k(1010);
   auto c = decide();
   ASSERT_TRUE(c.outbox_id);
-  tx([&](statement_cache& sc) {
-    outbox_attempt a;
-    a.tx_hash = "0x" + std::string(64, '9');
-    a.signed_hex = "0x00";
-    record_attempt(sc, *c.outbox_id, a, 6);
-    match_finalized_block(sc, "ethereum", 41, "0x" + std::string(64, '8'), {a.tx_hash},
-                          {{0, {false, "reverted"}}}, 7);
-    EXPECT_EQ(settle_publications(sc), 1u);
-  });
+  fail_publication(c);
   EXPECT_FALSE(publishing_calculation(*db));
   EXPECT_EQ(recent_calculations(*db, 1)[0].status, "NOT_PUBLISHED");
   u256 fee;
